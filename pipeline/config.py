@@ -1,0 +1,124 @@
+"""Configuration: one YAML file of sections, environment overrides, and a hash that goes into every
+document so a result can always be traced to the exact settings that produced it.
+
+Each component owns the schema of its own section (an ``XxxOptions`` pydantic model with
+``extra="forbid"`` in the component's module); this module only loads, overrides, resolves paths and hashes.
+Thresholds and lexicons therefore live in YAML, never as defaults in code.
+
+Environment overrides use ``VIGIL__<SECTION>__<KEY>[__<KEY>...]=<yaml scalar>``, e.g.
+``VIGIL__ASR__DEVICE=cuda`` or ``VIGIL__STORE__URL=s3://vigil``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+logger = logging.getLogger("vigil.pipeline")
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
+ENV_PREFIX = "VIGIL__"
+
+
+class VigilConfig:
+    """The resolved configuration: read-only sections plus the hash of their canonical JSON."""
+
+    def __init__(self, data: Mapping[str, Any], source: Path | None = None) -> None:
+        self._data = copy.deepcopy(dict(data))
+        self.source = source
+        self.hash = hashlib.sha256(
+            json.dumps(self._data, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()[:16]
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A deep copy of one section, for the component that owns it to validate."""
+        if name not in self._data:
+            raise ConfigError(f"config has no section {name!r}; sections: {sorted(self._data)}")
+        return copy.deepcopy(self._data[name])
+
+    def to_dict(self) -> dict[str, Any]:
+        return copy.deepcopy(self._data)
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> VigilConfig:
+        """A new config with dotted-key overrides applied (``{"asr.device": "cuda"}``)."""
+        data = self.to_dict()
+        for key, value in overrides.items():
+            _set_path(data, key.split("."), value)
+        return VigilConfig(data, self.source)
+
+
+def load_config(
+    path: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> VigilConfig:
+    """Load YAML (default: ``configs/default.yaml``), apply ``VIGIL__`` env overrides, then ``overrides``.
+
+    Relative paths in values under keys ending in ``_path``/``_dir``/``_file``/``packs`` are resolved
+    against the config file's directory, so a config can be moved together with its lexicons.
+    """
+    cfg_path = Path(path) if path is not None else DEFAULT_CONFIG
+    if not cfg_path.is_file():
+        raise ConfigError(f"config file not found: {cfg_path}")
+    try:
+        data = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{cfg_path}: invalid YAML: {e}") from e
+    if not isinstance(data, dict):
+        raise ConfigError(f"{cfg_path}: top level must be a mapping of sections")
+    env = os.environ if environ is None else environ
+    for key, raw in env.items():
+        if key.startswith(ENV_PREFIX):
+            parts = [p.lower() for p in key[len(ENV_PREFIX) :].split("__") if p]
+            if parts:
+                _set_path(data, parts, yaml.safe_load(raw) if raw != "" else "")
+                logger.info("config override from environment: %s", ".".join(parts))
+    for key, value in (overrides or {}).items():
+        _set_path(data, key.split("."), value)
+    _resolve_paths(data, cfg_path.resolve().parent)
+    return VigilConfig(data, cfg_path)
+
+
+def _set_path(data: dict[str, Any], parts: list[str], value: Any) -> None:
+    node = data
+    for part in parts[:-1]:
+        nxt = node.setdefault(part, {})
+        if not isinstance(nxt, dict):
+            raise ConfigError(f"cannot override {'.'.join(parts)}: {part!r} is not a section")
+        node = nxt
+    node[parts[-1]] = value
+
+
+_PATH_SUFFIXES = ("_path", "_dir", "_file", "packs", "lexicon", "lexicons")
+
+
+def _resolve_paths(node: Any, base: Path) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and key.endswith(_PATH_SUFFIXES):
+                node[key] = _resolve_value(value, base)
+            else:
+                _resolve_paths(value, base)
+    elif isinstance(node, list):
+        for item in node:
+            _resolve_paths(item, base)
+
+
+def _resolve_value(value: Any, base: Path) -> Any:
+    if isinstance(value, str) and value and "://" not in value and not value.startswith("embedded:"):
+        p = Path(os.path.expanduser(value))
+        return str(p if p.is_absolute() else (base / p).resolve())
+    if isinstance(value, list):
+        return [_resolve_value(v, base) for v in value]
+    return value

@@ -1,0 +1,152 @@
+"""What the rules layer says about one recording: flags with evidence, category, disposition, risk,
+call triage, tags and a structured summary.
+
+These pydantic models are the contract with the analysis document (``pipeline.document``) and the review
+API; the codes they carry are exactly those of the shared vocabulary (``shared/spec/vocabulary.md``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FlagCode = Literal[
+    "SPEECH_PROFANITY",
+    "SPEECH_THREAT",
+    "SPEECH_SHIRKING",
+    "SPEECH_IMPATIENT",
+    "MISSING_SELF_ID",
+    "MISSING_RECORDING_NOTICE",
+    "MISSING_RECEIPT",
+    "REPORT_NOT_ACCEPTED",
+    "CATEGORY_MISMATCH",
+    "DISPOSITION_MISMATCH",
+    "OFFICER_AGITATION",
+    "PHYSICAL_CONFRONTATION",
+    "RECORDING_INCOMPLETE",
+]
+Severity = Literal["low", "medium", "high"]
+Category = Literal[
+    "theft",
+    "fraud",
+    "dispute",
+    "assault",
+    "domestic_violence",
+    "traffic",
+    "noise",
+    "lost_property",
+    "help_request",
+    "consultation",
+    "other",
+]
+Disposition = Literal["case_accepted", "mediated", "referred", "advised", "no_action", "pending"]
+RiskLevel = Literal["low", "medium", "high"]
+RiskFactor = Literal[
+    "fraud",
+    "terror",
+    "enterprise",
+    "dispute",
+    "mental_health",
+    "injury",
+    "weapon",
+    "self_harm",
+    "domestic_violence",
+    "mass_incident",
+]
+CallClass = Literal["consult", "complaint", "report", "other"]
+Urgency = Literal["normal", "important", "urgent"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Flag(_Model):
+    """One finding a reviewer can confirm or dismiss, with everything needed to check it in minutes."""
+
+    id: str = Field(description="stable within the document, e.g. 'flag-003'")
+    code: FlagCode
+    rule_id: str
+    rule_version: str
+    severity: Severity
+    confidence: float = Field(ge=0.0, le=1.0)
+    start: float = Field(ge=0.0)
+    end: float = Field(ge=0.0)
+    segment_ids: list[str] = Field(default_factory=list)
+    quote: str = ""
+    speaker: str | None = None
+    role: Literal["officer", "party", "third_party"] | None = None
+    explanation_zh: str
+    explanation_en: str
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+class Inference(_Model):
+    """A category or disposition read from the recording, compared with the case-system record."""
+
+    value: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    recorded: str | None = None
+    segment_ids: list[str] = Field(default_factory=list)
+    cues: list[str] = Field(default_factory=list)
+
+
+class RiskAssessment(_Model):
+    level: RiskLevel
+    score: float = Field(ge=0.0)
+    factors: list[RiskFactor] = Field(default_factory=list)
+    evidence: dict[str, list[str]] = Field(
+        default_factory=dict, description="factor -> segment ids that raised it"
+    )
+
+
+class CallTriage(_Model):
+    """Phone and dispatch calls: what kind of call, how urgent, and what the station should do next."""
+
+    call_class: CallClass
+    urgency: Urgency
+    routing: str = Field(description="routing action code, e.g. 'open_case', 'to_instructor'")
+    routing_zh: str = ""
+    deadline_hours: float | None = None
+    linked_incidents: list[str] = Field(default_factory=list)
+    segment_ids: list[str] = Field(default_factory=list)
+
+
+class Tag(_Model):
+    dimension: str
+    tag: str
+    segment_ids: list[str] = Field(default_factory=list)
+
+
+class SummaryItem(_Model):
+    text: str
+    segment_ids: list[str] = Field(default_factory=list)
+
+
+class Summary(_Model):
+    """事件结构化: the six fields a station chief reads on a task sheet."""
+
+    method: Literal["extractive", "llm"]
+    cause: SummaryItem | None = None
+    course: SummaryItem | None = None
+    result: SummaryItem | None = None
+    conflict_focus: SummaryItem | None = None
+    party_demands: SummaryItem | None = None
+    officer_measures: SummaryItem | None = None
+    model: str | None = None
+
+
+class Assessment(_Model):
+    """The rules layer's whole output for one recording."""
+
+    flags: list[Flag] = Field(default_factory=list)
+    category: Inference | None = None
+    disposition: Inference | None = None
+    risk: RiskAssessment
+    call: CallTriage | None = None
+    tags: list[Tag] = Field(default_factory=list)
+    summary: Summary | None = None
+    rule_packs: dict[str, str] = Field(
+        default_factory=dict, description="pack_id -> version used"
+    )
