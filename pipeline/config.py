@@ -116,7 +116,12 @@ def _resolve_paths(node: Any, base: Path) -> None:
 
 
 def _resolve_value(value: Any, base: Path) -> Any:
-    if isinstance(value, str) and value and "://" not in value and not value.startswith("embedded:"):
+    if (
+        isinstance(value, str)
+        and value
+        and "://" not in value
+        and not value.startswith("embedded:")
+    ):
         p = Path(os.path.expanduser(value))
         return str(p if p.is_absolute() else (base / p).resolve())
     if isinstance(value, list):

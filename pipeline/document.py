@@ -26,7 +26,9 @@ class _Doc(BaseModel):
 
 
 class RecordingMeta(_Doc):
-    recording_id: str = Field(description="'rec-' + first 16 hex of the source SHA-256: same bytes, same id")
+    recording_id: str = Field(
+        description="'rec-' + first 16 hex of the source SHA-256: same bytes, same id"
+    )
     source: SourceName
     filename: str
     sha256: str

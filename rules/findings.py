@@ -147,6 +147,4 @@ class Assessment(_Model):
     call: CallTriage | None = None
     tags: list[Tag] = Field(default_factory=list)
     summary: Summary | None = None
-    rule_packs: dict[str, str] = Field(
-        default_factory=dict, description="pack_id -> version used"
-    )
+    rule_packs: dict[str, str] = Field(default_factory=dict, description="pack_id -> version used")

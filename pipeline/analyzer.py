@@ -1,0 +1,449 @@
+"""The recording pipeline: media -> ASR -> diarization -> attribution -> roles -> prosody -> video -> rules.
+
+``Pipeline`` holds the loaded models (load once, reuse for every file: the CLI, the API worker and each
+Ray actor own one instance) and turns one recording into an :class:`AnalysisDocument`. Components are
+built lazily from their config sections, so a text-only caller never pays for Whisper, and a diarization
+backend is only loaded when a source routes to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from importlib.metadata import version as _pkg_version
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from detectors.types import IncidentRecord, Source, SpeakerRole, Transcript, Utterance
+
+from .attribution import AttributedUtterance, attribute
+from .config import VigilConfig, load_config
+from .document import (
+    AnalysisDocument,
+    IncidentLink,
+    KeyframeOut,
+    PipelineInfo,
+    ProsodyOut,
+    RecordingMeta,
+    SegmentOut,
+    SpeakerInfo,
+    VideoEventOut,
+    VideoSection,
+    WordOut,
+)
+from .errors import ConfigError, MediaError
+
+logger = logging.getLogger("vigil.pipeline")
+
+PIPELINE_VERSION = _pkg_version("vigil")
+
+
+class Hook(Protocol):
+    def __call__(
+        self,
+        step: str,
+        artifact: Any,
+        *,
+        recording_id: str,
+        completed: float | None = None,
+        total: float | None = None,
+    ) -> None: ...
+
+
+def _no_hook(step: str, artifact: Any, **kwargs: Any) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyframeImage:
+    """A JPEG the document references by key; written to the store by :meth:`Pipeline.process`."""
+
+    key: str
+    jpeg: bytes
+
+
+@dataclass(slots=True)
+class RecordingResult:
+    document: AnalysisDocument
+    keyframes: list[KeyframeImage] = field(default_factory=list)
+
+
+class Pipeline:
+    """Turns recordings into analysis documents with models loaded once per instance."""
+
+    def __init__(self, config: VigilConfig) -> None:
+        self.config = config
+        self.version = PIPELINE_VERSION
+        self.config_hash = config.hash
+        self._diarizers: dict[str, Any] = {}
+
+    @classmethod
+    def from_config(
+        cls, config: VigilConfig | str | Path | None = None, overrides: dict[str, Any] | None = None
+    ) -> Pipeline:
+        if not isinstance(config, VigilConfig):
+            config = load_config(config, overrides=overrides)
+        elif overrides:
+            config = config.with_overrides(overrides)
+        return cls(config)
+
+    # -- components, built on first use -------------------------------------------------------
+
+    @cached_property
+    def media_options(self) -> Any:
+        from .media import MediaOptions
+
+        return MediaOptions.model_validate(self.config.section("media"))
+
+    @cached_property
+    def asr(self) -> Any:
+        from detectors.asr import AsrDetector, AsrOptions
+
+        return AsrDetector(AsrOptions.model_validate(self.config.section("asr")))
+
+    @cached_property
+    def diarization_options(self) -> Any:
+        from detectors.diarization import DiarizationOptions
+
+        return DiarizationOptions.model_validate(self.config.section("diarization"))
+
+    def diarizer(self, backend: str) -> Any:
+        if backend not in self._diarizers:
+            from detectors.diarization import build_diarizer
+
+            self._diarizers[backend] = build_diarizer(backend, self.diarization_options)
+        return self._diarizers[backend]
+
+    @cached_property
+    def roles(self) -> Any:
+        from detectors.roles import RoleDetector, RoleOptions
+
+        return RoleDetector(RoleOptions.model_validate(self.config.section("roles")))
+
+    @cached_property
+    def prosody(self) -> Any:
+        from detectors.prosody import ProsodyDetector, ProsodyOptions
+
+        return ProsodyDetector(ProsodyOptions.model_validate(self.config.section("prosody")))
+
+    @cached_property
+    def video(self) -> Any:
+        from detectors.video import VideoDetector, VideoOptions
+
+        return VideoDetector(VideoOptions.model_validate(self.config.section("video")))
+
+    @cached_property
+    def rules(self) -> Any:
+        from rules import RuleAnalyzer
+
+        return RuleAnalyzer.from_config(self.config)
+
+    # -- running -------------------------------------------------------------------------------
+
+    def run(
+        self,
+        path: str | Path,
+        *,
+        source: Source,
+        incident: IncidentRecord | None = None,
+        recording_id: str | None = None,
+        num_speakers: int | None = None,
+        prior_incidents: Sequence[IncidentRecord] = (),
+        hook: Hook | None = None,
+    ) -> AnalysisDocument:
+        """Analyse one recording; nothing is stored."""
+        return self.analyze(
+            path,
+            source=source,
+            incident=incident,
+            recording_id=recording_id,
+            num_speakers=num_speakers,
+            prior_incidents=prior_incidents,
+            hook=hook,
+        ).document
+
+    def analyze(
+        self,
+        path: str | Path,
+        *,
+        source: Source,
+        incident: IncidentRecord | None = None,
+        recording_id: str | None = None,
+        num_speakers: int | None = None,
+        prior_incidents: Sequence[IncidentRecord] = (),
+        hook: Hook | None = None,
+    ) -> RecordingResult:
+        """Analyse one recording and keep the keyframe images for whoever persists the result."""
+        from .media import load_audio, probe
+        from .store import artifact_key
+
+        if source not in ("bodycam", "counter", "phone", "dispatch"):
+            raise ConfigError(
+                f"unknown source {source!r}; choose bodycam, counter, phone or dispatch"
+            )
+        hook = hook or _no_hook
+        timings: dict[str, float] = {}
+        warnings: list[str] = []
+        path = Path(path)
+
+        with _timed(timings, "probe"):
+            info = probe(path, self.media_options)
+        rec_id = recording_id or f"rec-{info.sha256[:16]}"
+        hook("probe", info, recording_id=rec_id)
+        if not info.has_audio:
+            raise MediaError(f"{path.name}: no audio stream to analyse")
+
+        with _timed(timings, "decode"):
+            decoded = load_audio(path, self.media_options)
+        audio = decoded.samples
+        sr = decoded.sample_rate
+        duration = audio.shape[1] / sr
+        hook("decode", decoded, recording_id=rec_id, completed=duration, total=duration)
+
+        with _timed(timings, "asr"):
+            mono = audio.mean(axis=0) if audio.shape[0] > 1 else audio[0]
+            seg_iter, asr_info = self.asr.transcribe(np.ascontiguousarray(mono, dtype=np.float32))
+            segments = []
+            for seg in seg_iter:
+                segments.append(seg)
+                hook("asr", seg, recording_id=rec_id, completed=seg.end, total=duration)
+
+        backend = self.diarization_options.backend_by_source[source]
+        with _timed(timings, "diarization"):
+            diarization = self.diarizer(backend).diarize(audio, sr, num_speakers=num_speakers)
+        hook("diarization", diarization, recording_id=rec_id)
+        warnings.extend(str(w) for w in diarization.info.get("warnings", []))
+
+        with _timed(timings, "attribution"):
+            attributed = attribute(segments, diarization.turns)
+
+        with _timed(timings, "prosody"):
+            prosodies = self.prosody.measure(audio, sr, [a.utterance for a in attributed])
+            attributed = [
+                AttributedUtterance(replace(a.utterance, prosody=p), a.words)
+                for a, p in zip(attributed, prosodies, strict=True)
+            ]
+
+        with _timed(timings, "roles"):
+            roles = self.roles.assign(
+                [a.utterance for a in attributed], source, audio=audio, sample_rate=sr
+            )
+            attributed = [_with_role(a, roles) for a in attributed]
+        hook("roles", roles, recording_id=rec_id)
+
+        utterances = tuple(a.utterance for a in attributed)
+        transcript = Transcript(
+            recording_id=rec_id,
+            source=source,
+            duration=duration,
+            utterances=utterances,
+            incident=incident,
+            diarization_confidence=float(diarization.info.get("confidence", 1.0)),
+            lang=asr_info.language or "zh",
+        )
+
+        with _timed(timings, "rules"):
+            assessment = self.rules.assess(transcript, prior_incidents=prior_incidents)
+
+        keyframes: list[KeyframeImage] = []
+        video_section: VideoSection | None = None
+        if info.has_video:
+            with _timed(timings, "video"):
+                first_speech = utterances[0].start if utterances else None
+                cues = [
+                    (f.start, f.end, f.confidence)
+                    for f in assessment.flags
+                    if f.code in ("OFFICER_AGITATION",)
+                ]
+                video = self.video.analyze(
+                    path,
+                    source=source,
+                    audio=mono,
+                    sample_rate=sr,
+                    audio_cues=cues,
+                    first_speech=first_speech,
+                )
+                transcript = replace(transcript, video_events=tuple(video.events))
+                assessment = self.rules.assess(transcript, prior_incidents=prior_incidents)
+                flag_times = {f.id: (f.start + f.end) / 2 for f in assessment.flags}
+                flag_frames = self.video.extract_frames(path, sorted(set(flag_times.values())))
+                outs: list[KeyframeOut] = []
+                for kf in list(video.keyframes) + list(flag_frames):
+                    reason = kf.reason
+                    if reason != "scene_change":
+                        hits = [fid for fid, t in flag_times.items() if abs(t - kf.time) < 0.05]
+                        reason = f"flag:{hits[0]}" if hits else reason
+                    key = artifact_key(rec_id, f"keyframes/{kf.time:09.3f}.jpg")
+                    keyframes.append(KeyframeImage(key, kf.jpeg))
+                    outs.append(
+                        KeyframeOut(
+                            time=kf.time, reason=reason, key=key, width=kf.width, height=kf.height
+                        )
+                    )
+                video_section = VideoSection(
+                    sample_fps=video.sample_fps,
+                    frames_analyzed=video.frames_analyzed,
+                    events=[VideoEventOut(**e.to_dict()) for e in video.events],
+                    keyframes=outs,
+                )
+        hook("rules", assessment, recording_id=rec_id)
+
+        document = AnalysisDocument(
+            recording=RecordingMeta(
+                recording_id=rec_id,
+                source=source,
+                filename=path.name,
+                sha256=info.sha256,
+                size_bytes=info.size_bytes,
+                container=info.container,
+                duration=round(duration, 3),
+                channels=audio.shape[0],
+                sample_rate=info.sample_rate or sr,
+                audio_codec=info.audio_codec,
+                has_video=info.has_video,
+                video_codec=info.video_codec,
+                width=info.width,
+                height=info.height,
+                fps=info.fps,
+                decode_errors=decoded.decode_errors,
+            ),
+            incident=IncidentLink(**incident.to_dict()) if incident else None,
+            speakers=_speakers(attributed, roles),
+            segments=[_segment_out(a) for a in attributed],
+            assessment=assessment,
+            video=video_section,
+            pipeline=PipelineInfo(
+                version=self.version,
+                config_hash=self.config_hash,
+                models={"asr": str(asr_info.model)},
+                backends={"diarization": diarization.backend},
+                language=asr_info.language,
+                options={"num_speakers": num_speakers},
+            ),
+            timings={k: round(v, 4) for k, v in timings.items()},
+            warnings=warnings,
+        )
+        return RecordingResult(document, keyframes)
+
+    def process(
+        self,
+        path: str | Path,
+        store: Any,
+        *,
+        source: Source,
+        incident: IncidentRecord | None = None,
+        media_key: str | None = None,
+        recorded_at: str | None = None,
+        prior_incidents: Sequence[IncidentRecord] = (),
+        hook: Hook | None = None,
+    ) -> AnalysisDocument:
+        """Analyse and persist: raw media (unless already stored), keyframes, then the document last.
+
+        The document is written last so that its presence means the whole result is in the store; a
+        crash before that leaves only orphan artifacts that the next run overwrites.
+        """
+        from .store import document_key, raw_key
+
+        path = Path(path)
+        result = self.analyze(
+            path, source=source, incident=incident, prior_incidents=prior_incidents, hook=hook
+        )
+        doc = result.document
+        t0 = time.perf_counter()
+        rec_id = doc.recording.recording_id
+        if media_key is None:
+            media_key = raw_key(rec_id, path.name, recorded_at)
+            if store.stat(media_key) is None:
+                ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                store.put_file(media_key, path, content_type=ctype)
+        for kf in result.keyframes:
+            store.put_bytes(kf.key, kf.jpeg, content_type="image/jpeg")
+        doc.recording.media_key = media_key
+        doc.timings["store"] = round(time.perf_counter() - t0, 4)
+        store.put_bytes(
+            document_key(rec_id),
+            doc.model_dump_json(indent=1).encode("utf-8"),
+            content_type="application/json",
+        )
+        logger.info("stored %s (%d segments)", rec_id, len(doc.segments))
+        return doc
+
+    def assess_text(
+        self, transcript: Transcript, prior_incidents: Sequence[IncidentRecord] = ()
+    ) -> Any:
+        """Rules only, for scripted or already-transcribed text."""
+        return self.rules.assess(transcript, prior_incidents=prior_incidents)
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - t0
+
+
+def _with_role(a: AttributedUtterance, roles: dict[str, SpeakerRole]) -> AttributedUtterance:
+    r = roles.get(a.utterance.speaker)
+    if r is None:
+        return a
+    return AttributedUtterance(
+        replace(a.utterance, role=r.role, role_confidence=r.confidence), a.words
+    )
+
+
+def _speakers(
+    attributed: Sequence[AttributedUtterance], roles: dict[str, SpeakerRole]
+) -> list[SpeakerInfo]:
+    seconds: dict[str, float] = {}
+    channels: dict[str, int | None] = {}
+    for a in attributed:
+        u: Utterance = a.utterance
+        seconds[u.speaker] = seconds.get(u.speaker, 0.0) + (u.end - u.start)
+        channels.setdefault(u.speaker, u.channel)
+    out = []
+    for spk in sorted(seconds):
+        r = roles.get(spk)
+        out.append(
+            SpeakerInfo(
+                id=spk,
+                role=r.role if r else "third_party",
+                role_confidence=r.confidence if r else 0.0,
+                role_cues=list(r.cues) if r else [],
+                channel=channels.get(spk),
+                speech_seconds=round(seconds[spk], 3),
+            )
+        )
+    return out
+
+
+def _segment_out(a: AttributedUtterance) -> SegmentOut:
+    u = a.utterance
+    return SegmentOut(
+        id=u.id,
+        start=round(u.start, 3),
+        end=round(u.end, 3),
+        speaker=u.speaker,
+        role=u.role,
+        text=u.text,
+        confidence=round(u.asr_confidence, 4),
+        channel=u.channel,
+        words=[
+            WordOut(
+                start=round(w.start, 3),
+                end=round(w.end, 3),
+                text=w.text,
+                probability=round(w.probability, 4),
+            )
+            for w in a.words
+        ],
+        prosody=ProsodyOut(**u.prosody.to_dict()) if u.prosody else None,
+    )

@@ -1,0 +1,220 @@
+"""The ``vigil`` command: thin wrappers that parse arguments, set up logging, call the library, and turn
+any :class:`VigilError` into one readable line and a non-zero exit (tracebacks only with ``--debug``)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from .errors import VigilError
+
+# Offline by default: every entry point pins the hubs shut before anything imports them.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
+
+logger = logging.getLogger("vigil.pipeline")
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Vigil: compliance analysis of police recordings (body-cam, counter, phone, 110 dispatch).",
+)
+
+EXIT_INPUT = 2
+
+
+def _setup_logging(debug: bool, quiet: bool = False) -> None:
+    level = logging.DEBUG if debug else (logging.WARNING if quiet else logging.INFO)
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    for noisy in ("faster_whisper", "urllib3", "numba", "matplotlib", "speechbrain"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _guard(debug: bool, fn: Callable[[], Any]) -> Any:
+    """Run ``fn``; a user-facing error becomes one line on stderr and exit code 2."""
+    try:
+        return fn()
+    except VigilError as e:
+        if debug:
+            raise
+        typer.echo(f"vigil: error: {e}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    except (FileNotFoundError, ValueError) as e:
+        if debug:
+            raise
+        typer.echo(f"vigil: error: {e}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+
+
+def _fmt_time(t: float) -> str:
+    m, s = divmod(t, 60)
+    h, m = divmod(int(m), 60)
+    return f"{h:d}:{m:02d}:{s:05.2f}" if h else f"{m:02d}:{s:05.2f}"
+
+
+class _ProgressHook:
+    """A tqdm bar over audio seconds transcribed; ASR dominates the run time on long files."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+
+    def __call__(
+        self,
+        step: str,
+        artifact: Any,
+        *,
+        recording_id: str,
+        completed: float | None = None,
+        total: float | None = None,
+    ) -> None:
+        if not self.enabled:
+            return
+        if step == "asr" and total:
+            if self.bar is None:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=round(total, 1), unit="s audio", desc="transcribing")
+            self.bar.n = round(min(completed or 0.0, total), 1)
+            self.bar.refresh()
+        elif step == "diarization" and self.bar is not None:
+            self.bar.n = self.bar.total
+            self.bar.close()
+            self.bar = None
+
+
+@app.command()
+def analyze(
+    file: Path = typer.Argument(..., help="recording: wav/mp3/m4a/aac/flac/ogg or mp4/mkv/avi/mov"),
+    source: str = typer.Option(..., "--source", "-s", help="bodycam | counter | phone | dispatch"),
+    incident: Path | None = typer.Option(None, help="incident record JSON (case-system record)"),
+    store: str | None = typer.Option(None, help="store: a directory or s3://BUCKET[/PREFIX]"),
+    config: Path | None = typer.Option(None, help="config YAML (default: configs/default.yaml)"),
+    num_speakers: int | None = typer.Option(None, help="speaker-count hint for mono diarization"),
+    json_out: Path | None = typer.Option(None, "--json", help="also write the document here"),
+    no_progress: bool = typer.Option(False, help="no progress bar"),
+    debug: bool = typer.Option(False, help="full tracebacks and debug logging"),
+) -> None:
+    """Analyse one recording: print a readable transcript and findings, store the document."""
+    _setup_logging(debug, quiet=True)
+
+    def _run() -> None:
+        from detectors.types import SOURCES
+
+        from .analyzer import Pipeline
+        from .store import document_key, open_store
+
+        if source not in SOURCES:
+            raise VigilError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
+        record = None
+        if incident is not None:
+            record = _load_incident(incident)
+        pipe = Pipeline.from_config(config)
+        target = open_store(
+            store or pipe.config.section("store")["url"], pipe.config.section("store")
+        )
+        doc = pipe.process(
+            file,
+            target,
+            source=source,  # type: ignore[arg-type]
+            incident=record,
+            hook=_ProgressHook(enabled=not no_progress and sys.stderr.isatty()),
+        )
+        _print_document(doc)
+        typer.echo(f"\ndocument: {target.url.rstrip('/')}/{document_key(doc.recording_id)}")
+        if json_out is not None:
+            json_out.write_text(doc.model_dump_json(indent=1), encoding="utf-8")
+
+    _guard(debug, _run)
+
+
+def _load_incident(path: Path) -> Any:
+    from detectors.types import IncidentRecord
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise VigilError(f"incident record not found: {path}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise VigilError(f"incident record {path} is not valid JSON: {e}") from None
+    if isinstance(data, dict) and "incident" in data and "turns" in data:
+        data = data["incident"]  # an evaluation scenario file
+    if not isinstance(data, dict):
+        raise VigilError(f"incident record {path} must be a JSON object")
+    try:
+        return IncidentRecord.from_dict(data)
+    except (TypeError, ValueError) as e:
+        raise VigilError(f"incident record {path}: {e}") from None
+
+
+_ROLE_ZH = {"officer": "民警", "party": "当事人", "third_party": "其他人"}
+
+
+def _print_document(doc: Any) -> None:
+    rec = doc.recording
+    typer.echo(
+        f"{rec.filename}  {rec.source}  {_fmt_time(rec.duration)}  ch={rec.channels}  "
+        f"sha256={rec.sha256[:12]}…  id={rec.recording_id}"
+    )
+    for spk in doc.speakers:
+        typer.echo(
+            f"  speaker {spk.id}: {spk.role} ({spk.role_confidence:.2f}) "
+            f"{spk.speech_seconds:.1f}s  cues={','.join(spk.role_cues[:3])}"
+        )
+    typer.echo("")
+    for seg in doc.segments:
+        role = seg.role or "?"
+        typer.echo(
+            f"[{_fmt_time(seg.start)}-{_fmt_time(seg.end)}] {role:<11} {_ROLE_ZH.get(role, '?')}"
+            f"({seg.speaker}): {seg.text}"
+        )
+    a = doc.assessment
+    if a is None:
+        return
+    typer.echo("")
+    if a.category:
+        typer.echo(f"category:    {a.category.value} (recorded: {a.category.recorded})")
+    if a.disposition:
+        typer.echo(f"disposition: {a.disposition.value} (recorded: {a.disposition.recorded})")
+    typer.echo(f"risk:        {a.risk.level} {','.join(a.risk.factors)}")
+    if a.call:
+        typer.echo(f"call:        {a.call.call_class} / {a.call.urgency} -> {a.call.routing}")
+    if not a.flags:
+        typer.echo("flags:       none")
+    for f in a.flags:
+        typer.echo(
+            f"FLAG {f.code:<24} {f.severity:<6} conf={f.confidence:.2f} "
+            f"[{_fmt_time(f.start)}-{_fmt_time(f.end)}] {f.explanation_zh}"
+        )
+
+
+@app.command()
+def schema(
+    out_dir: Path = typer.Option(Path("schemas"), help="where to write the JSON Schemas"),
+) -> None:
+    """Export the analysis-document JSON Schema (and the API's OpenAPI schema) into the repo."""
+    _setup_logging(False)
+    from .document import document_json_schema
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "analysis-document.schema.json").write_text(
+        json.dumps(document_json_schema(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    typer.echo(f"wrote {out_dir / 'analysis-document.schema.json'}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
