@@ -1,0 +1,279 @@
+"""ASR-robust phrase matching for Chinese transcripts.
+
+The embedded Whisper model garbles Mandarin: Traditional characters, full-width forms, homophones
+("被忍透了" for "被人偷了"), stray spaces and punctuation, digits where a lexicon has Chinese numerals.
+Every rule therefore matches lexicon phrases through one :class:`Matcher`, which tries, in order:
+
+1. an exact match on :func:`normalize`-d text (Simplified, half-width, lower-case, no spaces or
+   punctuation, Arabic digits spelled as Chinese digits);
+2. an exact match on toneless pinyin (homophones), for phrases of at least ``pinyin_min_chars``;
+3. a fuzzy match on toneless pinyin with an edit distance of at most ``fuzzy_max_ratio`` of the phrase's
+   pinyin length, for phrases of at least ``fuzzy_min_chars`` (short phrases never match fuzzily, because
+   two-syllable homophones are everywhere: 受理/手里).
+
+Regex patterns run on the normalised text only (exact). Every match reports its span in the *original*
+text (``char_start``/``char_end``), so evidence can quote exactly what the transcript says.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from opencc import OpenCC
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pypinyin import lazy_pinyin
+from rapidfuzz.distance import Levenshtein
+
+logger = logging.getLogger("vigil.rules")
+
+MatchMethod = Literal["exact", "pinyin", "fuzzy", "regex"]
+
+# Digits are spelled digit by digit ("110" -> "一一零") so that lexicons written in Chinese match ASR
+# output written in Arabic numerals and vice versa; "幺" is how digit 1 is read in numbers (幺幺零).
+_DIGITS = {str(i): c for i, c in enumerate("零一二三四五六七八九")}
+_DIGITS.update({"〇": "零", "幺": "一"})
+
+
+class MatchingOptions(BaseModel):
+    """How tolerant matching is; loaded from the ``rules.matching`` config section.
+
+    Attributes:
+        pinyin_min_chars: shortest phrase (in characters) allowed to match on identical toneless pinyin.
+        fuzzy_min_chars: shortest phrase allowed to match on pinyin within an edit distance.
+        fuzzy_max_ratio: largest edit distance, as a fraction of the phrase's pinyin letters.
+        exact_score: score of an exact (normalised text or regex) match.
+        pinyin_score: score of an identical-pinyin (homophone) match.
+        fuzzy_score: score of a fuzzy match at distance 0; decreases linearly with the distance.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pinyin_min_chars: int = Field(ge=2)
+    fuzzy_min_chars: int = Field(ge=3)
+    fuzzy_max_ratio: float = Field(ge=0.0, le=0.5)
+    exact_score: float = Field(ge=0.0, le=1.0)
+    pinyin_score: float = Field(ge=0.0, le=1.0)
+    fuzzy_score: float = Field(ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MatchingOptions:
+        if not self.exact_score >= self.pinyin_score >= self.fuzzy_score:
+            raise ValueError("scores must satisfy exact_score >= pinyin_score >= fuzzy_score")
+        if self.fuzzy_min_chars < self.pinyin_min_chars:
+            raise ValueError("fuzzy_min_chars must be >= pinyin_min_chars")
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One occurrence of a lexicon phrase or pattern in a text.
+
+    ``char_start``/``char_end`` index the original (un-normalised) text; ``exact`` is true for
+    normalised-text and regex matches, false for pinyin and fuzzy ones; ``phrase`` is the lexicon entry
+    (or the pattern's name for regexes), ``matched_text`` what the transcript actually says there.
+    """
+
+    phrase: str
+    char_start: int
+    char_end: int
+    exact: bool
+    score: float
+    method: MatchMethod
+    matched_text: str
+    distance: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "phrase": self.phrase,
+            "char_start": self.char_start,
+            "char_end": self.char_end,
+            "exact": self.exact,
+            "score": round(self.score, 4),
+            "method": self.method,
+            "matched_text": self.matched_text,
+            "distance": self.distance,
+        }
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")
+
+
+def _drop(ch: str) -> bool:
+    """Whitespace, punctuation and control characters carry no words; ASR inserts them at random."""
+    cat = unicodedata.category(ch)
+    return cat[0] in ("P", "Z", "C")
+
+
+def normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """Normalise ``text`` and return, for each output character, its index in ``text``."""
+    out: list[str] = []
+    index: list[int] = []
+    for i, raw in enumerate(text):
+        for ch in unicodedata.normalize("NFKC", raw).lower():
+            if _drop(ch):
+                continue
+            out.append(_DIGITS.get(ch, ch))
+            index.append(i)
+    flat = "".join(out)
+    simplified = _t2s().convert(flat)
+    if len(simplified) != len(flat):
+        # a phrase-level conversion changed the length: fall back to character by character
+        simplified = "".join(_t2s().convert(c) or c for c in flat)
+        if len(simplified) != len(flat):
+            simplified = flat
+    return simplified, index
+
+
+def normalize(text: str) -> str:
+    """Simplified, half-width, lower-case text without spaces or punctuation; digits as 零一二…九."""
+    return normalize_with_map(text)[0]
+
+
+def to_pinyin(norm: str) -> list[str]:
+    """Toneless pinyin, one syllable (or the character itself when not Chinese) per character."""
+    syl = lazy_pinyin(norm, errors=lambda s: list(s))
+    if len(syl) != len(norm):
+        syl = [(lazy_pinyin(c, errors=lambda s: list(s)) or [c])[0] for c in norm]
+    return syl
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    text: str  # as written in the lexicon
+    norm: str
+    pinyin: str
+    chars: int
+
+
+class Matcher:
+    """Finds lexicon phrases and regex patterns in transcript text, robust to ASR errors.
+
+    Built once per rule (lexicons are normalised and transliterated at construction) and then applied to
+    every utterance. Invalid regexes raise ``ValueError`` here, so a rule pack fails when it is loaded.
+    """
+
+    def __init__(
+        self,
+        phrases: Iterable[str] = (),
+        patterns: Mapping[str, str] | None = None,
+        *,
+        options: MatchingOptions,
+    ) -> None:
+        self.options = options
+        self._phrases: list[_Phrase] = []
+        seen: set[str] = set()
+        for p in phrases:
+            norm = normalize(p)
+            if not norm:
+                raise ValueError(f"lexicon phrase {p!r} is empty after normalisation")
+            if norm in seen:
+                continue
+            seen.add(norm)
+            self._phrases.append(_Phrase(p, norm, "".join(to_pinyin(norm)), len(norm)))
+        self._patterns: list[tuple[str, re.Pattern[str]]] = []
+        for name, rx in (patterns or {}).items():
+            try:
+                self._patterns.append((name, re.compile(rx)))
+            except re.error as e:
+                raise ValueError(f"pattern {name!r} is not a valid regex: {e}") from e
+
+    def __bool__(self) -> bool:
+        return bool(self._phrases or self._patterns)
+
+    @property
+    def phrases(self) -> list[str]:
+        return [p.text for p in self._phrases]
+
+    def find(self, text: str) -> list[Match]:
+        """All matches in ``text``, sorted by position; each phrase matches a span at most once."""
+        norm, index = normalize_with_map(text)
+        if not norm:
+            return []
+        matches: list[Match] = []
+
+        def span(a: int, b: int) -> tuple[int, int, str]:
+            s, e = index[a], index[b - 1] + 1
+            return s, e, text[s:e]
+
+        for name, rx in self._patterns:
+            for m in rx.finditer(norm):
+                if m.end() > m.start():
+                    s, e, quoted = span(m.start(), m.end())
+                    matches.append(
+                        Match(name, s, e, True, self.options.exact_score, "regex", quoted)
+                    )
+        syl: list[str] | None = None
+        for ph in self._phrases:
+            taken: list[tuple[int, int]] = []
+            start = norm.find(ph.norm)
+            while start >= 0:
+                end = start + ph.chars
+                s, e, quoted = span(start, end)
+                matches.append(
+                    Match(ph.text, s, e, True, self.options.exact_score, "exact", quoted)
+                )
+                taken.append((start, end))
+                start = norm.find(ph.norm, end)
+            if ph.chars < self.options.pinyin_min_chars:
+                continue
+            if syl is None:
+                syl = to_pinyin(norm)
+            for a, b, dist in self._pinyin_hits(ph, syl, taken):
+                s, e, quoted = span(a, b)
+                if dist == 0:
+                    score, method = self.options.pinyin_score, "pinyin"
+                else:
+                    score = self.options.fuzzy_score * (1.0 - dist / max(1, len(ph.pinyin)))
+                    method = "fuzzy"
+                matches.append(Match(ph.text, s, e, False, score, method, quoted, dist))
+        matches.sort(key=lambda m: (m.char_start, -m.score, m.phrase))
+        if logger.isEnabledFor(logging.DEBUG) and matches:
+            logger.debug("matches: %s", [m.to_dict() for m in matches])
+        return matches
+
+    def search(self, text: str) -> Match | None:
+        """The best match in ``text`` (highest score, then earliest), or ``None``."""
+        found = self.find(text)
+        return max(found, key=lambda m: (m.score, -m.char_start)) if found else None
+
+    def _pinyin_hits(
+        self, ph: _Phrase, syl: list[str], taken: list[tuple[int, int]]
+    ) -> list[tuple[int, int, int]]:
+        """Windows of the text whose pinyin equals (or is near) the phrase's, not overlapping ``taken``."""
+        n = len(syl)
+        fuzzy = ph.chars >= self.options.fuzzy_min_chars
+        max_d = int(self.options.fuzzy_max_ratio * len(ph.pinyin)) if fuzzy else 0
+        widths = (ph.chars, ph.chars - 1, ph.chars + 1) if max_d > 0 else (ph.chars,)
+        cands: list[tuple[int, int, int, int]] = []  # (dist, |width-chars|, start, end)
+        for w in widths:
+            if w < 1 or w > n:
+                continue
+            for a in range(0, n - w + 1):
+                b = a + w
+                window = "".join(syl[a:b])
+                if max_d == 0:
+                    if window != ph.pinyin:
+                        continue
+                    d = 0
+                else:
+                    d = Levenshtein.distance(ph.pinyin, window, score_cutoff=max_d)
+                    if d > max_d:
+                        continue
+                cands.append((d, abs(w - ph.chars), a, b))
+        cands.sort()
+        hits: list[tuple[int, int, int]] = []
+        used = list(taken)
+        for d, _, a, b in cands:
+            if any(a < e and s < b for s, e in used):
+                continue
+            used.append((a, b))
+            hits.append((a, b, d))
+        return hits
