@@ -1,0 +1,153 @@
+"""Synthesised Mandarin test speech: real espeak-ng output, measured, never mocked."""
+
+from __future__ import annotations
+
+import wave
+
+import numpy as np
+import pytest
+
+from pipeline.config import load_config
+from pipeline.synthesis import (
+    SynthesisOptions,
+    number_to_chinese,
+    reference_annotation,
+    reference_rttm,
+    synthesize_scenario,
+    synthesize_utterance,
+    text_to_pinyin_ssml,
+    write_wav,
+)
+
+SR = 16000
+
+
+@pytest.fixture(scope="module")
+def opts() -> SynthesisOptions:
+    return SynthesisOptions.from_config(load_config().section("synthesis"))
+
+
+def _db(x: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-20))
+
+
+def _span_db(audio: np.ndarray, start: float, end: float, ch: int = 0) -> float:
+    return _db(audio[ch, int(start * SR) : int(end * SR)])
+
+
+BODYCAM = [
+    {"speaker": "S1", "role": "officer", "text": "您好，我是派出所民警，现场正在录音录像。"},
+    {"speaker": "S2", "role": "party", "text": "我的电动车被偷了。"},
+    {"speaker": "S1", "role": "officer", "text": "好的，我们受理了。"},
+]
+
+
+@pytest.mark.parametrize(
+    ("digits", "nxt", "spoken"),
+    [("12", "", "十二"), ("031245", "", "零三一二四五"), ("110", "报", "一一零"), ("300", "号", "三百"),
+     ("105", "块", "一百零五"), ("3.5", "米", "三点五"), ("20", "", "二十")],
+)  # fmt: skip
+def test_numbers_are_spoken_as_chinese(digits: str, nxt: str, spoken: str, opts) -> None:
+    assert number_to_chinese(digits, nxt, opts.cardinal_units) == spoken
+
+
+def test_pinyin_ssml_has_tones_letters_and_pauses(opts) -> None:
+    ssml = text_to_pinyin_ssml("警号031245，唱卡拉OK。", options=opts)
+    assert "jing3 hao4 ling2 san1 yi1 er4 si4 wu3" in ssml
+    assert "ou1 kei4" in ssml
+    assert ssml.count("<break") == 1  # the comma; trailing pause dropped
+
+
+def test_utterance_is_speech_of_plausible_duration(opts) -> None:
+    text = "您好，请问有什么需要帮助的？"
+    x = synthesize_utterance(text, 0, "normal", options=opts)
+    assert x.dtype == np.float32 and x.ndim == 1
+    dur = x.size / SR
+    syllables = 13
+    assert 1.5 <= dur <= syllables / 2.0, dur  # between ~2 and ~9 syllables per second
+    assert abs(_db(x) - opts.target_level_dbfs) < 0.5
+    # speech, not a constant: many 20 ms frames are loud and some are near-silent pauses
+    frames = x[: x.size // 320 * 320].reshape(-1, 320)
+    fdb = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
+    assert np.mean(fdb > opts.target_level_dbfs - 10) > 0.4
+
+
+def test_empty_text_is_empty_audio(opts) -> None:
+    assert synthesize_utterance("。。", 0, "normal", options=opts).size == 0
+
+
+def test_shout_is_louder_higher_faster_than_normal(opts) -> None:
+    text = "我说了别吵了，一个一个说。"
+    normal = synthesize_utterance(text, 1, "normal", options=opts)
+    shout = synthesize_utterance(text, 1, "shout", options=opts)
+    calm = synthesize_utterance(text, 1, "calm", options=opts)
+    assert _db(shout) > _db(normal) + 6
+    assert _db(calm) < _db(normal)
+    assert shout.size < normal.size  # faster
+
+
+def test_unknown_style_is_rejected(opts) -> None:
+    with pytest.raises(ValueError, match="valid"):
+        synthesize_utterance("你好", 0, "whisper", options=opts)
+
+
+def test_bodycam_officer_is_louder_and_reference_is_consistent(opts) -> None:
+    rec = synthesize_scenario(BODYCAM, "bodycam", options=opts)
+    assert rec.audio.shape[0] == 1 and rec.audio.dtype == np.float32
+    assert rec.sample_rate == SR
+    ref = rec.reference
+    assert [r.speaker for r in ref] == ["S1", "S2", "S1"]
+    assert all(r.channel is None for r in ref)
+    for a, b in zip(ref, ref[1:], strict=False):
+        assert a.start < a.end <= b.start
+    assert ref[-1].end <= rec.duration
+    officer = np.mean([_span_db(rec.audio, r.start, r.end) for r in ref if r.role == "officer"])
+    party = np.mean([_span_db(rec.audio, r.start, r.end) for r in ref if r.role == "party"])
+    assert officer > party + 6, (officer, party)
+    # a noise floor exists between turns (VAD needs one) but sits far below speech
+    gap = _span_db(rec.audio, ref[0].end + 0.1, ref[1].start - 0.1)
+    assert -80 < gap < party - 20
+    assert dict(rec.voices)["S1"] != dict(rec.voices)["S2"]
+
+
+def test_stereo_routes_officer_to_channel_0_with_crosstalk(opts) -> None:
+    rec = synthesize_scenario(BODYCAM, "counter", options=opts)
+    assert rec.audio.shape[0] == 2
+    for r in rec.reference:
+        ch0 = _span_db(rec.audio, r.start, r.end, 0)
+        ch1 = _span_db(rec.audio, r.start, r.end, 1)
+        if r.role == "officer":
+            assert r.channel == 0 and ch0 > ch1 + 15
+        else:
+            assert r.channel == 1 and ch1 > ch0 + 15
+        # crosstalk leaks at roughly the configured level, not zero
+        assert abs(min(ch0, ch1) - max(ch0, ch1) - opts.scenes["counter"].crosstalk_db) < 6
+
+
+def test_deterministic_given_seed(opts) -> None:
+    a = synthesize_scenario(BODYCAM[:2], "phone", options=opts, seed=3)
+    b = synthesize_scenario(BODYCAM[:2], "phone", options=opts, seed=3)
+    c = synthesize_scenario(BODYCAM[:2], "phone", options=opts, seed=4)
+    assert np.array_equal(a.audio, b.audio)
+    assert a.audio.shape != c.audio.shape or not np.array_equal(a.audio, c.audio)
+
+
+def test_writers_round_trip(opts, tmp_path) -> None:
+    rec = synthesize_scenario(BODYCAM[:2], "counter", options=opts)
+    path = write_wav(tmp_path / "x.wav", rec.audio, rec.sample_rate)
+    with wave.open(str(path)) as w:
+        assert (w.getnchannels(), w.getframerate(), w.getsampwidth()) == (2, SR, 2)
+        back = np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, 2).T / 32768.0
+    assert np.max(np.abs(back - rec.audio)) < 1e-3
+    rttm = reference_rttm(rec, uri="x").splitlines()
+    assert len(rttm) == 2 and rttm[0].split()[7] == "S1"
+    ann = reference_annotation(rec, uri="x")
+    assert sorted(ann.labels()) == ["S1", "S2"]
+    assert abs(ann.get_timeline().duration() - sum(r.end - r.start for r in rec.reference)) < 1e-6
+
+
+def test_bad_inputs_are_clear_errors(opts) -> None:
+    with pytest.raises(ValueError, match="valid"):
+        synthesize_scenario(BODYCAM, "cctv", options=opts)
+    with pytest.raises(ValueError, match="speaker"):
+        synthesize_scenario([{"text": "你好"}], "bodycam", options=opts)

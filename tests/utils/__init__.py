@@ -1,0 +1,1 @@
+"""Small factories shared by tests: synthetic audio, scripted scenarios, utterances."""
