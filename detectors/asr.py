@@ -1,0 +1,361 @@
+"""Speech recognition with faster-whisper (CTranslate2).
+
+The embedded default is Whisper base, multilingual, int8 on CPU, joined and verified by
+:mod:`detectors.models`; production points ``asr.model_path`` at any local CTranslate2 Whisper
+directory (large-v3, a Chinese fine-tune) on CPU or CUDA. Mandarin by default, Silero VAD on (its ONNX
+model ships inside faster-whisper), word timestamps on, and every character of output normalised to
+Simplified Chinese: Whisper often writes Traditional, and the rules match Simplified lexicons.
+
+``transcribe`` follows faster-whisper's shape: the :class:`AsrInfo` is computed up front and the
+segments come lazily from a chain of generators (decode -> VAD times already mapped back to the
+original timeline by faster-whisper -> clamp and convert). Callers ``list()`` them on purpose.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import DetectorError
+from .models import EMBEDDED_PREFIX, EMBEDDED_WHISPER, resolve_whisper_model
+from .types import Segment, Word
+
+logger = logging.getLogger("vigil.detectors")
+
+__all__ = ["AsrDetector", "AsrInfo", "AsrOptions", "to_simplified"]
+
+WHISPER_SAMPLE_RATE = 16000  # fixed by Whisper's feature extractor, not a tunable
+
+
+class AsrOptions(BaseModel):
+    """ASR settings, validated from the ``asr:`` config section (YAML is the single source of truth).
+
+    Attributes:
+        model_path: ``embedded:whisper-base`` or a local CTranslate2 Whisper directory.
+        cache_dir: where embedded models are joined and verified.
+        device: ``cpu``, ``cuda`` or ``auto`` (CUDA when a device is visible).
+        compute_type: CTranslate2 compute type (``int8`` on CPU, ``float16``/``int8_float16`` on CUDA).
+        cpu_threads: intra-op threads, always explicit (Ray sets OMP_NUM_THREADS=1 otherwise).
+        num_workers: concurrent transcriptions the model accepts.
+        language: ISO code (``zh``) or ``None`` to auto-detect.
+        task: ``transcribe`` (``translate`` would produce English, never wanted for evidence).
+        beam_size: decoding beam width.
+        batch_size: 1 decodes sequentially; >1 batches VAD chunks with BatchedInferencePipeline.
+        temperature: fallback temperatures; sequential decoding retries at the next one when the
+            output looks degenerate (the batched pipeline uses only the first).
+        compression_ratio_threshold, log_prob_threshold, no_speech_threshold: faster-whisper's
+            failure and silence detectors.
+        condition_on_previous_text: feed the previous window's text as prompt (sequential only).
+        vad_filter: run Silero VAD and decode speech only.
+        vad_threshold: Silero speech probability threshold.
+        vad_min_silence_ms: silence that ends a speech chunk.
+        vad_speech_pad_ms: padding kept around each speech chunk.
+        word_timestamps: per-word times (the rules and speaker attribution need them).
+        to_simplified: convert text and words to Simplified Chinese with OpenCC ``t2s``.
+        initial_prompt: optional prompt text (domain vocabulary).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model_path: str
+    cache_dir: str
+    device: Literal["cpu", "cuda", "auto"]
+    compute_type: str
+    cpu_threads: int = Field(ge=1)
+    num_workers: int = Field(ge=1)
+    language: str | None
+    task: Literal["transcribe", "translate"]
+    beam_size: int = Field(ge=1)
+    batch_size: int = Field(ge=1)
+    temperature: tuple[float, ...] = Field(min_length=1)
+    compression_ratio_threshold: float | None
+    log_prob_threshold: float | None
+    no_speech_threshold: float | None = Field(ge=0, le=1)
+    condition_on_previous_text: bool
+    vad_filter: bool
+    vad_threshold: float = Field(gt=0, lt=1)
+    vad_min_silence_ms: int = Field(ge=0)
+    vad_speech_pad_ms: int = Field(ge=0)
+    word_timestamps: bool
+    to_simplified: bool
+    initial_prompt: str | None
+
+    @classmethod
+    def from_config(cls, section: dict[str, Any] | AsrOptions) -> AsrOptions:
+        """Accept the ``asr:`` dict or an instance; a bad value raises ``ValueError`` naming it."""
+        if isinstance(section, AsrOptions):
+            return section
+        if not isinstance(section, dict):
+            raise TypeError(
+                f"asr options must be a dict or AsrOptions, not {type(section).__name__}"
+            )
+        try:
+            return cls.model_validate(section)
+        except ValidationError as e:
+            raise ValueError(f"invalid asr config: {e}") from e
+
+
+@dataclass(frozen=True, slots=True)
+class AsrInfo:
+    """What a transcription ran with: known before the first segment is decoded.
+
+    ``model`` is the configured spec, ``model_sha256`` the verified digest of an embedded model
+    (``None`` for an operator's directory), ``options`` the resolved settings, so that a result can be
+    reproduced; ``warnings`` lists anything corrected automatically.
+    """
+
+    language: str | None
+    language_probability: float
+    duration: float
+    duration_after_vad: float
+    model: str
+    model_sha256: str | None = None
+    device: str = "cpu"
+    options: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@functools.cache
+def _converter() -> Any:
+    try:
+        from opencc import OpenCC
+    except ImportError as e:  # pragma: no cover - a core dependency
+        raise RuntimeError("opencc-python-reimplemented is required for to_simplified") from e
+    return OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> Simplified Chinese (OpenCC ``t2s``); other scripts pass through unchanged."""
+    return str(_converter().convert(text)) if text else text
+
+
+def _resolve_device(device: str) -> str:
+    if device != "auto":
+        return device
+    import ctranslate2
+
+    return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+
+
+@functools.lru_cache(maxsize=4)
+def _load_whisper(
+    path: str, device: str, compute_type: str, cpu_threads: int, num_workers: int
+) -> Any:
+    """One WhisperModel per (directory, device, compute type, threads): loading costs seconds."""
+    from faster_whisper import WhisperModel
+
+    logger.info(
+        "loading Whisper %s on %s (%s, %d threads, %d workers)",
+        path,
+        device,
+        compute_type,
+        cpu_threads,
+        num_workers,
+    )
+    try:
+        return WhisperModel(
+            path,
+            device=device,
+            compute_type=compute_type,
+            cpu_threads=cpu_threads,
+            num_workers=num_workers,
+            local_files_only=True,
+        )
+    except (RuntimeError, ValueError, OSError) as e:
+        raise DetectorError(f"cannot load Whisper model from {path} on {device}: {e}") from e
+
+
+class AsrDetector:
+    """Transcribes mono 16 kHz float32 audio into :class:`~detectors.types.Segment` records."""
+
+    def __init__(self, options: AsrOptions | dict[str, Any]) -> None:
+        self.options = AsrOptions.from_config(options)
+        opts = self.options
+        self.device = _resolve_device(opts.device)
+        self.model_dir = resolve_whisper_model(opts.model_path, opts.cache_dir)
+        self.model_sha256: str | None = None
+        if opts.model_path.startswith(EMBEDDED_PREFIX):
+            self.model_sha256 = EMBEDDED_WHISPER[opts.model_path[len(EMBEDDED_PREFIX) :]].sha256
+        self.model = _load_whisper(
+            str(self.model_dir), self.device, opts.compute_type, opts.cpu_threads, opts.num_workers
+        )
+        self._batched: Any = None
+        if opts.batch_size > 1:
+            from faster_whisper import BatchedInferencePipeline
+
+            self._batched = BatchedInferencePipeline(model=self.model)
+
+    def _vad_parameters(self) -> dict[str, Any]:
+        o = self.options
+        return {
+            "threshold": o.vad_threshold,
+            "min_silence_duration_ms": o.vad_min_silence_ms,
+            "speech_pad_ms": o.vad_speech_pad_ms,
+        }
+
+    def _resolved_options(self) -> dict[str, Any]:
+        d = self.options.model_dump()
+        d["model_dir"] = str(self.model_dir)
+        d["device"] = self.device
+        d["temperature"] = list(self.options.temperature)
+        return d
+
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        *,
+        sample_rate: int = WHISPER_SAMPLE_RATE,
+        channel: int | None = None,
+    ) -> tuple[Iterator[Segment], AsrInfo]:
+        """Transcribe one channel; segment and word times are on the original (pre-VAD) timeline.
+
+        ``audio`` is 1-D float32 at 16 kHz (a ``(1, n)`` array is accepted). ``channel`` is stamped on
+        every segment so the pipeline can tell which microphone it came from. Silence or empty audio
+        gives an empty iterator, never ``None``.
+        """
+        samples = _as_mono(audio)
+        if sample_rate != WHISPER_SAMPLE_RATE:
+            raise ValueError(
+                f"ASR needs {WHISPER_SAMPLE_RATE} Hz audio, got {sample_rate} Hz; "
+                f"set media.sample_rate to {WHISPER_SAMPLE_RATE}"
+            )
+        o = self.options
+        duration = samples.shape[0] / WHISPER_SAMPLE_RATE
+        warnings: list[str] = []
+        if samples.shape[0] == 0:
+            info = AsrInfo(
+                language=o.language,
+                language_probability=0.0,
+                duration=0.0,
+                duration_after_vad=0.0,
+                model=o.model_path,
+                model_sha256=self.model_sha256,
+                device=self.device,
+                options=self._resolved_options(),
+            )
+            return iter(()), info
+        common: dict[str, Any] = {
+            "language": o.language,
+            "task": o.task,
+            "beam_size": o.beam_size,
+            "temperature": list(o.temperature),
+            "compression_ratio_threshold": o.compression_ratio_threshold,
+            "log_prob_threshold": o.log_prob_threshold,
+            "no_speech_threshold": o.no_speech_threshold,
+            "initial_prompt": o.initial_prompt,
+            "word_timestamps": o.word_timestamps,
+            "vad_filter": o.vad_filter,
+            "vad_parameters": self._vad_parameters() if o.vad_filter else None,
+        }
+        if self._batched is not None:
+            if not o.vad_filter and duration > 30.0:
+                warnings.append("batched ASR without VAD cannot split audio over 30 s; VAD enabled")
+                logger.warning("batched ASR needs VAD for audio over 30 s; enabling it")
+                common["vad_filter"] = True
+                common["vad_parameters"] = self._vad_parameters()
+            raw, fw_info = self._batched.transcribe(samples, batch_size=o.batch_size, **common)
+        else:
+            raw, fw_info = self.model.transcribe(
+                samples, condition_on_previous_text=o.condition_on_previous_text, **common
+            )
+        if o.language is None:
+            logger.info(
+                "detected language %s (p=%.2f)", fw_info.language, fw_info.language_probability
+            )
+        info = AsrInfo(
+            language=fw_info.language,
+            language_probability=float(fw_info.language_probability),
+            duration=float(duration),
+            duration_after_vad=float(fw_info.duration_after_vad),
+            model=o.model_path,
+            model_sha256=self.model_sha256,
+            device=self.device,
+            options=self._resolved_options(),
+            warnings=tuple(warnings),
+        )
+        segments = _convert(_guard_oom(raw, o.batch_size), duration, channel, o.to_simplified)
+        return segments, info
+
+
+def _as_mono(audio: np.ndarray) -> np.ndarray:
+    if not isinstance(audio, np.ndarray):
+        raise TypeError(f"audio must be a numpy array, not {type(audio).__name__}")
+    if audio.ndim == 2 and audio.shape[0] == 1:
+        audio = audio[0]
+    if audio.ndim != 1:
+        raise ValueError(
+            f"ASR takes one channel (1-D array), got shape {audio.shape}; pick or mix a channel first"
+        )
+    return np.ascontiguousarray(audio, dtype=np.float32)
+
+
+def _guard_oom(raw: Iterable[Any], batch_size: int) -> Iterator[Any]:
+    """Turn a CUDA out-of-memory failure mid-stream into advice instead of a CTranslate2 trace."""
+    try:
+        yield from raw
+    except RuntimeError as e:
+        if "out of memory" in str(e).lower():
+            raise DetectorError(
+                f"ASR ran out of GPU memory at batch_size {batch_size}; lower asr.batch_size"
+            ) from e
+        raise
+
+
+def _convert(
+    raw: Iterable[Any], duration: float, channel: int | None, simplify: bool
+) -> Iterator[Segment]:
+    """faster-whisper segments -> ours: Simplified text, words clamped inside their segment.
+
+    faster-whisper already maps VAD-trimmed times back to the original timeline; what is left is
+    rounding at the edges (a last word ending past the audio), which is clamped here.
+    """
+    index = 0
+    for seg in raw:
+        text = seg.text.strip()
+        if simplify:
+            text = to_simplified(text)
+        start = max(0.0, min(float(seg.start), duration))
+        end = max(start, min(float(seg.end), duration))
+        words: list[Word] = []
+        for w in seg.words or ():
+            wtext = w.word.strip()
+            if not wtext:
+                continue
+            ws = min(max(float(w.start), start), end)
+            we = min(max(float(w.end), ws), end)
+            words.append(
+                Word(
+                    start=ws,
+                    end=we,
+                    text=to_simplified(wtext) if simplify else wtext,
+                    probability=float(w.probability),
+                )
+            )
+        if not text and not words:
+            continue
+        yield Segment(
+            id=index,
+            start=start,
+            end=end,
+            text=text,
+            words=tuple(words),
+            avg_logprob=float(seg.avg_logprob),
+            no_speech_prob=float(seg.no_speech_prob),
+            channel=channel,
+        )
+        index += 1
+
+
+def model_dir_for(options: AsrOptions) -> Path:
+    """The verified local directory ASR would load (for tools that report or pre-warm the cache)."""
+    return resolve_whisper_model(options.model_path, options.cache_dir)
