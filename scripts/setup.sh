@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything Vigil needs on a fresh Debian machine with Python 3.11: system tools (espeak-ng for
+# synthetic test speech, PostgreSQL server for the API tests) and the project with its test extras in .venv.
+# Idempotent: a second run only checks. Network: only Debian's and Python's package registries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]} (Debian packages)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+# The stamp skips a re-install when pyproject.toml has not changed since the last successful one.
+stamp=.venv/.vigil-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/pip install -q --upgrade "pip>=24" 
+  .venv/bin/pip install -q -e '.[test]'
+  touch "$stamp"
+fi
+echo "setup: ready (.venv)"
