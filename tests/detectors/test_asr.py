@@ -1,0 +1,261 @@
+"""ASR through the real embedded Whisper base on the real Mandarin samples, plus model integrity.
+
+Nothing is mocked: the model is joined from its registry packages and verified, and the audio goes
+through pipeline.media like a recording would.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rapidfuzz.distance import Levenshtein
+
+from detectors.asr import AsrDetector, AsrOptions, to_simplified
+from detectors.errors import DetectorError, ModelIntegrityError
+from detectors.models import EMBEDDED_WHISPER, join_parts, resolve_whisper_model, sha256_path
+from detectors.types import Segment
+from pipeline.config import load_config
+from pipeline.media import MediaOptions, load_audio
+
+REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real" / "mandarin"
+SR = 16000
+EXPECTED_SHA = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
+
+
+def _references() -> list[tuple[str, str]]:
+    with open(REAL / "references.tsv", encoding="utf-8") as fh:
+        return [(row["file"], row["reference"]) for row in csv.DictReader(fh, delimiter="\t")]
+
+
+def _norm(text: str) -> str:
+    """CER text as MANIFEST.md says: Simplified characters, punctuation and spaces removed."""
+    return re.sub(r"[\W_]+", "", to_simplified(text))
+
+
+@pytest.fixture(scope="module")
+def asr_options() -> AsrOptions:
+    return AsrOptions.from_config(load_config().section("asr"))
+
+
+@pytest.fixture(scope="module")
+def batched(asr_options: AsrOptions) -> AsrDetector:
+    return AsrDetector(asr_options.model_copy(update={"batch_size": 8}))
+
+
+@pytest.fixture(scope="module")
+def sequential(asr_options: AsrOptions) -> AsrDetector:
+    return AsrDetector(asr_options.model_copy(update={"batch_size": 1}))
+
+
+@pytest.fixture(scope="module")
+def real_audio() -> dict[str, np.ndarray]:
+    media = MediaOptions.from_config(load_config().section("media"))
+    refs = _references()
+    assert len(refs) == 8, "the shared Mandarin samples are missing"
+    return {name: load_audio(REAL / name, media).mono() for name, _ in refs}
+
+
+def _check_invariants(segments: list[Segment], duration: float) -> None:
+    starts = [s.start for s in segments]
+    assert starts == sorted(starts), "segment starts must increase"
+    for s in segments:
+        assert 0.0 <= s.start <= s.end <= duration + 1e-6
+        assert s.text
+        assert s.words, "word timestamps are on"
+        for a, b in zip(s.words, s.words[1:], strict=False):
+            assert a.start <= b.start
+        for w in s.words:
+            assert s.start - 1e-6 <= w.start <= w.end <= s.end + 1e-6
+            assert 0.0 <= w.probability <= 1.0
+        assert 0.0 < s.confidence <= 1.0
+
+
+def _assert_simplified(text: str) -> None:
+    changed = [ch for ch in text if to_simplified(ch) != ch]
+    assert not changed, f"Traditional characters left in output: {changed}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["batched", "sequential"])
+def test_real_mandarin_cer_and_invariants(
+    mode: str, request: pytest.FixtureRequest, real_audio: dict[str, np.ndarray]
+) -> None:
+    detector: AsrDetector = request.getfixturevalue(mode)
+    errors = chars = 0
+    for name, reference in _references():
+        audio = real_audio[name]
+        seg_iter, info = detector.transcribe(audio, channel=0)
+        segments = list(seg_iter)
+        duration = len(audio) / SR
+        assert info.duration == pytest.approx(duration)
+        assert info.language == "zh"
+        assert 0 < info.duration_after_vad <= duration + 1e-6
+        assert info.model_sha256 == EXPECTED_SHA
+        _check_invariants(segments, duration)
+        assert all(s.channel == 0 for s in segments)
+        assert [s.id for s in segments] == list(range(len(segments)))
+        hyp = "".join(s.text for s in segments)
+        _assert_simplified(hyp)
+        _assert_simplified("".join(w.text for s in segments for w in s.words))
+        ref = _norm(reference)
+        errors += Levenshtein.distance(_norm(hyp), ref)
+        chars += len(ref)
+    cer = errors / chars
+    # Whisper base on read Mandarin measures ~0.2-0.3 here (scripts/bench_asr.py); 0.5 catches breakage
+    assert cer < 0.5, f"{mode} CER {cer:.3f}"
+
+
+@pytest.mark.slow
+def test_times_are_on_the_original_timeline_after_vad(
+    batched: AsrDetector, sequential: AsrDetector, real_audio: dict[str, np.ndarray]
+) -> None:
+    """4 s of leading silence that VAD removes must reappear in every timestamp."""
+    speech = real_audio["BAC009S0764W0121.wav"]
+    lead = 4.0
+    padded = np.concatenate(
+        [np.zeros(int(lead * SR), np.float32), speech, np.zeros(2 * SR, np.float32)]
+    )
+    for detector in (batched, sequential):
+        plain = list(detector.transcribe(speech)[0])
+        seg_iter, info = detector.transcribe(padded)
+        shifted = list(seg_iter)
+        assert info.duration_after_vad < info.duration - lead + 0.5  # VAD really cut the silence
+        assert plain and shifted
+        _check_invariants(shifted, len(padded) / SR)
+        first_plain = plain[0].words[0].start
+        first_shifted = shifted[0].words[0].start
+        assert first_shifted >= lead - 0.1
+        assert first_shifted - first_plain == pytest.approx(lead, abs=0.5)
+        assert shifted[-1].end <= lead + len(speech) / SR + 0.5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["batched", "sequential"])
+def test_silence_and_empty_audio_give_no_segments(
+    mode: str, request: pytest.FixtureRequest
+) -> None:
+    detector: AsrDetector = request.getfixturevalue(mode)
+    silence = np.zeros(5 * SR, dtype=np.float32)
+    seg_iter, info = detector.transcribe(silence)
+    assert seg_iter is not None
+    assert list(seg_iter) == []
+    assert info.duration == pytest.approx(5.0)
+    seg_iter, info = detector.transcribe(np.zeros(0, dtype=np.float32))
+    assert list(seg_iter) == []
+    assert info.duration == 0.0
+
+
+@pytest.mark.slow
+def test_language_auto_detects_mandarin(
+    asr_options: AsrOptions, real_audio: dict[str, np.ndarray]
+) -> None:
+    detector = AsrDetector(asr_options.model_copy(update={"language": None, "batch_size": 1}))
+    segments, info = detector.transcribe(real_audio["A2_33.wav"])
+    assert info.language == "zh"
+    assert 0.5 < info.language_probability <= 1.0
+    assert list(segments)
+
+
+def test_bad_audio_shapes_and_rates_are_refused(batched: AsrDetector) -> None:
+    with pytest.raises(ValueError, match="one channel"):
+        batched.transcribe(np.zeros((2, SR), dtype=np.float32))
+    with pytest.raises(ValueError, match="16000 Hz"):
+        batched.transcribe(np.zeros(SR, dtype=np.float32), sample_rate=8000)
+    with pytest.raises(TypeError):
+        batched.transcribe([0.0] * SR)  # type: ignore[arg-type]
+
+
+def test_to_simplified() -> None:
+    assert to_simplified("警察說話，請出示證件") == "警察说话，请出示证件"
+    assert to_simplified("") == ""
+    assert to_simplified("abc 123") == "abc 123"
+
+
+def test_options_come_from_config_and_reject_unknown_keys(asr_options: AsrOptions) -> None:
+    section = load_config().section("asr")
+    assert AsrOptions.from_config(section) == asr_options
+    with pytest.raises(ValueError, match="invalid asr config"):
+        AsrOptions.from_config({**section, "beam_size": 0})
+    with pytest.raises(ValueError, match="invalid asr config"):
+        AsrOptions.from_config({**section, "surprise": 1})
+    with pytest.raises(TypeError):
+        AsrOptions.from_config("base")  # type: ignore[arg-type]
+
+
+# --- model integrity ------------------------------------------------------------------------------
+
+
+def test_embedded_model_joins_verifies_and_rejoins_a_corrupt_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    model_dir = resolve_whisper_model("embedded:whisper-base", cache)
+    model_bin = model_dir / "model.bin"
+    assert sha256_path(model_bin) == EXPECTED_SHA
+    for name in ("config.json", "tokenizer.json", "vocabulary.json"):
+        assert (model_dir / name).is_file()
+    assert not list(model_dir.glob("*.tmp")), "no temporary files left behind"
+
+    # a second resolve reuses the verified copy (same inode: nothing rewritten)
+    inode = model_bin.stat().st_ino
+    assert resolve_whisper_model("embedded:whisper-base", cache) == model_dir
+    assert model_bin.stat().st_ino == inode
+
+    # flip bytes in the middle of the cached copy: detected and joined again
+    with open(model_bin, "r+b") as fh:
+        fh.seek(model_bin.stat().st_size // 2)
+        fh.write(b"\x00corrupt\x00")
+    assert sha256_path(model_bin) != EXPECTED_SHA
+    assert resolve_whisper_model("embedded:whisper-base", cache) == model_dir
+    assert sha256_path(model_bin) == EXPECTED_SHA
+
+
+def test_corrupt_model_parts_raise_integrity_error(tmp_path: Path) -> None:
+    from detectors.models import _package_file  # the installed part files, to copy and damage
+
+    spec = EMBEDDED_WHISPER["whisper-base"]
+    parts = []
+    for i, (package, relpath) in enumerate(spec.parts):
+        dest = tmp_path / f"part{i + 1}"
+        shutil.copyfile(_package_file(package, relpath), dest)
+        parts.append(dest)
+    with open(parts[1], "r+b") as fh:
+        fh.seek(1000)
+        fh.write(b"\xff" * 16)
+    target = tmp_path / "out" / "model.bin"
+    with pytest.raises(ModelIntegrityError, match="checksum"):
+        join_parts(parts, target, spec.sha256)
+    assert not target.exists()
+    assert not list(target.parent.iterdir()), "a failed join leaves nothing behind"
+    # the undamaged parts join to the published digest
+    shutil.copyfile(_package_file(*spec.parts[1]), parts[1])
+    assert sha256_path(join_parts(parts, target, spec.sha256)) == EXPECTED_SHA
+
+
+def test_model_specs_that_are_not_local_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(DetectorError, match="not found.*hub ids are not downloaded"):
+        resolve_whisper_model("large-v3", tmp_path)
+    (tmp_path / "empty-model").mkdir()
+    with pytest.raises(DetectorError, match="missing model.bin, config.json"):
+        resolve_whisper_model(tmp_path / "empty-model", tmp_path)
+    with pytest.raises(ValueError, match="valid: embedded:whisper-base"):
+        resolve_whisper_model("embedded:whisper-huge", tmp_path)
+    with pytest.raises(TypeError):
+        resolve_whisper_model(42, tmp_path)  # type: ignore[arg-type]
+
+
+def test_a_local_ctranslate2_directory_loads(tmp_path: Path, asr_options: AsrOptions) -> None:
+    """The production path: an operator's directory given as asr.model_path, outside any cache."""
+    src = resolve_whisper_model("embedded:whisper-base", asr_options.cache_dir)
+    local = tmp_path / "operator-model"
+    local.mkdir()
+    for f in src.iterdir():
+        (local / f.name).symlink_to(f)
+    detector = AsrDetector(asr_options.model_copy(update={"model_path": str(local)}))
+    assert detector.model_dir == local
+    assert detector.model_sha256 is None
+    segments, info = detector.transcribe(np.zeros(SR, dtype=np.float32))
+    assert list(segments) == [] and info.model == str(local)
