@@ -47,9 +47,13 @@ class MatchingOptions(BaseModel):
         pinyin_min_chars: shortest phrase (in characters) allowed to match on identical toneless pinyin.
         fuzzy_min_chars: shortest phrase allowed to match on pinyin within an edit distance.
         fuzzy_max_ratio: largest edit distance, as a fraction of the phrase's pinyin letters.
+        fuzzy_syllable_distance: largest edit distance of any one syllable: a near-homophone
+            (zh/z, ing/in) differs by a letter, a different word ("也要" for "不要") by a whole syllable.
         exact_score: score of an exact (normalised text or regex) match.
         pinyin_score: score of an identical-pinyin (homophone) match.
         fuzzy_score: score of a fuzzy match at distance 0; decreases linearly with the distance.
+        clause_breaks: characters that end a clause in the original text; regexes run clause by
+            clause, so ``^`` and ``$`` in a pattern mean the start and end of a clause.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -60,6 +64,8 @@ class MatchingOptions(BaseModel):
     exact_score: float = Field(ge=0.0, le=1.0)
     pinyin_score: float = Field(ge=0.0, le=1.0)
     fuzzy_score: float = Field(ge=0.0, le=1.0)
+    fuzzy_syllable_distance: int = Field(ge=1, le=3)
+    clause_breaks: str = Field(min_length=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> MatchingOptions:
@@ -151,6 +157,7 @@ class _Phrase:
     norm: str
     pinyin: str
     chars: int
+    syllables: tuple[str, ...]
 
 
 class Matcher:
@@ -177,7 +184,8 @@ class Matcher:
             if norm in seen:
                 continue
             seen.add(norm)
-            self._phrases.append(_Phrase(p, norm, "".join(to_pinyin(norm)), len(norm)))
+            syl = tuple(to_pinyin(norm))
+            self._phrases.append(_Phrase(p, norm, "".join(syl), len(norm), syl))
         self._patterns: list[tuple[str, re.Pattern[str]]] = []
         for name, rx in (patterns or {}).items():
             try:
@@ -203,13 +211,15 @@ class Matcher:
             s, e = index[a], index[b - 1] + 1
             return s, e, text[s:e]
 
+        clauses = self._clauses(text, index) if self._patterns else []
         for name, rx in self._patterns:
-            for m in rx.finditer(norm):
-                if m.end() > m.start():
-                    s, e, quoted = span(m.start(), m.end())
-                    matches.append(
-                        Match(name, s, e, True, self.options.exact_score, "regex", quoted)
-                    )
+            for a, b in clauses:
+                for m in rx.finditer(norm[a:b]):
+                    if m.end() > m.start():
+                        s, e, quoted = span(a + m.start(), a + m.end())
+                        matches.append(
+                            Match(name, s, e, True, self.options.exact_score, "regex", quoted)
+                        )
         syl: list[str] | None = None
         for ph in self._phrases:
             taken: list[tuple[int, int]] = []
@@ -239,6 +249,18 @@ class Matcher:
             logger.debug("matches: %s", [m.to_dict() for m in matches])
         return matches
 
+    def _clauses(self, text: str, index: list[int]) -> list[tuple[int, int]]:
+        """Clause spans of the normalised text, cut where the original text has a clause break."""
+        breaks = self.options.clause_breaks
+        spans: list[tuple[int, int]] = []
+        a = 0
+        for i in range(1, len(index)):
+            if any(c in breaks for c in text[index[i - 1] + 1 : index[i]]):
+                spans.append((a, i))
+                a = i
+        spans.append((a, len(index)))
+        return spans
+
     def search(self, text: str) -> Match | None:
         """The best match in ``text`` (highest score, then earliest), or ``None``."""
         found = self.find(text)
@@ -251,23 +273,27 @@ class Matcher:
         n = len(syl)
         fuzzy = ph.chars >= self.options.fuzzy_min_chars
         max_d = int(self.options.fuzzy_max_ratio * len(ph.pinyin)) if fuzzy else 0
-        widths = (ph.chars, ph.chars - 1, ph.chars + 1) if max_d > 0 else (ph.chars,)
-        cands: list[tuple[int, int, int, int]] = []  # (dist, |width-chars|, start, end)
-        for w in widths:
-            if w < 1 or w > n:
-                continue
-            for a in range(0, n - w + 1):
-                b = a + w
-                window = "".join(syl[a:b])
-                if max_d == 0:
-                    if window != ph.pinyin:
-                        continue
-                    d = 0
+        per_syl = self.options.fuzzy_syllable_distance
+        w = ph.chars
+        cands: list[tuple[int, int, int, int]] = []  # (dist, 0, start, end)
+        for a in range(0, n - w + 1):
+            b = a + w
+            if max_d == 0:
+                if "".join(syl[a:b]) != ph.pinyin:
+                    continue
+                d = 0
+            else:
+                d = 0
+                for ps, ws in zip(ph.syllables, syl[a:b], strict=True):
+                    if ps != ws:
+                        sd = Levenshtein.distance(ps, ws, score_cutoff=per_syl)
+                        d += sd
+                        if sd > per_syl or d > max_d:
+                            break
                 else:
-                    d = Levenshtein.distance(ph.pinyin, window, score_cutoff=max_d)
-                    if d > max_d:
-                        continue
-                cands.append((d, abs(w - ph.chars), a, b))
+                    cands.append((d, 0, a, b))
+                continue
+            cands.append((d, 0, a, b))
         cands.sort()
         hits: list[tuple[int, int, int]] = []
         used = list(taken)
@@ -277,3 +303,125 @@ class Matcher:
             used.append((a, b))
             hits.append((a, b, d))
         return hits
+
+
+class NegationOptions(BaseModel):
+    """Negators that cancel a phrase in the same clause ("我们不会说不归我们管", "不是来抓你的").
+
+    Attributes:
+        window_chars: how many normalised characters before the phrase (within its clause) are read.
+        before: negators searched for in that window.
+        after: negators that cancel when they directly follow the phrase ("登记不了").
+        exceptions: strings removed from the window first because they only look negative ("是不是").
+        rhetorical_negators: negators that do not cancel when the clause ends as a question...
+        rhetorical_suffixes: ...with one of these endings ("不是跟你说过了吗").
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window_chars: int = Field(ge=1, le=40)
+    before: list[str]
+    after: list[str]
+    exceptions: list[str]
+    rhetorical_negators: list[str]
+    rhetorical_suffixes: list[str]
+
+
+class QuotationOptions(BaseModel):
+    """Quotation and reported speech: the speaker mentions the words rather than says them.
+
+    Attributes:
+        quote_pairs: two-character strings, opening then closing quote mark.
+        reporters: named regexes searched (on normalised text) in the window before the phrase within
+            its sentence: 他说 / 你刚才说 / 所谓的.
+        window_chars: how many normalised characters before the phrase are read.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    quote_pairs: list[str]
+    reporters: dict[str, str]
+    window_chars: int = Field(ge=1, le=40)
+
+    @model_validator(mode="after")
+    def _check(self) -> QuotationOptions:
+        for pair in self.quote_pairs:
+            if len(pair) != 2:
+                raise ValueError(f"quote pair {pair!r} must be exactly two characters")
+        for name, rx in self.reporters.items():
+            try:
+                re.compile(rx)
+            except re.error as e:
+                raise ValueError(f"reporter {name!r} is not a valid regex: {e}") from e
+        return self
+
+
+class ContextOptions(BaseModel):
+    """Where clauses and sentences end in the original text, plus the negation and quotation rules."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    clause_breaks: str
+    sentence_breaks: str
+    negation: NegationOptions
+    quotation: QuotationOptions
+
+
+class ContextReader:
+    """Decides whether a match is negated or quoted, reading the original text around it."""
+
+    def __init__(self, options: ContextOptions) -> None:
+        self.options = options
+        q = options.quotation
+        self._reporters = [(name, re.compile(rx)) for name, rx in q.reporters.items()]
+        n = options.negation
+        self._exceptions = sorted((normalize(e) for e in n.exceptions), key=len, reverse=True)
+
+    def _clause(self, text: str, start: int, end: int, breaks: str) -> tuple[str, str]:
+        a = start
+        while a > 0 and text[a - 1] not in breaks:
+            a -= 1
+        b = end
+        while b < len(text) and text[b] not in breaks:
+            b += 1
+        return text[a:start], text[end:b]
+
+    def negated(self, text: str, m: Match, negation: NegationOptions | None = None) -> str | None:
+        """The negator that cancels ``m``, or ``None`` when the phrase is asserted."""
+        n = negation or self.options.negation
+        pre_raw, post_raw = self._clause(text, m.char_start, m.char_end, self.options.clause_breaks)
+        pre = normalize(pre_raw)[-n.window_chars :]
+        post = normalize(post_raw)
+        exceptions = (
+            self._exceptions
+            if negation is None
+            else sorted((normalize(e) for e in n.exceptions), key=len, reverse=True)
+        )
+        for ex in exceptions:
+            pre = pre.replace(ex, "#")
+        for neg in n.before:
+            if normalize(neg) in pre:
+                if neg in n.rhetorical_negators and post.endswith(tuple(n.rhetorical_suffixes)):
+                    continue
+                return neg
+        for neg in n.after:
+            if post.startswith(normalize(neg)):
+                return neg
+        return None
+
+    def quoted(self, text: str, m: Match) -> str | None:
+        """Why ``m`` is a quotation or reported speech ("quote-marks", a reporter's name), else None."""
+        before = text[: m.char_start]
+        for pair in self.options.quotation.quote_pairs:
+            opening, closing = pair[0], pair[1]
+            if opening == closing:
+                if before.count(opening) % 2 == 1:
+                    return "quote-marks"
+            elif before.rfind(opening) > before.rfind(closing):
+                return "quote-marks"
+        pre_raw, _ = self._clause(text, m.char_start, m.char_end, self.options.sentence_breaks)
+        pre = normalize(pre_raw)[-self.options.quotation.window_chars :]
+        for name, rx in self._reporters:
+            if rx.search(pre):
+                return name
+        return None

@@ -1,0 +1,105 @@
+"""Forbidden speech: profanity, threats, shirking (推诿) and impatience in the officer's own words.
+
+Only turns whose role is in the rule's scope (officer) are read, so a party saying the same words is never
+flagged. A match is dropped when it is negated in its clause ("我们不会说不归我们管", "不是来抓你的") or is
+a quotation / reported speech (他说"滚", 你刚才说…, 所谓的…); dropped matches stay in the evidence of any
+flag the utterance still raises. "Softeners" (可以/建议 before a referral) lower a match's score instead of
+dropping it, so a legitimate referral stays under the threshold while a bare deflection does not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from detectors.types import Transcript
+from rules.matching import Match
+from rules.pack import Lexicon, RuleSpec
+from rules.registry import Finding, Rule, RuleEnv, register_rule_kind
+
+
+class ForbiddenSpeechSpec(RuleSpec):
+    lexicon: Lexicon
+    softeners: list[str] = Field(default_factory=list)
+    softener_factor: float = Field(default=1.0, ge=0.0, le=1.0)
+    check_negation: bool
+    check_quotation: bool
+
+
+@register_rule_kind
+class ForbiddenSpeechRule(Rule):
+    """One flag per offending utterance; evidence lists every phrase matched and every one dropped."""
+
+    kind = "forbidden_speech"
+    Spec = ForbiddenSpeechSpec
+
+    def __init__(self, spec: ForbiddenSpeechSpec, env: RuleEnv) -> None:  # type: ignore[override]
+        super().__init__(spec, env)
+        self.s = spec
+        self._matcher = self.matcher(spec.lexicon)
+        if spec.check_negation or spec.check_quotation or spec.softeners:
+            _ = self.reader  # fail at load time when the pack has no context section
+
+    def _softener(self, text: str, m: Match) -> str | None:
+        from rules.matching import normalize
+
+        pre, _ = self.reader._clause(
+            text, m.char_start, m.char_end, self.reader.options.clause_breaks
+        )
+        npre = normalize(pre)
+        for s in self.s.softeners:
+            if normalize(s) in npre:
+                return s
+        return None
+
+    def check(self, transcript: Transcript) -> list[Finding]:
+        out: list[Finding] = []
+        for u in transcript.utterances:
+            if not self.in_roles(u):
+                continue
+            kept: list[tuple[Match, float, dict[str, Any]]] = []
+            dropped: list[dict[str, Any]] = []
+            for m in self._matcher.find(u.text):
+                if self.s.check_negation:
+                    neg = self.reader.negated(u.text, m, self.s.negation)
+                    if neg is not None:
+                        dropped.append({**m.to_dict(), "dropped": "negated", "by": neg})
+                        continue
+                if self.s.check_quotation:
+                    q = self.reader.quoted(u.text, m)
+                    if q is not None:
+                        dropped.append({**m.to_dict(), "dropped": "quoted", "by": q})
+                        continue
+                score = m.score
+                note: dict[str, Any] = {}
+                soft = self._softener(u.text, m) if self.s.softeners else None
+                if soft is not None:
+                    score *= self.s.softener_factor
+                    note = {"softened_by": soft, "softener_factor": self.s.softener_factor}
+                kept.append((m, score, note))
+            if not kept:
+                continue
+            best_m, best_score, _ = max(kept, key=lambda k: k[1])
+            out.append(
+                Finding(
+                    score=best_score * self.s.base_confidence,
+                    utterances=(u,),
+                    start=u.start,
+                    end=u.end,
+                    quote=u.text,
+                    speaker=u.speaker,
+                    role=u.role,
+                    evidence={
+                        "matches": [{**m.to_dict(), **note} for m, _, note in kept],
+                        "dropped": dropped,
+                        "matched_phrase": best_m.phrase,
+                        "pattern": best_m.phrase if best_m.method == "regex" else None,
+                        "match_method": best_m.method,
+                        "exact": best_m.exact,
+                        "base_confidence": self.s.base_confidence,
+                    },
+                    template={"phrase": best_m.matched_text},
+                )
+            )
+        return out

@@ -1,0 +1,177 @@
+"""Rule-pack YAML: schema and loader.
+
+A pack is one YAML file with ``pack_id``, ``version``, optional ``context`` (negation and quotation
+settings shared by its rules) and ``rules[]``. Every rule names its ``kind``; the kind's class (see
+:mod:`rules.registry`) owns the schema of the kind-specific fields. All models forbid unknown keys, check
+scores are in [0, 1], compile regexes and reject contradictory settings at load time; every error names
+the file and the rule id.
+"""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from detectors.types import Role, Source
+from rules.errors import RulePackError
+from rules.findings import FlagCode, Severity
+from rules.matching import ContextOptions, NegationOptions
+
+TEMPLATE_FIELDS = frozenset(
+    {"quote", "phrase", "speaker", "role", "source", "detail", "count", "start", "end"}
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TimeWindow(_Strict):
+    """An early part of the recording: the first N officer turns and/or the first S seconds."""
+
+    max_officer_turns: int | None = Field(default=None, ge=1)
+    max_start_s: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one(self) -> TimeWindow:
+        if self.max_officer_turns is None and self.max_start_s is None:
+            raise ValueError("window needs max_officer_turns and/or max_start_s")
+        return self
+
+
+class Scope(_Strict):
+    """Which recordings (source) and whose turns (role) a rule reads."""
+
+    sources: list[Source] = Field(min_length=1)
+    roles: list[Role] = Field(min_length=1)
+
+
+class Lexicon(_Strict):
+    """Phrases (ASR-robust matching) and named regexes (exact, on normalised text)."""
+
+    phrases: list[str] = Field(default_factory=list)
+    patterns: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _non_empty(self) -> Lexicon:
+        if not self.phrases and not self.patterns:
+            raise ValueError("a lexicon needs at least one phrase or pattern")
+        import re
+
+        for name, rx in self.patterns.items():
+            try:
+                re.compile(rx)
+            except re.error as e:
+                raise ValueError(f"pattern {name!r} is not a valid regex: {e}") from e
+        return self
+
+
+class RuleSpec(_Strict):
+    """Fields every rule has; rule kinds subclass this with their own fields."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    kind: str
+    code: FlagCode
+    severity: Severity
+    enabled: bool
+    description: str = ""
+    scope: Scope
+    base_confidence: float = Field(ge=0.0, le=1.0)
+    explanation_zh: str = Field(min_length=1)
+    explanation_en: str = Field(min_length=1)
+    negation: NegationOptions | None = None
+
+    @model_validator(mode="after")
+    def _templates(self) -> RuleSpec:
+        for name in ("explanation_zh", "explanation_en"):
+            try:
+                fields = {f for _, f, _, _ in string.Formatter().parse(getattr(self, name)) if f}
+            except ValueError as e:
+                raise ValueError(f"{name} is not a valid template: {e}") from e
+            unknown = fields - TEMPLATE_FIELDS
+            if unknown:
+                raise ValueError(
+                    f"{name} uses unknown fields {sorted(unknown)}; allowed: {sorted(TEMPLATE_FIELDS)}"
+                )
+        return self
+
+
+class PackHeader(_Strict):
+    """Top level of a pack file. Keys starting with ``x-`` are ignored: they hold YAML anchors
+    (shared lexicons) that rules reference with aliases."""
+
+    pack_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    version: str = Field(min_length=1)
+    description: str = ""
+    context: ContextOptions | None = None
+    rules: list[dict[str, Any]] = Field(min_length=1)
+
+
+class RulePack(BaseModel):
+    """A loaded pack: header fields plus validated rule specs (enabled and disabled)."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    path: str
+    pack_id: str
+    version: str
+    description: str
+    context: ContextOptions | None
+    specs: list[RuleSpec]
+
+
+def _fmt(e: ValidationError) -> str:
+    parts = []
+    for err in e.errors():
+        loc = ".".join(str(x) for x in err["loc"])
+        parts.append(f"{loc}: {err['msg']}" if loc else str(err["msg"]))
+    return "; ".join(parts)
+
+
+def load_pack(path: str | Path, kinds: dict[str, type[RuleSpec]]) -> RulePack:
+    """Read and validate one pack file; ``kinds`` maps each rule kind to its spec model."""
+    p = Path(path)
+    if not p.is_file():
+        raise RulePackError(f"{p}: rule pack not found")
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise RulePackError(f"{p}: invalid YAML: {e}") from e
+    if not isinstance(raw, dict):
+        raise RulePackError(f"{p}: a rule pack must be a mapping with pack_id, version and rules")
+    raw = {k: v for k, v in raw.items() if not (isinstance(k, str) and k.startswith("x-"))}
+    try:
+        header = PackHeader.model_validate(raw)
+    except ValidationError as e:
+        raise RulePackError(f"{p}: {_fmt(e)}") from e
+    specs: list[RuleSpec] = []
+    seen: set[str] = set()
+    for i, item in enumerate(header.rules):
+        rid = item.get("id", f"#{i}") if isinstance(item, dict) else f"#{i}"
+        if not isinstance(item, dict):
+            raise RulePackError(f"{p}: rule {rid}: must be a mapping")
+        kind = item.get("kind")
+        if kind not in kinds:
+            raise RulePackError(
+                f"{p}: rule {rid}: unknown kind {kind!r}; registered kinds: {sorted(kinds)}"
+            )
+        try:
+            spec = kinds[kind].model_validate(item)
+        except ValidationError as e:
+            raise RulePackError(f"{p}: rule {rid}: {_fmt(e)}") from e
+        if spec.id in seen:
+            raise RulePackError(f"{p}: rule {spec.id}: duplicate rule id")
+        seen.add(spec.id)
+        specs.append(spec)
+    return RulePack(
+        path=str(p),
+        pack_id=header.pack_id,
+        version=header.version,
+        description=header.description,
+        context=header.context,
+        specs=specs,
+    )

@@ -1,0 +1,166 @@
+"""Procedure rules: 三个当场 (a crime report accepted must come with a receipt) and 如实受立案 (a clearly
+reported offence must be accepted).
+
+Acceptance, receipt, report and deflection are lexicons in the pack. Acceptance must be asserted by the
+officer: "我们这边不受理", "登记不了", "没人给你做笔录" are negations, not acceptances (the rule's own
+negation settings, stricter than the conduct ones, decide). A report is the party's own statement of an
+offence, not negated, not quoted, and not an enquiry about an earlier case ("上个月报过…的案子").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from detectors.types import Role, Transcript, Utterance
+from rules.matching import Matcher
+from rules.pack import Lexicon, RuleSpec
+from rules.registry import Finding, Rule, RuleEnv, register_rule_kind
+
+
+def _hits(
+    rule: Rule, matcher: Matcher, us: list[Utterance], quotation: bool
+) -> list[dict[str, Any]]:
+    """Asserted matches (not negated, optionally not quoted) in ``us``, with their utterance."""
+    out: list[dict[str, Any]] = []
+    for u in us:
+        for m in matcher.find(u.text):
+            if rule.reader.negated(u.text, m, rule.spec.negation) is not None:
+                continue
+            if quotation and rule.reader.quoted(u.text, m) is not None:
+                continue
+            out.append({"segment_id": u.id, "utterance": u, **m.to_dict()})
+    return out
+
+
+def _public(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in h.items() if k != "utterance"} for h in hits]
+
+
+class ReceiptSpec(RuleSpec):
+    acceptance: Lexicon
+    receipt: Lexicon
+
+
+@register_rule_kind
+class ReceiptRule(Rule):
+    """MISSING_RECEIPT: the officer accepts a case but never promises or hands over a receipt."""
+
+    kind = "receipt"
+    Spec = ReceiptSpec
+
+    def __init__(self, spec: ReceiptSpec, env: RuleEnv) -> None:  # type: ignore[override]
+        super().__init__(spec, env)
+        self.s = spec
+        self._accept = self.matcher(spec.acceptance)
+        self._receipt = self.matcher(spec.receipt)
+        _ = self.reader
+
+    def check(self, transcript: Transcript) -> list[Finding]:
+        officer = [u for u in transcript.utterances if self.in_roles(u)]
+        accepted = _hits(self, self._accept, officer, quotation=True)
+        if not accepted:
+            return []
+        receipts = _hits(self, self._receipt, officer, quotation=False)
+        if receipts:
+            return []
+        first = accepted[0]
+        u: Utterance = first["utterance"]
+        best = max(accepted, key=lambda h: h["score"])
+        return [
+            Finding(
+                score=self.s.base_confidence * best["score"],
+                utterances=(u,),
+                start=u.start,
+                end=u.end,
+                quote=u.text,
+                speaker=u.speaker,
+                role=u.role,
+                evidence={
+                    "acceptance": _public(accepted),
+                    "receipt_found": False,
+                    "matched_phrase": best["phrase"],
+                    "match_method": best["method"],
+                    "exact": best["exact"],
+                },
+                template={"phrase": first["matched_text"]},
+            )
+        ]
+
+
+class ReportAcceptanceSpec(RuleSpec):
+    report: Lexicon
+    enquiry: Lexicon
+    acceptance: Lexicon
+    deflection: Lexicon
+    reporter_roles: list[Role] = Field(min_length=1)
+    deflection_bonus: float = Field(ge=0.0, le=1.0)
+    min_officer_replies: int = Field(ge=1)
+
+
+@register_rule_kind
+class ReportAcceptanceRule(Rule):
+    """REPORT_NOT_ACCEPTED: the party reports an offence and no officer turn accepts or acts on it.
+
+    ``scope.roles`` are the accepting roles (officer); ``reporter_roles`` whose turns can report.
+    A deflection (推诿) by the officer raises the score by ``deflection_bonus``.
+    """
+
+    kind = "report_acceptance"
+    Spec = ReportAcceptanceSpec
+
+    def __init__(self, spec: ReportAcceptanceSpec, env: RuleEnv) -> None:  # type: ignore[override]
+        super().__init__(spec, env)
+        self.s = spec
+        self._report = self.matcher(spec.report)
+        self._enquiry = self.matcher(spec.enquiry)
+        self._accept = self.matcher(spec.acceptance)
+        self._deflect = self.matcher(spec.deflection)
+        _ = self.reader
+
+    def check(self, transcript: Transcript) -> list[Finding]:
+        us = transcript.utterances
+        party = [u for u in us if u.role in self.s.reporter_roles]
+        reports = [
+            h
+            for h in _hits(self, self._report, party, quotation=True)
+            if not self._enquiry.find(h["utterance"].text)
+        ]
+        if not reports:
+            return []
+        first: Utterance = reports[0]["utterance"]
+        at = next(i for i, u in enumerate(us) if u is first)
+        after = [u for u in us[at + 1 :] if self.in_roles(u)]
+        if len(after) < self.s.min_officer_replies:
+            return []
+        officer = [u for u in us if self.in_roles(u)]
+        if _hits(self, self._accept, officer, quotation=True):
+            return []
+        deflections = _hits(self, self._deflect, after, quotation=True)
+        score = self.s.base_confidence + (self.s.deflection_bonus if deflections else 0.0)
+        cited: list[Utterance] = [first]
+        for h in deflections:
+            if h["utterance"] not in cited:
+                cited.append(h["utterance"])
+        best = max(reports, key=lambda h: h["score"])
+        return [
+            Finding(
+                score=min(1.0, score * best["score"]),
+                utterances=tuple(cited),
+                start=first.start,
+                end=max(u.end for u in cited),
+                quote=first.text,
+                speaker=first.speaker,
+                role=first.role,
+                evidence={
+                    "report": _public(reports),
+                    "deflection": _public(deflections),
+                    "acceptance_found": False,
+                    "matched_phrase": best["phrase"],
+                    "match_method": best["method"],
+                    "exact": best["exact"],
+                },
+                template={"phrase": reports[0]["matched_text"]},
+            )
+        ]

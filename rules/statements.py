@@ -1,0 +1,86 @@
+"""Required statements: the officer identifies themself and announces the recording, early on.
+
+Scoped by source (body-cam on-scene contacts) and an early window (first N officer turns and/or first S
+seconds). Absence inside the window raises the rule's code (MISSING_SELF_ID, MISSING_RECORDING_NOTICE);
+a statement made only after the window still raises it, at a lower score, with the late turn in the
+evidence. Because an absence is also what a garbled ASR looks like, the flag cites every officer turn
+of the window, so their (low) ASR confidence lowers the flag's confidence.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from detectors.types import Transcript, Utterance
+from rules.pack import Lexicon, RuleSpec, TimeWindow
+from rules.registry import Finding, Rule, RuleEnv, register_rule_kind
+
+
+class RequiredStatementSpec(RuleSpec):
+    lexicon: Lexicon
+    window: TimeWindow
+    min_officer_turns: int = Field(ge=1)
+    late_factor: float = Field(ge=0.0, le=1.0)
+    check_negation: bool
+
+
+@register_rule_kind
+class RequiredStatementRule(Rule):
+    kind = "required_statement"
+    Spec = RequiredStatementSpec
+
+    def __init__(self, spec: RequiredStatementSpec, env: RuleEnv) -> None:  # type: ignore[override]
+        super().__init__(spec, env)
+        self.s = spec
+        self._matcher = self.matcher(spec.lexicon)
+        if spec.check_negation:
+            _ = self.reader
+
+    def _said(self, u: Utterance) -> dict[str, object] | None:
+        for m in self._matcher.find(u.text):
+            if self.s.check_negation and self.reader.negated(u.text, m, self.s.negation):
+                continue
+            return {"segment_id": u.id, **m.to_dict()}
+        return None
+
+    def check(self, transcript: Transcript) -> list[Finding]:
+        officer = [u for u in transcript.utterances if self.in_roles(u)]
+        if len(officer) < self.s.min_officer_turns:
+            return []
+        w = self.s.window
+        window: list[Utterance] = []
+        for i, u in enumerate(officer):
+            by_turns = w.max_officer_turns is not None and i < w.max_officer_turns
+            by_time = w.max_start_s is not None and u.start <= w.max_start_s
+            if by_turns or by_time:
+                window.append(u)
+        if not window:
+            return []
+        for u in window:
+            if self._said(u) is not None:
+                return []
+        late = None
+        for u in officer[len(window) :]:
+            late = self._said(u)
+            if late is not None:
+                break
+        score = self.s.base_confidence * (self.s.late_factor if late else 1.0)
+        first = window[0]
+        return [
+            Finding(
+                score=score,
+                utterances=tuple(window),
+                start=first.start,
+                end=window[-1].end,
+                quote=first.text,
+                speaker=first.speaker,
+                role=first.role,
+                evidence={
+                    "checked_segment_ids": [u.id for u in window],
+                    "window": w.model_dump(exclude_none=True),
+                    "said_late": late,
+                    "lexicon_size": len(self.s.lexicon.phrases) + len(self.s.lexicon.patterns),
+                },
+                template={"count": str(len(window))},
+            )
+        ]
