@@ -1,0 +1,557 @@
+"""Database operations behind the routes and the worker; keyword-only arguments, no HTTP here.
+
+Linking rule: a recording links to the case record it declares (``incident_id``); without one it links
+to the record of the same officer whose time lies within the configured buffer of the recording's,
+closest first. Importing records relinks recordings that were waiting for them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from pipeline.document import AnalysisDocument
+
+from .core.security import api_key_prefix, hash_secret, new_api_key, verify_secret
+from .models import (
+    RISK_RANK,
+    ROLES,
+    SEVERITY_RANK,
+    ApiKey,
+    CaseRecord,
+    Decision,
+    Flag,
+    Recording,
+    User,
+    utcnow,
+)
+from .schemas import CaseRecordIn, DecisionCreate, ImportResult
+
+RANK_SEVERITY = {v: k for k, v in SEVERITY_RANK.items()}
+_DUMMY_HASH = hash_secret("timing-equaliser")
+
+
+# -- users ---------------------------------------------------------------------------------------
+
+
+def create_user(
+    *, session: Session, username: str, password: str, role: str, unit: str | None = None
+) -> User:
+    """Create an active user; a chief must belong to a unit (their whole view is scoped by it)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    if role == "chief" and not unit:
+        raise ValueError("a chief needs a unit")
+    if len(password) < 10:
+        raise ValueError("password must be at least 10 characters")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise ValueError(f"user {username!r} already exists")
+    user = User(username=username, password_hash=hash_secret(password), role=role, unit=unit)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(*, session: Session, username: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        verify_secret(password, _DUMMY_HASH)  # same cost whether or not the user exists
+        return None
+    if not user.is_active or not verify_secret(password, user.password_hash):
+        return None
+    return user
+
+
+def create_api_key(*, session: Session, user: User, name: str = "") -> tuple[ApiKey, str]:
+    plain, prefix = new_api_key()
+    row = ApiKey(user_id=user.id, prefix=prefix, key_hash=hash_secret(plain), name=name)
+    session.add(row)
+    session.flush()
+    return row, plain
+
+
+def user_by_api_key(*, session: Session, key: str) -> User | None:
+    prefix = api_key_prefix(key)
+    if prefix is None:
+        return None
+    row = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if row is None or row.revoked_at is not None or not verify_secret(key, row.key_hash):
+        return None
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.is_active else None
+
+
+# -- case records and linking --------------------------------------------------------------------
+
+
+def _window_match(
+    *, session: Session, officer: str | None, at: datetime, buffer_s: float
+) -> CaseRecord | None:
+    if not officer:
+        return None
+    lo, hi = at - timedelta(seconds=buffer_s), at + timedelta(seconds=buffer_s)
+    rows = session.scalars(
+        select(CaseRecord).where(
+            CaseRecord.officer_id == officer,
+            CaseRecord.recorded_at >= lo,
+            CaseRecord.recorded_at <= hi,
+        )
+    ).all()
+    if not rows:
+        return None
+    return min(rows, key=lambda r: abs((r.recorded_at - at).total_seconds()))  # type: ignore[operator]
+
+
+def link_recording(*, session: Session, recording: Recording, buffer_s: float) -> bool:
+    """(Re)link one recording; returns whether its link changed."""
+    before = recording.incident_id
+    if recording.declared_incident_id:
+        if session.get(CaseRecord, recording.declared_incident_id) is not None:
+            recording.incident_id, recording.link_method = (
+                recording.declared_incident_id,
+                "declared",
+            )
+        else:
+            recording.incident_id, recording.link_method = None, None
+    else:
+        match = _window_match(
+            session=session, officer=recording.officer, at=recording.recorded_at, buffer_s=buffer_s
+        )
+        recording.incident_id = match.incident_id if match else None
+        recording.link_method = "window" if match else None
+    return recording.incident_id != before
+
+
+def import_case_records(
+    *, session: Session, records: Sequence[CaseRecordIn], buffer_s: float
+) -> ImportResult:
+    """Upsert records, then relink every recording they may concern (declared id or officer)."""
+    created = updated = 0
+    known = {"incident_id", *CaseRecordIn.model_fields}
+    officers: set[str] = set()
+    ids: list[str] = []
+    for rec in records:
+        data = rec.model_dump()
+        extra = {k: v for k, v in data.items() if k not in known}
+        row = session.get(CaseRecord, rec.incident_id)
+        if row is None:
+            row = CaseRecord(incident_id=rec.incident_id)
+            session.add(row)
+            created += 1
+        else:
+            updated += 1
+        row.unit, row.officer_id = rec.unit, rec.officer_id
+        row.recorded_category, row.recorded_disposition = (
+            rec.recorded_category,
+            rec.recorded_disposition,
+        )
+        row.recorded_at, row.caller_id, row.extra = rec.recorded_at, rec.caller_id, extra
+        ids.append(rec.incident_id)
+        if rec.officer_id:
+            officers.add(rec.officer_id)
+    session.flush()
+    candidates = session.scalars(
+        select(Recording).where(
+            or_(
+                Recording.declared_incident_id.in_(ids),
+                and_(Recording.declared_incident_id.is_(None), Recording.officer.in_(officers)),
+            )
+        )
+    ).all()
+    relinked = sum(
+        link_recording(session=session, recording=r, buffer_s=buffer_s) for r in candidates
+    )
+    return ImportResult(created=created, updated=updated, relinked=relinked)
+
+
+# -- recordings ----------------------------------------------------------------------------------
+
+
+def create_recording(
+    *,
+    session: Session,
+    source: str,
+    unit: str | None,
+    officer: str | None,
+    recorded_at: datetime,
+    incident_id: str | None,
+    media_key: str,
+    filename: str | None,
+    size_bytes: int | None,
+    sha256: str | None,
+    created_by: str,
+    buffer_s: float,
+) -> Recording:
+    rec = Recording(
+        source=source,
+        unit=unit,
+        officer=officer,
+        recorded_at=recorded_at,
+        declared_incident_id=incident_id,
+        media_key=media_key,
+        filename=filename,
+        size_bytes=size_bytes,
+        sha256=sha256,
+        status="queued",
+        attempts=0,
+        created_by=created_by,
+    )
+    session.add(rec)
+    session.flush()
+    link_recording(session=session, recording=rec, buffer_s=buffer_s)
+    return rec
+
+
+def requeue(*, session: Session, recording: Recording) -> None:
+    recording.status, recording.reason, recording.attempts = "queued", None, 0
+    recording.next_attempt_at = None
+
+
+def claim_next(*, session: Session, now: datetime | None = None) -> Recording | None:
+    """Atomically move one due queued recording to ``running`` (safe with several workers)."""
+    now = now or utcnow()
+    candidates = session.scalars(
+        select(Recording.id)
+        .where(
+            Recording.status == "queued",
+            or_(Recording.next_attempt_at.is_(None), Recording.next_attempt_at <= now),
+        )
+        .order_by(Recording.created_at)
+        .limit(5)
+    ).all()
+    for rid in candidates:
+        res = session.execute(
+            update(Recording)
+            .where(Recording.id == rid, Recording.status == "queued")
+            .values(status="running", attempts=Recording.attempts + 1, updated_at=now)
+        )
+        if res.rowcount == 1:  # type: ignore[attr-defined]
+            session.commit()
+            return session.get(Recording, rid)
+    session.rollback()
+    return None
+
+
+def case_record_dict(record: CaseRecord | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    return {
+        "incident_id": record.incident_id,
+        "unit": record.unit,
+        "officer_id": record.officer_id,
+        "recorded_category": record.recorded_category,
+        "recorded_disposition": record.recorded_disposition,
+        "recorded_at": record.recorded_at.isoformat() if record.recorded_at else None,
+        "caller_id": record.caller_id,
+        **(record.extra or {}),
+    }
+
+
+# -- indexing analysis documents -----------------------------------------------------------------
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        t = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def index_document(
+    *,
+    session: Session,
+    doc: AnalysisDocument,
+    document_key: str,
+    recording: Recording | None = None,
+    buffer_s: float,
+) -> Recording:
+    """Put one analysis into the queue: queue fields on the recording, one row per flag.
+
+    Flags of an earlier analysis stay (decisions point at them) but are no longer ``current``.
+    """
+    if recording is None:
+        recording = session.scalar(
+            select(Recording)
+            .where(Recording.analysis_id == doc.recording.recording_id)
+            .order_by(Recording.created_at)
+            .limit(1)
+        )
+    if recording is None:
+        inc = doc.incident
+        recorded_at = _parse_time(inc.recorded_at if inc else None) or doc.created_at
+        recording = Recording(
+            source=doc.recording.source,
+            unit=inc.unit if inc else None,
+            officer=inc.officer_id if inc else None,
+            recorded_at=recorded_at,
+            declared_incident_id=inc.incident_id if inc else None,
+            media_key=doc.recording.media_key,
+            filename=doc.recording.filename,
+            size_bytes=doc.recording.size_bytes,
+            sha256=doc.recording.sha256,
+            created_by="indexer",
+            attempts=0,
+        )
+        session.add(recording)
+        session.flush()
+        link_recording(session=session, recording=recording, buffer_s=buffer_s)
+    if recording.document_key != document_key:
+        clash = session.scalar(select(Recording).where(Recording.document_key == document_key))
+        if clash is not None and clash.id != recording.id:
+            clash.document_key = None
+            session.flush()
+    session.execute(
+        update(Flag)
+        .where(Flag.recording_id == recording.id, Flag.current.is_(True))
+        .values(current=False)
+    )
+    assessment = doc.assessment
+    flags = list(assessment.flags) if assessment else []
+    for f in flags:
+        session.add(
+            Flag(
+                recording_id=recording.id,
+                document_key=document_key,
+                flag_key=f.id,
+                code=f.code,
+                rule_id=f.rule_id,
+                rule_version=f.rule_version,
+                severity=f.severity,
+                severity_rank=SEVERITY_RANK[f.severity],
+                confidence=f.confidence,
+                start=f.start,
+                end=f.end,
+                current=True,
+            )
+        )
+    risk = assessment.risk if assessment else None
+    recording.analysis_id = doc.recording.recording_id
+    recording.document_key = document_key
+    recording.media_key = recording.media_key or doc.recording.media_key
+    recording.sha256 = recording.sha256 or doc.recording.sha256
+    recording.status, recording.reason = "done", None
+    recording.next_attempt_at = None
+    recording.pipeline_version = doc.pipeline.version
+    recording.config_hash = doc.pipeline.config_hash
+    recording.duration = doc.recording.duration
+    recording.analysed_at = doc.created_at
+    recording.risk_level = risk.level if risk else None
+    recording.risk_rank = RISK_RANK[risk.level] if risk else 0
+    recording.risk_score = float(risk.score) if risk else 0.0
+    recording.max_severity_rank = max((SEVERITY_RANK[f.severity] for f in flags), default=0)
+    recording.flag_count = len(flags)
+    recording.flag_codes = ",".join(sorted({f.code for f in flags}))[:512]
+    recording.review_status = "unreviewed" if flags else "clear"
+    session.flush()
+    return recording
+
+
+# -- the queue -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    unit: str | None = None
+    source: str | None = None
+    flag: str | None = None
+    severity: str | None = None
+    risk_level: str | None = None
+    review_status: str | None = None
+    status: str = "done"
+    recorded_from: datetime | None = None
+    recorded_to: datetime | None = None
+
+
+def encode_cursor(rec: Recording) -> str:
+    raw = json.dumps(
+        [rec.risk_rank, rec.max_severity_rank, rec.recorded_at.isoformat(), str(rec.id)]
+    )
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int, datetime, uuid.UUID]:
+    """Raises ValueError for anything that is not a cursor this API issued."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        risk, sev, at, rid = json.loads(raw)
+        return int(risk), int(sev), datetime.fromisoformat(at), uuid.UUID(rid)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as e:
+        raise ValueError("invalid cursor") from e
+
+
+def list_incidents(
+    *, session: Session, filters: QueueFilter, cursor: str | None, limit: int
+) -> tuple[list[Recording], str | None]:
+    """One page of the queue, highest risk and severity first, newest first among equals."""
+    conds: list[Any] = [Recording.status == filters.status]
+    if filters.unit is not None:
+        conds.append(Recording.unit == filters.unit)
+    if filters.source is not None:
+        conds.append(Recording.source == filters.source)
+    if filters.risk_level is not None:
+        conds.append(Recording.risk_rank == RISK_RANK[filters.risk_level])
+    if filters.severity is not None:
+        conds.append(Recording.max_severity_rank >= SEVERITY_RANK[filters.severity])
+    if filters.review_status is not None:
+        conds.append(Recording.review_status == filters.review_status)
+    if filters.recorded_from is not None:
+        conds.append(Recording.recorded_at >= filters.recorded_from)
+    if filters.recorded_to is not None:
+        conds.append(Recording.recorded_at < filters.recorded_to)
+    if filters.flag is not None:
+        conds.append(
+            exists().where(
+                Flag.recording_id == Recording.id, Flag.code == filters.flag, Flag.current.is_(True)
+            )
+        )
+    if cursor is not None:
+        risk, sev, at, rid = decode_cursor(cursor)
+        conds.append(
+            tuple_(
+                Recording.risk_rank,
+                Recording.max_severity_rank,
+                Recording.recorded_at,
+                Recording.id,
+            )
+            < tuple_(risk, sev, at, rid)
+        )
+    rows = session.scalars(
+        select(Recording)
+        .where(*conds)
+        .order_by(
+            Recording.risk_rank.desc(),
+            Recording.max_severity_rank.desc(),
+            Recording.recorded_at.desc(),
+            Recording.id.desc(),
+        )
+        .limit(limit + 1)
+    ).all()
+    page = list(rows[:limit])
+    nxt = encode_cursor(page[-1]) if len(rows) > limit and page else None
+    return page, nxt
+
+
+# -- decisions and metrics -----------------------------------------------------------------------
+
+
+def _review_status(verdicts: Iterable[str | None]) -> str:
+    vs = list(verdicts)
+    if not vs:
+        return "clear"
+    if "escalate" in vs:
+        return "escalated"
+    decided = sum(v is not None for v in vs)
+    return "unreviewed" if decided == 0 else "reviewed" if decided == len(vs) else "in_review"
+
+
+def record_decision(
+    *, session: Session, flag: Flag, recording: Recording, user: User, body: DecisionCreate
+) -> Decision:
+    """Append a verdict; the flag's cached latest verdict and the queue's review status follow."""
+    decision = Decision(
+        flag_id=flag.id,
+        recording_id=recording.id,
+        rule_id=flag.rule_id,
+        code=flag.code,
+        unit=recording.unit,
+        verdict=body.verdict,
+        reason_code=body.reason_code if body.verdict == "dismiss" else None,
+        comment=body.comment,
+        user_id=user.id,
+        username=user.username,
+    )
+    session.add(decision)
+    flag.latest_verdict = body.verdict
+    session.flush()
+    verdicts = session.scalars(
+        select(Flag.latest_verdict).where(Flag.recording_id == recording.id, Flag.current.is_(True))
+    ).all()
+    recording.review_status = _review_status(verdicts)
+    session.flush()
+    return decision
+
+
+def decisions_for(
+    *, session: Session, flag_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Decision]]:
+    out: dict[uuid.UUID, list[Decision]] = defaultdict(list)
+    if flag_ids:
+        for d in session.scalars(
+            select(Decision).where(Decision.flag_id.in_(flag_ids)).order_by(Decision.created_at)
+        ):
+            out[d.flag_id].append(d)
+    return out
+
+
+WINDOWS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
+
+
+def rule_metrics(
+    *,
+    session: Session,
+    since: datetime,
+    until: datetime,
+    window: str,
+    unit: str | None = None,
+) -> list[dict[str, Any]]:
+    """Per rule and time window: the latest verdict of each flag decided in that window.
+
+    precision = confirmed / (confirmed + dismissed); escalations are counted but are not a verdict on
+    whether the rule was right.
+    """
+    step = WINDOWS[window]
+    conds: list[Any] = [Decision.created_at >= since, Decision.created_at < until]
+    if unit is not None:
+        conds.append(Decision.unit == unit)
+    rows = session.execute(
+        select(
+            Decision.flag_id, Decision.rule_id, Decision.code, Decision.verdict, Decision.created_at
+        )
+        .where(*conds)
+        .order_by(Decision.created_at)
+    ).all()
+    latest: dict[tuple[uuid.UUID, int], tuple[str, str, str]] = {}
+    for flag_id, rule_id, code, verdict, at in rows:
+        bucket = int((at - since) // step)
+        latest[(flag_id, bucket)] = (rule_id, code, verdict)
+    counts: dict[tuple[str, str, int], dict[str, int]] = defaultdict(
+        lambda: {"confirm": 0, "dismiss": 0, "escalate": 0}
+    )
+    for (_, bucket), (rule_id, code, verdict) in latest.items():
+        counts[(rule_id, code, bucket)][verdict] += 1
+    out = []
+    for (rule_id, code, bucket), c in sorted(counts.items()):
+        decided = c["confirm"] + c["dismiss"]
+        start = since + bucket * step
+        out.append(
+            {
+                "rule_id": rule_id,
+                "code": code,
+                "window_start": start,
+                "window_end": min(start + step, until),
+                "confirmed": c["confirm"],
+                "dismissed": c["dismiss"],
+                "escalated": c["escalate"],
+                "precision": round(c["confirm"] / decided, 4) if decided else None,
+            }
+        )
+    return out
+
+
+def status_counts(*, session: Session) -> dict[str, int]:
+    return dict(
+        session.execute(select(Recording.status, func.count()).group_by(Recording.status)).all()  # type: ignore[arg-type]
+    )

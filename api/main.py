@@ -1,0 +1,186 @@
+"""The app factory, the server entry point the ``vigil serve`` command calls, and the OpenAPI export.
+
+``create_app(settings)`` migrates the database, opens the store and, if enabled, starts the worker and
+indexer threads for the app's lifetime. Every route but the public ones must carry a role check: the
+factory refuses to build an app with an unguarded route (deny by default).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from . import crud, errors
+from .context import ApiMetrics, AppContext
+from .core.config import Settings
+from .db import Database, migrate
+from .routes import audit, flags, health, incidents, login, media, metrics, recordings, users
+from .storage import open_api_store
+from .worker import Indexer, Worker
+
+logger = logging.getLogger("vigil.api")
+
+PUBLIC_PATHS = frozenset(
+    {"/login/access-token", "/healthz", "/readyz", "/metrics", "/media/{key:path}"}
+)
+OPENAPI_PATH = Path(__file__).resolve().parent.parent / "schemas" / "openapi.json"
+UPLOAD_PATH = "/recordings"
+
+
+def _guarded(dep: Dependant) -> bool:
+    if dep.call is not None and getattr(dep.call, "vigil_roles", None):
+        return True
+    return any(_guarded(d) for d in dep.dependencies)
+
+
+def _assert_every_route_guarded(app: FastAPI) -> None:
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.path not in PUBLIC_PATHS:
+            if not _guarded(route.dependant):
+                raise RuntimeError(f"route {route.path} has no role check (deny by default)")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: Any = None,
+    pipeline_factory: Callable[[], Any] | None = None,
+) -> FastAPI:
+    """A ready app: schema migrated, store opened; worker/indexer run while the app is served."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
+    settings = settings or Settings()
+    db = Database(settings.DATABASE_URL)
+    migrate(db.engine)
+    ctx = AppContext(
+        settings=settings,
+        db=db,
+        store=store if store is not None else open_api_store(settings),
+        metrics=ApiMetrics(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.WORKER_ENABLED:
+            ctx.services.append(Worker(ctx, pipeline_factory))
+        if settings.INDEXER_ENABLED:
+            ctx.services.append(Indexer(ctx))
+        for svc in ctx.services:
+            svc.start()
+        try:
+            yield
+        finally:
+            for svc in ctx.services:
+                svc.stop()
+            ctx.services.clear()
+            db.dispose()
+
+    app = FastAPI(
+        title="Vigil review API",
+        version="1.0.0",
+        description="Intake, triage queue, evidence, decisions and audit for legal-affairs reviewers.",
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    errors.install(app, retry_after=settings.RETRY_AFTER_SECONDS)
+    for module in (login, users, recordings, incidents, flags, metrics, audit, media, health):
+        app.include_router(module.router)
+    _assert_every_route_guarded(app)
+
+    @app.middleware("http")
+    async def guard_and_measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if request.method == "POST" and request.url.path == UPLOAD_PATH:
+            length = request.headers.get("content-length")
+            if length is not None:
+                if not length.isdigit():
+                    return errors.problem(400, "invalid Content-Length")
+                if int(length) > settings.MAX_UPLOAD_BYTES + 1024 * 1024:
+                    return errors.problem(413, "upload exceeds the size limit")
+        t0 = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        name = getattr(route, "path", "unmatched")
+        ctx.metrics.requests.labels(request.method, name, str(response.status_code)).inc()
+        ctx.metrics.latency.labels(request.method, name).observe(time.perf_counter() - t0)
+        return response
+
+    return app
+
+
+def openapi_schema(settings: Settings | None = None) -> dict[str, Any]:
+    """The OpenAPI document, built without a database or store."""
+    from fastapi.openapi.utils import get_openapi
+
+    app = FastAPI(title="Vigil review API", version="1.0.0")
+    for module in (login, users, recordings, incidents, flags, metrics, audit, media, health):
+        app.include_router(module.router)
+    return get_openapi(
+        title="Vigil review API",
+        version="1.0.0",
+        description="Intake, triage queue, evidence, decisions and audit for legal-affairs reviewers.",
+        routes=app.routes,
+    )
+
+
+def export_openapi(path: str | Path | None = None) -> Path:
+    """Write ``schemas/openapi.json`` (for ``vigil``'s schema command); returns the path."""
+    out = Path(path) if path is not None else OPENAPI_PATH
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(openapi_schema(), indent=1, ensure_ascii=False, sort_keys=True) + "\n",
+        encoding="utf-8",
+    )
+    return out
+
+
+def create_user(
+    username: str,
+    password: str,
+    role: str,
+    unit: str | None = None,
+    settings: Settings | None = None,
+) -> str:
+    """Create a user from the command line (the first admin); returns the new id. Audited."""
+    from . import audit as audit_log
+
+    settings = settings or Settings()
+    db = Database(settings.DATABASE_URL)
+    try:
+        migrate(db.engine)
+        with db.session() as session:
+            user = crud.create_user(
+                session=session, username=username, password=password, role=role, unit=unit
+            )
+            audit_log.append(
+                session,
+                actor="cli",
+                role=None,
+                action="user.create",
+                resource=f"users/{user.id}",
+                ip=None,
+                detail={"username": username, "role": role, "unit": unit},
+            )
+            session.commit()
+            return str(user.id)
+    finally:
+        db.dispose()
+
+
+def run_server(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None) -> None:
+    """Serve the API with its worker and indexer until interrupted (``vigil serve``)."""
+    import uvicorn
+
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)

@@ -1,0 +1,54 @@
+"""Liveness, readiness (database and store reachable) and Prometheus metrics."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from .. import crud
+from ..deps import CtxDep
+from ..schemas import Health
+
+logger = logging.getLogger("vigil.api")
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health)
+def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
+def readyz(ctx: CtxDep) -> Response:
+    checks: dict[str, str] = {}
+    try:
+        with ctx.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as e:  # any failure means not ready; the reason goes to the body
+        checks["database"] = f"error: {type(e).__name__}"
+    try:
+        ctx.store.check()
+        checks["store"] = "ok"
+    except Exception as e:
+        checks["store"] = f"error: {type(e).__name__}"
+    ok = all(v == "ok" for v in checks.values())
+    body = Health(status="ok" if ok else "unavailable", checks=checks).model_dump()
+    headers = None if ok else {"Retry-After": str(ctx.settings.RETRY_AFTER_SECONDS)}
+    return JSONResponse(body, status_code=200 if ok else 503, headers=headers)
+
+
+@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+def prometheus_metrics(ctx: CtxDep) -> Response:
+    try:
+        with ctx.db.session() as session:
+            counts = crud.status_counts(session=session)
+        for status in ("queued", "running", "done", "failed"):
+            ctx.metrics.queue.labels(status=status).set(counts.get(status, 0))
+    except Exception as e:  # metrics must still be served when the database is down
+        logger.warning("recording counts unavailable: %s", type(e).__name__)
+    return Response(generate_latest(ctx.metrics.registry), media_type=CONTENT_TYPE_LATEST)
