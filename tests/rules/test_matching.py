@@ -1,0 +1,98 @@
+"""ASR-robust matching: normalisation, homophones on pinyin, bounded fuzziness, no false positives."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules.matching import Matcher, MatchingOptions, normalize
+from tests.rules.support_engine import matching_options
+
+
+@pytest.fixture(scope="module")
+def opts() -> MatchingOptions:
+    return matching_options()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("這個不歸我們管。", "这个不归我们管"),
+        ("ＡＢＣ　１１０！", "abc一一零"),
+        ("别 打 110 ，", "别打一一零"),
+        ("幺幺零", "一一零"),
+        ("“滚”", "滚"),
+        ("", ""),
+    ],
+)
+def test_normalize(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text", "method", "quoted"),
+    [
+        ("被人偷了", "我的包被忍透了", "pinyin", "被忍透了"),  # homophones from Whisper
+        ("被人偷了", "我的包被人偷了", "exact", "被人偷了"),
+        ("不归我们管", "這個不歸我們管", "exact", "不歸我們管"),  # Traditional output
+        ("受案回执", "这是您的收案回值", "pinyin", "收案回值"),
+        ("被人偷了", "包被人图了", "fuzzy", "被人图了"),  # one near-homophone syllable (tou/tu)
+        ("烦不烦", "你们烦 不 烦啊", "exact", "烦 不 烦"),  # spaces inserted by ASR
+        ("别打110", "别打一一零了", "exact", "别打一一零"),  # digits vs Chinese numerals
+    ],
+)
+def test_phrase_found_with_span(
+    opts: MatchingOptions, phrase: str, text: str, method: str, quoted: str
+) -> None:
+    found = Matcher([phrase], options=opts).find(text)
+    assert [m.method for m in found] == [method]
+    m = found[0]
+    assert text[m.char_start : m.char_end] == quoted == m.matched_text
+    assert m.exact == (method == "exact")
+    assert 0.0 < m.score <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text"),
+    [
+        ("受理", "我手里拿着东西"),  # two-char homophone: never pinyin-matched
+        ("偷了", "头了"),  # two-char homophone again
+        ("不要打110", "这点事也要打110"),  # a different word is not a near-homophone
+        ("不归我们管", "这归我们管"),
+        ("被人偷了", "我们今天去吃饭"),
+        ("明天再来", "明年再说"),
+        ("跟你说过了", "跟你说了去别处报"),
+    ],
+)
+def test_no_false_positive(opts: MatchingOptions, phrase: str, text: str) -> None:
+    found = [m for m in Matcher([phrase], options=opts).find(text) if m.method != "exact"]
+    assert found == []
+
+
+def test_short_phrase_is_exact_only(opts: MatchingOptions) -> None:
+    assert Matcher(["受理"], options=opts).find("手里") == []
+    assert [m.method for m in Matcher(["受理"], options=opts).find("受理了")] == ["exact"]
+
+
+def test_regex_runs_per_clause(opts: MatchingOptions) -> None:
+    m = Matcher([], {"ends_with_lai": "再来$"}, options=opts)
+    assert [x.phrase for x in m.find("你明天再来，好吧")] == ["ends_with_lai"]
+    assert m.find("你明天再来好吧") == []
+
+
+def test_invalid_regex_raises(opts: MatchingOptions) -> None:
+    with pytest.raises(ValueError, match="not a valid regex"):
+        Matcher([], {"bad": "(unclosed"}, options=opts)
+
+
+def test_options_are_validated() -> None:
+    with pytest.raises(ValueError):
+        MatchingOptions(
+            pinyin_min_chars=3,
+            fuzzy_min_chars=2,
+            fuzzy_max_ratio=0.2,
+            exact_score=1.0,
+            pinyin_score=0.9,
+            fuzzy_score=0.8,
+            fuzzy_syllable_distance=1,
+            clause_breaks="，",
+        )
