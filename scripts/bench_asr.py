@@ -1,0 +1,123 @@
+"""Benchmark ASR: CER per file and overall on the real Mandarin samples, and the real-time factor.
+
+CER follows shared/data/real/MANIFEST.md: Simplified characters, punctuation and spaces removed,
+Levenshtein distance over reference length. RTF is transcription wall time / audio duration (model
+load and decoding excluded), measured for each requested ``batch_size`` on ``--threads`` CPU threads.
+
+    .venv/bin/python scripts/bench_asr.py --threads 2 --batch-sizes 1 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+from rapidfuzz.distance import Levenshtein
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from detectors.asr import AsrDetector, AsrOptions, to_simplified  # noqa: E402
+from pipeline.config import load_config  # noqa: E402
+from pipeline.media import MediaOptions, load_audio  # noqa: E402
+
+logger = logging.getLogger("vigil.bench")
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "real" / "mandarin"
+
+
+def normalise(text: str) -> str:
+    """Simplified characters only: punctuation, spaces and underscores removed."""
+    return re.sub(r"[\W_]+", "", to_simplified(text))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="folder with references.tsv"
+    )
+    parser.add_argument("--config", type=Path, default=None, help="pipeline YAML (default config)")
+    parser.add_argument("--threads", type=int, default=2, help="asr.cpu_threads for the run")
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--device", choices=["cpu", "cuda", "auto"], default=None)
+    parser.add_argument("--compute-type", default=None, help="override asr.compute_type")
+    parser.add_argument("--repeat", type=int, default=1, help="timed passes; the fastest is kept")
+    args = parser.parse_args(argv)
+
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    logger.setLevel(logging.INFO)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    cfg = load_config(args.config)
+    media = MediaOptions.from_config(cfg.section("media"))
+    base = AsrOptions.from_config(cfg.section("asr"))
+    update: dict[str, object] = {"cpu_threads": args.threads}
+    if args.device:
+        update["device"] = args.device
+    if args.compute_type:
+        update["compute_type"] = args.compute_type
+
+    with open(args.data / "references.tsv", encoding="utf-8") as fh:
+        refs = [(r["file"], r["reference"]) for r in csv.DictReader(fh, delimiter="\t")]
+    audio = {name: load_audio(args.data / name, media).mono() for name, _ in refs}
+    total_audio = sum(len(a) for a in audio.values()) / media.sample_rate
+    logger.info(
+        "%d files, %.1f s of audio; model %s, %d threads",
+        len(refs),
+        total_audio,
+        base.model_path,
+        args.threads,
+    )
+
+    for batch_size in args.batch_sizes:
+        opts = base.model_copy(update={**update, "batch_size": batch_size})
+        t0 = time.perf_counter()
+        detector = AsrDetector(opts)
+        load_s = time.perf_counter() - t0
+        detector.transcribe(audio[refs[0][0]])[0].__iter__().__next__()  # warm-up, untimed
+        best = float("inf")
+        hyps: dict[str, str] = {}
+        for _ in range(args.repeat):
+            elapsed = 0.0
+            for name, _ref in refs:
+                t = time.perf_counter()
+                segments, _info = detector.transcribe(audio[name])
+                hyps[name] = "".join(s.text for s in segments)
+                elapsed += time.perf_counter() - t
+            best = min(best, elapsed)
+        logger.info(
+            "\nbatch_size=%d device=%s compute_type=%s (load %.1fs)",
+            batch_size,
+            detector.device,
+            opts.compute_type,
+            load_s,
+        )
+        errors = chars = 0
+        for name, ref in refs:
+            r, h = normalise(ref), normalise(hyps[name])
+            dist = Levenshtein.distance(h, r)
+            errors += dist
+            chars += len(r)
+            logger.info("  %-30s CER %.3f  ref=%s  hyp=%s", name, dist / len(r), r, h)
+        logger.info(
+            "  overall CER %.3f (%d/%d chars); %.2fs for %.1fs audio: RTF %.3f (%.1fx real time)",
+            errors / chars,
+            errors,
+            chars,
+            best,
+            total_audio,
+            best / total_audio,
+            total_audio / best,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
