@@ -123,6 +123,7 @@ class DecodedAudio:
     samples: np.ndarray
     sample_rate: int
     decode_errors: int = 0
+    gap_seconds: float = 0.0  # silence put in where corrupt or lost packets were skipped
 
     @property
     def channels(self) -> int:
@@ -468,21 +469,18 @@ def load_audio(path: str | Path, options: MediaOptions) -> DecodedAudio:
     p = Path(path)
     _check_file(p, options)
     stats = DecodeStats()
-    chunks = list(
-        iter_audio(
-            p,
-            sample_rate=options.sample_rate,
-            keep_channels=options.keep_channels,
-            chunk_seconds=options.chunk_seconds,
-            max_decode_errors=options.max_decode_errors,
-            truncation_tolerance=options.truncation_tolerance,
-            stats=stats,
-        )
+    chunks = iter_audio(
+        p,
+        sample_rate=options.sample_rate,
+        keep_channels=options.keep_channels,
+        chunk_seconds=options.chunk_seconds,
+        max_decode_errors=options.max_decode_errors,
+        truncation_tolerance=options.truncation_tolerance,
+        stats=stats,
     )
-    if not chunks:
+    samples = _collect(chunks, stats, options.sample_rate)
+    if samples is None:
         raise MediaError(f"no decodable audio in media: {p}")
-    samples = np.concatenate(chunks, axis=1) if len(chunks) > 1 else chunks[0]
-    chunks.clear()
     duration = samples.shape[1] / options.sample_rate
     if duration < options.min_duration:
         raise MediaError(
@@ -496,5 +494,34 @@ def load_audio(path: str | Path, options: MediaOptions) -> DecodedAudio:
             stats.gap_seconds,
         )
     return DecodedAudio(
-        samples=samples, sample_rate=options.sample_rate, decode_errors=stats.decode_errors
+        samples=samples,
+        sample_rate=options.sample_rate,
+        decode_errors=stats.decode_errors,
+        gap_seconds=stats.gap_seconds,
     )
+
+
+def _collect(chunks: Iterator[np.ndarray], stats: DecodeStats, rate: int) -> np.ndarray | None:
+    """Join chunks into one array without holding two copies of a long recording.
+
+    The buffer is sized from the duration the container declares (known once the first chunk
+    is out) and grown by half when the declaration was short, so the peak stays near one copy.
+    """
+    buf: np.ndarray | None = None
+    n = 0
+    for chunk in chunks:
+        if buf is None:
+            expected = round((stats.declared_duration or 0.0) * rate * 1.01)
+            buf = np.empty((chunk.shape[0], max(expected, chunk.shape[1])), dtype=np.float32)
+        if n + chunk.shape[1] > buf.shape[1]:
+            grown = np.empty(
+                (buf.shape[0], max(n + chunk.shape[1], buf.shape[1] * 3 // 2)), dtype=np.float32
+            )
+            grown[:, :n] = buf[:, :n]
+            buf = grown
+        buf[:, n : n + chunk.shape[1]] = chunk
+        n += chunk.shape[1]
+    if buf is None or n == 0:
+        return None
+    # a copy only when the estimate overshot by more than a second, so the view stays cheap
+    return buf[:, :n] if buf.shape[1] - n <= rate else np.ascontiguousarray(buf[:, :n])

@@ -160,6 +160,25 @@ def test_iter_audio_streams_fixed_chunks_and_downmixes(tmp_path: Path) -> None:
     assert all(c.dtype == np.float32 for c in chunks)
 
 
+@pytest.mark.parametrize("name", ["clip.mkv", "tone.flac"])
+def test_load_audio_equals_the_streamed_chunks(
+    tmp_path: Path, options: MediaOptions, name: str
+) -> None:
+    """Whole-file loading (buffer sized from the declared duration, or grown when the container
+    declares none, as in a Matroska file with video) gives exactly the streamed samples."""
+    codec, vcodec = ("libopus", "mpeg4") if name.endswith(".mkv") else ("flac", None)
+    src = write_media(tmp_path / name, audio_codec=codec, video_codec=vcodec, duration=3.0)
+    small = options.model_copy(update={"chunk_seconds": 0.25})
+    whole = load_audio(src, small)
+    streamed = np.concatenate(list(iter_audio(src, chunk_seconds=0.25)), axis=1)
+    assert whole.samples.shape == streamed.shape == (2, streamed.shape[1])
+    np.testing.assert_array_equal(whole.samples, streamed)
+    assert whole.channel(1).flags["C_CONTIGUOUS"]
+    assert whole.mono().shape == (streamed.shape[1],)
+    with pytest.raises(ValueError, match="valid: 0..1"):
+        whole.channel(2)
+
+
 def test_video_only_file_probes_but_has_no_audio(tmp_path: Path, options: MediaOptions) -> None:
     src = write_media(tmp_path / "silent.mp4", audio_codec=None, video_codec="mpeg4")
     info = probe(src, options)
@@ -266,6 +285,7 @@ def test_corrupt_packets_are_skipped_counted_and_refused_past_the_limit(
     src.write_bytes(_damage(data, len(data) // 3, len(data) // 10))
     audio = load_audio(src, options)
     assert audio.decode_errors > 0
+    assert 0 < audio.gap_seconds < 1.0
     # skipped packets are filled with silence: the timeline keeps its length
     assert abs(audio.duration - 4.0) < 0.2
     strict = options.model_copy(update={"max_decode_errors": 0})
@@ -297,3 +317,39 @@ def test_late_audio_start_is_padded_to_the_media_timeline(tmp_path: Path) -> Non
     audio = np.concatenate(chunks, axis=1)[0]
     assert float(np.abs(audio[: int(0.95 * 16000)]).max()) < 1e-3
     assert float(np.abs(audio[int(1.05 * 16000) : int(1.9 * 16000)]).max()) > 0.15
+
+
+def test_video_packets_are_never_decoded(tmp_path: Path) -> None:
+    """A file whose video packets are random bytes: decoding them fails every time (checked
+    below), yet the audio path reports no error, so it never touched the video stream."""
+    src = tmp_path / "garbage-video.mkv"
+    rng = np.random.default_rng(1)
+    with av.open(str(src), "w") as out:
+        vstream = out.add_stream("mpeg4", rate=10)
+        vstream.width, vstream.height, vstream.pix_fmt = 64, 48, "yuv420p"
+        astream = out.add_stream("flac", rate=16000, layout="mono")
+        data = _tones(1, 2.0, 16000)
+        for i in range(0, data.shape[1], 1024):
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(data[:, i : i + 1024]), format="fltp", layout="mono"
+            )
+            frame.sample_rate, frame.pts, frame.time_base = 16000, i, Fraction(1, 16000)
+            out.mux(astream.encode(frame))
+        out.mux(astream.encode(None))
+        for i in range(20):
+            packet = av.Packet(rng.integers(0, 256, 2000, dtype=np.uint8).tobytes())
+            packet.stream, packet.pts, packet.dts = vstream, i, i
+            packet.time_base, packet.is_keyframe = Fraction(1, 10), True
+            out.mux(packet)
+    stats = DecodeStats()
+    audio = np.concatenate(list(iter_audio(src, stats=stats)), axis=1)
+    assert audio.shape == (1, 32000)
+    assert stats.decode_errors == 0
+    video_errors = 0
+    with av.open(str(src)) as container:
+        for packet in container.demux(video=0):
+            try:
+                packet.decode()
+            except av.error.FFmpegError:
+                video_errors += 1
+    assert video_errors >= 10
