@@ -29,7 +29,12 @@ from .models import CaseRecord, Recording, utcnow
 
 logger = logging.getLogger("vigil.api")
 
-PERMANENT = (MediaError, ConfigError)
+
+def _permanent() -> tuple[type[BaseException], ...]:
+    """Errors a retry cannot fix: bad media, bad config, a media object that is not there."""
+    from pipeline.store import ObjectNotFoundError
+
+    return (MediaError, ConfigError, ObjectNotFoundError, ValueError)
 
 
 def default_pipeline_factory(ctx: AppContext) -> Callable[[], Any]:
@@ -152,7 +157,7 @@ class Worker(_Service):
             session.commit()
             self.ctx.metrics.processed.labels(outcome="done").inc()
             logger.info("processed recording %s", rec.id)
-        except PERMANENT as e:
+        except _permanent() as e:
             session.rollback()
             self._fail(session, rec.id, str(e), permanent=True)
         except (StoreError, SQLAlchemyError, OSError, Exception) as e:  # transient until proven
