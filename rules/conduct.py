@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import Field
 
 from detectors.types import Transcript
-from rules.matching import Match
+from rules.matching import Match, normalize
 from rules.pack import Lexicon, RuleSpec
 from rules.registry import Finding, Rule, RuleEnv, register_rule_kind
 
@@ -42,14 +42,11 @@ class ForbiddenSpeechRule(Rule):
             _ = self.reader  # fail at load time when the pack has no context section
 
     def _softener(self, text: str, m: Match) -> str | None:
-        from rules.matching import normalize
-
-        pre, _ = self.reader._clause(
-            text, m.char_start, m.char_end, self.reader.options.clause_breaks
-        )
-        npre = normalize(pre)
+        """A softener in the clause before the match or inside it (可以/建议…, 依法…)."""
+        pre, _ = self.reader.clause(text, m.char_start, m.char_end)
+        scope = normalize(pre + text[m.char_start : m.char_end])
         for s in self.s.softeners:
-            if normalize(s) in npre:
+            if normalize(s) in scope:
                 return s
         return None
 

@@ -386,6 +386,10 @@ class ContextReader:
             b += 1
         return text[a:start], text[end:b]
 
+    def clause(self, text: str, start: int, end: int) -> tuple[str, str]:
+        """The original text before ``start`` and after ``end`` within the same clause."""
+        return self._clause(text, start, end, self.options.clause_breaks)
+
     def negated(self, text: str, m: Match, negation: NegationOptions | None = None) -> str | None:
         """The negator that cancels ``m``, or ``None`` when the phrase is asserted."""
         n = negation or self.options.negation

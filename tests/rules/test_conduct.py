@@ -32,11 +32,25 @@ CASES = [
     ("SPEECH_SHIRKING", "对，在我们这儿，你自己过来拿，带身份证。", 0),
     ("SPEECH_IMPATIENT", "您先别着急，慢慢说。", 0),
     ("SPEECH_IMPATIENT", "先生，您之前已经报过了，民警已经在处理了。", 0),
+    # other wording
+    ("SPEECH_SHIRKING", "这不是我们派出所的事，你去找社区。", 1),
+    ("SPEECH_SHIRKING", "我们这儿不管这个。", 1),
+    ("SPEECH_THREAT", "再嚷嚷我就办了你。", 1),
+    ("SPEECH_THREAT", "老实点，信不信我铐你？", 1),
+    ("SPEECH_PROFANITY", "你算什么东西。", 1),
+    ("SPEECH_IMPATIENT", "你有完没完？", 1),
+    ("SPEECH_IMPATIENT", "请您尽快说明情况。", 0),
+    ("SPEECH_SHIRKING", "您也可以拨打12345反映。", 0),
+    # a lawful warning is not intimidation
+    ("SPEECH_THREAT", "如果你继续闹，我们将依法对你行政拘留。", 0),
     # negated
     ("SPEECH_SHIRKING", "我们不会说不归我们管，这个我们受理。", 0),
     ("SPEECH_SHIRKING", "您不用明天再来，今天就给您办。", 0),
     ("SPEECH_THREAT", "我们是来帮你的，不是来抓你的。", 0),
     ("SPEECH_PROFANITY", "不是说你蠢，是骗子太狡猾。", 0),
+    ("SPEECH_PROFANITY", "我没说你蠢，我是说骗子太会骗了。", 0),
+    ("SPEECH_THREAT", "没人说要抓你，您放心。", 0),
+    ("SPEECH_SHIRKING", "他们说不归我们管，那是他们说错了，我们受理。", 0),
     # rhetorical "不是…吗" is not a negation
     ("SPEECH_IMPATIENT", "不是跟你说过了吗，带凭条来。", 1),
     # quotation and reported speech

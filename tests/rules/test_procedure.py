@@ -57,6 +57,8 @@ def test_receipt_only_counter_and_bodycam(source: str) -> None:
         ("我的钱包被人偷了。", "好的，这个按盗窃案件受理。", 0),
         ("我被骗了三万。", "我先帮您报反诈中心紧急止付。", 0),
         ("我被骗了三万。", "民警马上过去找您。", 0),
+        ("我家昨晚被人撬门了，电脑没了。", "好，我们记一下，派人去看看现场。", 0),
+        ("他说我偷了他的东西，我没有！", "你们先冷静，慢慢说。", 0),  # reported speech
         # not a report: negated, enquiry about an earlier case, the party is not the victim
         ("我的车不是被偷的，是我自己停错地方了。", "那就好。", 0),
         ("我上个月报过一个电动车被偷的案子，想问一下进展。", "我帮您转给办案民警。", 0),
