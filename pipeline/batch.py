@@ -1,0 +1,768 @@
+"""Batch analysis on Ray: reprocess an archive prefix, or keep up with new uploads (``--watch``).
+
+The only module that imports Ray. The driver lists raw recordings under a store prefix, skips those
+already analysed by this pipeline version and config (a small marker per raw key, so deciding needs no
+download), and feeds the rest to a fixed pool of actors. Each actor loads the :class:`Pipeline` once and
+then analyses one recording after another, downloading the raw object to a temp file and writing the
+document back through the same store.
+
+Crash safety comes from write order, not from a coordinator: an actor writes keyframes, then the
+document (one atomic object), then the marker ``index/raw/<sha1 of raw key>.json`` last. A ``kill -9``
+of the driver or an actor at any moment therefore leaves either a finished recording (marker present)
+or one that the next run redoes and overwrites under the same deterministic keys: nothing lost, nothing
+duplicated. Failures are retried ``batch.retries`` times (a dead actor counts as an attempt and is
+restarted by Ray); a :class:`MediaError` is permanent and recorded at once. Every run writes a report
+object ``reports/batch-<ts>.json`` with the counts, audio hours, timings and every failure with its
+reason.
+
+Backpressure: at most ``batch.max_in_flight_per_worker`` tasks per actor are outstanding and the
+listing is consumed lazily, so driver memory stays flat over any number of files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import heapq
+import logging
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .config import VigilConfig, load_config
+from .errors import ConfigError, MediaError, StoreError, VigilError
+from .store import (
+    ACCESS_KEY_ENV,
+    SECRET_KEY_ENV,
+    ObjectInfo,
+    ObjectNotFoundError,
+    ObjectStore,
+    StoreOptions,
+    document_key,
+    index_key,
+    open_store,
+    report_key,
+    sanitize_prefix,
+)
+
+logger = logging.getLogger("vigil.pipeline")
+
+SOURCES = ("bodycam", "counter", "phone", "dispatch")
+Hook = Callable[..., None]
+
+
+class BatchOptions(BaseModel):
+    """The ``batch:`` config section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str | None = Field(description="null: start a local Ray; 'auto' or ray://HOST:PORT")
+    workers: int = Field(ge=1, description="actors, each holding one loaded Pipeline")
+    num_cpus_per_worker: float = Field(gt=0)
+    num_gpus_per_worker: float = Field(ge=0)
+    cpu_threads: int | None = Field(
+        ge=1, description="threads per actor (ASR, torch, BLAS); null keeps asr.cpu_threads"
+    )
+    max_in_flight_per_worker: int = Field(ge=1, description="queued tasks per actor")
+    retries: int = Field(ge=0, description="extra attempts per recording on transient failures")
+    retry_backoff_s: float = Field(ge=0)
+    max_actor_restarts: int = Field(ge=-1, description="Ray restarts of a crashed actor (-1: any)")
+    watch_interval_s: float = Field(gt=0)
+    default_source: str = Field(description="source when the raw object carries no 'source' tag")
+    media_extensions: list[str]
+    object_store_memory_mb: int = Field(ge=80, description="local Ray only")
+    progress: bool
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any]) -> BatchOptions:
+        try:
+            opts = cls.model_validate(dict(section))
+        except Exception as e:
+            raise ConfigError(f"invalid batch config: {e}") from e
+        if opts.default_source not in SOURCES:
+            raise ConfigError(
+                f"batch.default_source {opts.default_source!r} is not one of {', '.join(SOURCES)}"
+            )
+        return opts
+
+
+@dataclass(frozen=True, slots=True)
+class BatchFailure:
+    """A recording the batch gave up on, and why."""
+
+    key: str
+    reason: str
+    attempts: int
+    permanent: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BatchReport:
+    """What one batch run (or one watch pass) did."""
+
+    prefix: str
+    started_at: datetime
+    processed: int
+    skipped: int
+    failed: tuple[BatchFailure, ...]
+    audio_seconds: float
+    wall_seconds: float
+    stage_seconds: Mapping[str, float]
+    workers: int
+    pipeline_version: str
+    config_hash: str
+    report_key: str | None = None
+
+    @property
+    def audio_hours(self) -> float:
+        return self.audio_seconds / 3600.0
+
+    @property
+    def real_time_factor(self) -> float | None:
+        """Wall seconds per audio second (lower is faster); None when nothing was processed."""
+        return self.wall_seconds / self.audio_seconds if self.audio_seconds > 0 else None
+
+    @property
+    def audio_hours_per_wall_hour(self) -> float | None:
+        return self.audio_seconds / self.wall_seconds if self.wall_seconds > 0 else None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["started_at"] = self.started_at.isoformat()
+        d["failed"] = [asdict(f) for f in self.failed]
+        d["stage_seconds"] = dict(self.stage_seconds)
+        d["audio_hours"] = round(self.audio_hours, 6)
+        d["real_time_factor"] = self.real_time_factor
+        d["audio_hours_per_wall_hour"] = self.audio_hours_per_wall_hour
+        return d
+
+
+# --------------------------------------------------------------------------------------------------
+# The actor
+
+
+class RecordingWorker:
+    """One Ray actor: a loaded Pipeline and a store handle, analysing one recording per call.
+
+    Plain Python (wrapped with ``ray.remote`` by the driver) so it can be unit-run without Ray.
+    """
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        store_url: str,
+        cpu_threads: int | None,
+        warm: bool = True,
+    ) -> None:
+        if cpu_threads:
+            # Ray starts actors with OMP_NUM_THREADS=1 unless told; make every pool explicit.
+            for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+                os.environ[var] = str(cpu_threads)
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
+        from .analyzer import Pipeline
+
+        cfg = VigilConfig(config)
+        if cpu_threads:
+            with contextlib.suppress(ImportError):
+                import torch
+
+                torch.set_num_threads(cpu_threads)
+        self.pipeline = Pipeline.from_config(cfg)
+        self.store = open_store(store_url, StoreOptions.from_config(cfg.section("store")))
+        self.pid = os.getpid()
+        if warm:
+            t0 = time.perf_counter()
+            _ = self.pipeline.asr  # load the models now, once, not inside the first file's timing
+            logger.info("worker %d: models loaded in %.1fs", self.pid, time.perf_counter() - t0)
+
+    def ping(self) -> int:
+        return self.pid
+
+    def process(self, key: str, etag: str, source: str | None, default_source: str) -> dict:
+        """Analyse the raw object ``key``; returns a small summary (never the document)."""
+        t0 = time.perf_counter()
+        tmp = Path(tempfile.mkdtemp(prefix="vigil-batch-"))
+        try:
+            info = self.store.stat(key)
+            if info is None:
+                raise ObjectNotFoundError(f"raw object {key!r} vanished before it was processed")
+            src = source or info.metadata.get("source") or default_source
+            if src not in SOURCES:
+                raise MediaError(f"{key}: unknown source tag {src!r}")
+            local = self.store.download(key, tmp / PurePosixPath(key).name)
+            doc = self.pipeline.process(local, self.store, source=src, media_key=key)
+            rec_id = doc.recording.recording_id
+            # The marker is written last: its presence means document and artifacts are stored.
+            self.store.put_json(
+                index_key(key),
+                {
+                    "status": "done",
+                    "raw_key": key,
+                    "etag": info.etag if info.etag else etag,
+                    "recording_id": rec_id,
+                    "document_key": document_key(rec_id),
+                    "version": self.pipeline.version,
+                    "config_hash": self.pipeline.config_hash,
+                    "duration": doc.recording.duration,
+                    "processed_at": datetime.now(UTC).isoformat(),
+                },
+            )
+            return {
+                "status": "ok",
+                "key": key,
+                "recording_id": rec_id,
+                "duration": float(doc.recording.duration),
+                "timings": dict(doc.timings),
+                "wall": time.perf_counter() - t0,
+                "pid": self.pid,
+            }
+        except (MediaError, ObjectNotFoundError) as e:
+            return self._failure(key, etag, _one_line(e, tmp, key), permanent=True)
+        except ConfigError as e:
+            return {"status": "fatal", "key": key, "reason": _one_line(e, tmp, key)}
+        except Exception as e:  # StoreError and anything unexpected: retried by the driver
+            reason = _one_line(e, tmp, key)
+            logger.warning("worker %d: %s failed: %s", self.pid, key, reason)
+            return {"status": "retry", "key": key, "reason": reason, "pid": self.pid}
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def _failure(self, key: str, etag: str, reason: str, *, permanent: bool) -> dict:
+        with contextlib.suppress(StoreError, ValueError):
+            # Permanent failures get a marker too, so a rerun does not decode a corrupt file again
+            # (unless --force); the reason stays with it.
+            self.store.put_json(
+                index_key(key),
+                {
+                    "status": "failed",
+                    "raw_key": key,
+                    "etag": etag,
+                    "reason": reason,
+                    "version": self.pipeline.version,
+                    "config_hash": self.pipeline.config_hash,
+                    "processed_at": datetime.now(UTC).isoformat(),
+                },
+            )
+        return {"status": "failed", "key": key, "reason": reason, "permanent": permanent}
+
+
+def _one_line(e: BaseException, tmp: Path | None = None, key: str | None = None) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    if tmp is not None and key is not None:  # name the object, not the worker's temp copy
+        text = text.replace(str(tmp / PurePosixPath(key).name), key).replace(str(tmp), "")
+    return f"{type(e).__name__}: {text}"[:500]
+
+
+# --------------------------------------------------------------------------------------------------
+# The driver
+
+
+@dataclass(slots=True)
+class _Task:
+    key: str
+    etag: str
+    last_modified: datetime
+    attempts: int = 0
+
+
+@dataclass(slots=True)
+class _Tally:
+    processed: int = 0
+    skipped: int = 0
+    audio_seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+    failures: list[BatchFailure] = field(default_factory=list)
+
+
+def parse_since(text: str) -> datetime:
+    """``--since``: an ISO date/time (naive = UTC) or a look-back such as ``90m``, ``6h``, ``2d``."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", text)
+    if m:
+        unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[m.group(2)]
+        return datetime.now(UTC) - timedelta(**{unit: float(m.group(1))})
+    try:
+        dt = datetime.fromisoformat(text.strip())
+    except ValueError as e:
+        raise ConfigError(
+            f"--since {text!r}: use an ISO date/time (2026-03-01T08:00) or 90m / 6h / 2d"
+        ) from e
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+class BatchRunner:
+    """Owns the Ray connection and the actor pool; ``run_pass`` is one listing -> all done."""
+
+    def __init__(
+        self,
+        config: VigilConfig,
+        store_url: str | None,
+        options: BatchOptions,
+        *,
+        address: str | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.options = options
+        self.address = address if address is not None else options.address
+        self.workers = workers or options.workers
+        if self.workers < 1:
+            raise ConfigError("--workers must be at least 1")
+        store_options = StoreOptions.from_config(config.section("store"))
+        self.store_url = store_url or store_options.url
+        self.store: ObjectStore = open_store(self.store_url, store_options)
+        if options.cpu_threads:
+            config = config.with_overrides({"asr.cpu_threads": options.cpu_threads})
+        self.config = config
+        from .analyzer import PIPELINE_VERSION
+
+        self.version = PIPELINE_VERSION
+        self.config_hash = config.hash
+        self._actors: list[Any] = []
+        self._started_ray = False
+
+    # -- Ray ----------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        try:
+            import ray
+        except ImportError as e:  # pragma: no cover - ray is a core dependency
+            raise RuntimeError("batch mode needs the 'ray' package (pip install 'ray')") from e
+        if not ray.is_initialized():
+            opts = self.options
+            env = {"HF_HUB_OFFLINE": "1", "PYANNOTE_METRICS_ENABLED": "false"}
+            if self.address:
+                ray.init(
+                    address=self.address,
+                    runtime_env={"env_vars": env},
+                    logging_level=logging.WARNING,
+                    log_to_driver=False,
+                )
+            else:
+                ray.init(
+                    num_cpus=max(1, int(round(self.workers * opts.num_cpus_per_worker))),
+                    num_gpus=int(self.workers * opts.num_gpus_per_worker + 0.999),
+                    object_store_memory=opts.object_store_memory_mb * 1024 * 1024,
+                    include_dashboard=False,
+                    runtime_env={"env_vars": env},
+                    logging_level=logging.WARNING,
+                    log_to_driver=False,
+                )
+            self._started_ray = True
+        threads = self.options.cpu_threads
+        env_vars = {
+            "OMP_NUM_THREADS": str(threads or max(1, int(self.options.num_cpus_per_worker))),
+        }
+        # S3 credentials travel with the actors (environment only, never the config), so worker
+        # nodes need not have them set when they joined the cluster.
+        for var in (ACCESS_KEY_ENV, SECRET_KEY_ENV):
+            if os.environ.get(var):
+                env_vars[var] = os.environ[var]
+        actor_cls = ray.remote(RecordingWorker).options(
+            num_cpus=self.options.num_cpus_per_worker,
+            num_gpus=self.options.num_gpus_per_worker,
+            max_restarts=self.options.max_actor_restarts,
+            max_task_retries=0,  # the driver retries, counting attempts per recording
+            runtime_env={"env_vars": env_vars},
+        )
+        cfg = self.config.to_dict()
+        self._actors = [actor_cls.remote(cfg, self.store_url, threads) for _ in range(self.workers)]
+        # Fail early and clearly if an actor cannot load the models (a bad model path).
+        try:
+            ray.get([a.ping.remote() for a in self._actors])
+        except Exception as e:
+            self.stop()
+            raise ConfigError(f"batch workers could not start: {_root_cause(e)}") from e
+        logger.info("batch: %d workers ready", len(self._actors))
+
+    def stop(self) -> None:
+        import ray
+
+        for a in self._actors:
+            with contextlib.suppress(Exception):
+                ray.kill(a)
+        self._actors = []
+        if self._started_ray and ray.is_initialized():
+            ray.shutdown()
+            self._started_ray = False
+
+    def __enter__(self) -> BatchRunner:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- selection ----------------------------------------------------------------------------------
+
+    def is_media(self, key: str) -> bool:
+        return PurePosixPath(key).suffix.lower() in self.options.media_extensions
+
+    def candidates(self, prefix: str, since: datetime | None) -> Iterator[ObjectInfo]:
+        for obj in self.store.list(prefix):
+            if not self.is_media(obj.key):
+                continue
+            if since is not None and obj.last_modified < since:
+                continue
+            yield obj
+
+    def already_done(self, obj: ObjectInfo) -> dict[str, Any] | None:
+        """The marker if ``obj`` was analysed (or refused) by this version and config, else None."""
+        try:
+            marker = self.store.get_json(index_key(obj.key))
+        except ObjectNotFoundError:
+            return None
+        except StoreError as e:
+            if "not valid JSON" in str(e):
+                return None  # a torn marker is treated as absent: redo
+            raise
+        if not isinstance(marker, dict):
+            return None
+        if (
+            marker.get("etag") != obj.etag
+            or marker.get("version") != self.version
+            or marker.get("config_hash") != self.config_hash
+        ):
+            return None
+        if marker.get("status") == "done":
+            doc = marker.get("document_key")
+            if not isinstance(doc, str) or not self.store.exists(doc):
+                return None
+        return marker
+
+    # -- one pass -----------------------------------------------------------------------------------
+
+    def run_pass(
+        self,
+        prefix: str,
+        *,
+        since: datetime | None = None,
+        force: bool = False,
+        source: str | None = None,
+        hook: Hook | None = None,
+        progress: bool | None = None,
+        seen: dict[tuple[str, str], datetime] | None = None,
+        write_report: bool = True,
+    ) -> BatchReport:
+        import ray
+
+        sanitize_prefix(prefix)
+        if source is not None and source not in SOURCES:
+            raise ConfigError(f"unknown source {source!r}; choose {', '.join(SOURCES)}")
+        if not self._actors:
+            self.start()
+        started = datetime.now(UTC)
+        t0 = time.perf_counter()
+        tally = _Tally()
+        show = self.options.progress if progress is None else progress
+        total = None
+        if show and seen is None:  # a cheap counting pass (listing only) for the bar's total
+            total = sum(1 for _ in self.candidates(prefix, since))
+        bar = _progress_bar(show, total)
+
+        def advance(n_files: int = 1) -> None:
+            if bar is not None:
+                bar.update(n_files)
+                bar.set_postfix_str(
+                    f"audio {tally.audio_seconds / 3600:.2f} h, failed {len(tally.failures)}"
+                )
+
+        listing = self.candidates(prefix, since)
+        exhausted = False
+        in_flight: dict[Any, tuple[_Task, int]] = {}
+        load = [0] * len(self._actors)
+        retry_heap: list[tuple[float, int, _Task]] = []
+        seq = 0
+        cap = self.options.max_in_flight_per_worker
+
+        def next_task() -> _Task | None:
+            nonlocal exhausted
+            if retry_heap and retry_heap[0][0] <= time.monotonic():
+                return heapq.heappop(retry_heap)[2]
+            while not exhausted:
+                try:
+                    obj = next(listing)
+                except StopIteration:
+                    exhausted = True
+                    return None
+                if seen is not None and (obj.key, obj.etag) in seen:
+                    continue
+                marker = None if force else self.already_done(obj)
+                if marker is not None:
+                    if seen is not None:
+                        seen[(obj.key, obj.etag)] = obj.last_modified
+                    if marker.get("status") == "failed":
+                        tally.failures.append(
+                            BatchFailure(obj.key, f"(earlier run) {marker.get('reason')}", 0, True)
+                        )
+                    else:
+                        tally.skipped += 1
+                    advance()
+                    if hook:
+                        hook("batch.skip", marker, recording_id=str(marker.get("recording_id")))
+                    continue
+                return _Task(obj.key, obj.etag, obj.last_modified)
+            return None
+
+        def give_up(task: _Task, reason: str, permanent: bool) -> None:
+            tally.failures.append(BatchFailure(task.key, reason, task.attempts, permanent))
+            if seen is not None:
+                seen[(task.key, task.etag)] = task.last_modified
+            logger.warning(
+                "batch: %s failed after %d attempt(s): %s", task.key, task.attempts, reason
+            )
+            advance()
+
+        try:
+            while True:
+                # fill every actor up to its cap (bounded in-flight work = flat memory)
+                while min(load) < cap:
+                    task = next_task()
+                    if task is None:
+                        break
+                    i = load.index(min(load))
+                    task.attempts += 1
+                    ref = self._actors[i].process.remote(
+                        task.key, task.etag, source, self.options.default_source
+                    )
+                    in_flight[ref] = (task, i)
+                    load[i] += 1
+                if not in_flight:
+                    if retry_heap:
+                        time.sleep(max(0.0, retry_heap[0][0] - time.monotonic()))
+                        continue
+                    if exhausted:
+                        break
+                    continue
+                ready, _ = ray.wait(list(in_flight), num_returns=1, timeout=1.0)
+                for ref in ready:
+                    task, i = in_flight.pop(ref)
+                    load[i] -= 1
+                    try:
+                        result = ray.get(ref)
+                    except Exception as e:  # the actor died (OOM, kill -9, segfault)
+                        result = {"status": "retry", "reason": f"worker died: {_root_cause(e)}"}
+                    status = result.get("status")
+                    if status == "ok":
+                        tally.processed += 1
+                        tally.audio_seconds += result["duration"]
+                        for stage, sec in result["timings"].items():
+                            tally.stages[stage] = tally.stages.get(stage, 0.0) + float(sec)
+                        if seen is not None:
+                            seen[(task.key, task.etag)] = task.last_modified
+                        advance()
+                        if hook:
+                            hook(
+                                "batch.done",
+                                result,
+                                recording_id=result["recording_id"],
+                                completed=float(tally.processed),
+                                total=float(total) if total is not None else None,
+                            )
+                    elif status == "failed":
+                        give_up(task, result["reason"], True)
+                    elif status == "fatal":
+                        raise ConfigError(f"{task.key}: {result['reason']}")
+                    elif task.attempts > self.options.retries:
+                        give_up(task, result.get("reason", "unknown error"), False)
+                    else:
+                        delay = self.options.retry_backoff_s * (2 ** (task.attempts - 1))
+                        seq += 1
+                        heapq.heappush(retry_heap, (time.monotonic() + delay, seq, task))
+        finally:
+            if bar is not None:
+                bar.close()
+
+        report = BatchReport(
+            prefix=prefix,
+            started_at=started,
+            processed=tally.processed,
+            skipped=tally.skipped,
+            failed=tuple(tally.failures),
+            audio_seconds=round(tally.audio_seconds, 3),
+            wall_seconds=round(time.perf_counter() - t0, 3),
+            stage_seconds={k: round(v, 3) for k, v in sorted(tally.stages.items())},
+            workers=len(self._actors),
+            pipeline_version=self.version,
+            config_hash=self.config_hash,
+        )
+        if write_report and (report.processed or report.failed or seen is None):
+            key = report_key(started)
+            report = _with_report_key(report, key)
+            self.store.put_json(key, report.to_dict())
+        logger.info(
+            "batch %s: %d processed, %d skipped, %d failed, %.3f audio h in %.1f s",
+            prefix,
+            report.processed,
+            report.skipped,
+            len(report.failed),
+            report.audio_hours,
+            report.wall_seconds,
+        )
+        return report
+
+
+def _with_report_key(report: BatchReport, key: str) -> BatchReport:
+    d = {f: getattr(report, f) for f in BatchReport.__dataclass_fields__}
+    d["report_key"] = key
+    return BatchReport(**d)
+
+
+def _root_cause(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    tail = [line for line in text if line.strip()][-1:] or [type(e).__name__]
+    return f"{type(e).__name__}: {tail[0]}"[:300]
+
+
+def _progress_bar(enabled: bool, total: int | None) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="file", desc="batch", dynamic_ncols=True, file=sys.stderr)
+
+
+# --------------------------------------------------------------------------------------------------
+# Entry points (the CLI wires these)
+
+
+def run_batch(
+    prefix: str,
+    *,
+    config: VigilConfig | None = None,
+    store_url: str | None = None,
+    address: str | None = None,
+    workers: int | None = None,
+    since: datetime | str | None = None,
+    force: bool = False,
+    source: str | None = None,
+    progress: bool | None = None,
+    hook: Hook | None = None,
+) -> BatchReport:
+    """Analyse every recording under ``prefix`` once; returns (and stores) the report."""
+    cfg = config or load_config()
+    options = BatchOptions.from_config(cfg.section("batch"))
+    since_dt = parse_since(since) if isinstance(since, str) else since
+    with BatchRunner(cfg, store_url, options, address=address, workers=workers) as runner:
+        return runner.run_pass(
+            prefix, since=since_dt, force=force, source=source, hook=hook, progress=progress
+        )
+
+
+def watch(
+    prefix: str,
+    *,
+    config: VigilConfig | None = None,
+    store_url: str | None = None,
+    address: str | None = None,
+    workers: int | None = None,
+    since: datetime | str | None = None,
+    force: bool = False,
+    source: str | None = None,
+    interval_s: float | None = None,
+    max_passes: int | None = None,
+    hook: Hook | None = None,
+    on_pass: Callable[[BatchReport], None] | None = None,
+) -> list[BatchReport]:
+    """Poll the listing every ``batch.watch_interval_s`` and analyse new uploads as they land.
+
+    Actors stay up between passes (models loaded once). Keys already handled in this session are
+    remembered by (key, etag), and the look-back window moves forward with each pass so the set
+    stays small. Runs until interrupted or ``max_passes``; returns the reports of passes that did
+    something.
+    """
+    cfg = config or load_config()
+    options = BatchOptions.from_config(cfg.section("batch"))
+    interval = interval_s or options.watch_interval_s
+    window = parse_since(since) if isinstance(since, str) else since
+    seen: dict[tuple[str, str], datetime] = {}
+    reports: list[BatchReport] = []
+    passes = 0
+    with BatchRunner(cfg, store_url, options, address=address, workers=workers) as runner:
+        try:
+            while max_passes is None or passes < max_passes:
+                pass_start = datetime.now(UTC)
+                report = runner.run_pass(
+                    prefix,
+                    since=window,
+                    force=force and passes == 0,
+                    source=source,
+                    hook=hook,
+                    progress=False,
+                    seen=seen,
+                )
+                passes += 1
+                if report.processed or report.failed:
+                    reports.append(report)
+                if on_pass:
+                    on_pass(report)
+                # Uploads that finish during a pass carry a last_modified before the next pass
+                # starts; keep a margin of two intervals and forget what is older than it.
+                # (+5 s: some servers keep last_modified to the second, clocks drift a little)
+                window = pass_start - timedelta(seconds=2 * interval + 5)
+                seen = {ke: lm for ke, lm in seen.items() if lm >= window}
+                if max_passes is not None and passes >= max_passes:
+                    break
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            logger.info("watch stopped")
+    return reports
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pipeline.batch`` (the same flags as ``vigil batch``), for scripts and tests."""
+    p = argparse.ArgumentParser(prog="vigil batch", description=__doc__.splitlines()[0])
+    p.add_argument("--prefix", required=True, help="store prefix, e.g. raw/2026-03/")
+    p.add_argument("--store", default=None, help="directory or s3://BUCKET[/PREFIX]")
+    p.add_argument("--config", default=None, help="config YAML (default configs/default.yaml)")
+    p.add_argument("--address", default=None, help="auto | ray://HOST:PORT (default: local Ray)")
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--since", default=None, help="ISO time or look-back (90m, 6h, 2d)")
+    p.add_argument("--source", default=None, choices=SOURCES)
+    p.add_argument("--force", action="store_true")
+    p.add_argument("--watch", action="store_true")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--debug", action="store_true")
+    args = p.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        cfg = load_config(args.config)
+        common = {
+            "config": cfg,
+            "store_url": args.store,
+            "address": args.address,
+            "workers": args.workers,
+            "since": args.since,
+            "force": args.force,
+            "source": args.source,
+        }
+        if args.watch:
+            watch(args.prefix, **common)
+            return 0
+        report = run_batch(args.prefix, progress=not args.no_progress, **common)
+    except (VigilError, ValueError) as e:
+        if args.debug:
+            raise
+        sys.stderr.write(f"vigil: error: {e}\n")
+        return 2
+    import json
+
+    sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n")
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
