@@ -1,0 +1,168 @@
+"""Category / disposition inference and the 如实受立案 flags, on short scripted transcripts.
+
+Sentences here are written for the tests (not taken from the evaluation set): each case states what a
+reviewer would conclude, including negated, quoted, past and party-said wording.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from detectors.types import IncidentRecord, Transcript, Utterance
+from pipeline.config import CONFIG_DIR, load_config
+from rules.errors import RulePackError
+from rules.inference import Inferrer
+from rules.matching import MatchingOptions
+
+PACK = CONFIG_DIR / "rules" / "inference.yaml"
+
+
+@pytest.fixture(scope="module")
+def matching() -> MatchingOptions:
+    return MatchingOptions.model_validate(load_config().section("rules")["matching"])
+
+
+@pytest.fixture(scope="module")
+def inferrer(matching: MatchingOptions) -> Inferrer:
+    return Inferrer.from_file(PACK, matching=matching)
+
+
+def transcript(
+    lines: list[tuple[str, str]],
+    source: str = "counter",
+    incident: IncidentRecord | None = None,
+) -> Transcript:
+    roles = {"O": "officer", "P": "party", "T": "third_party"}
+    utts = tuple(
+        Utterance(
+            id=f"seg-{i:04d}",
+            start=i * 3.0,
+            end=i * 3.0 + 2.5,
+            speaker=who,
+            role=roles[who],  # type: ignore[arg-type]
+            text=text,
+        )
+        for i, (who, text) in enumerate(lines, 1)
+    )
+    return Transcript("rec-test", source, len(utts) * 3.0, utts, incident=incident)  # type: ignore[arg-type]
+
+
+CATEGORY_CASES = [
+    ([("P", "我的自行车昨天晚上在楼下让人偷走了。")], "theft"),
+    ([("P", "我在网上被骗了八千块，对方现在把我拉黑了。")], "fraud"),
+    ([("P", "他喝多了就动手打了我，我脸上到现在还疼。")], "assault"),
+    ([("P", "我丈夫昨晚又打我，孩子都吓哭了。")], "domestic_violence"),
+    ([("P", "我的车停路边被一辆出租车追尾了。")], "traffic"),
+    ([("P", "隔壁装修声从早上七点开始，吵得我们没法休息。")], "noise"),
+    ([("P", "我的身份证不知道丢在哪里了，可能掉了。")], "lost_property"),
+    ([("P", "我想咨询一下居住证怎么办理。")], "consultation"),
+    ([("P", "我按错了，不好意思。")], "other"),
+    # negated: the party says it was not stolen, they lost it
+    ([("P", "不是被偷的，是我自己不小心弄丢了。")], "lost_property"),
+    # a past case mentioned in a progress enquiry is a consultation, not a new theft
+    ([("P", "我去年报过一个车被偷的案子，想问一下有进展了吗？")], "consultation"),
+    # the officer relabels a theft as a labour matter: the party's account decides
+    (
+        [
+            ("P", "收银员把店里的营业款偷走了，监控都拍到了。"),
+            ("O", "这是你们内部的劳动纠纷，找劳动部门。"),
+        ],
+        "theft",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lines", "expected"), CATEGORY_CASES)
+def test_category(inferrer: Inferrer, lines: list[tuple[str, str]], expected: str) -> None:
+    cat, _ = inferrer.infer(transcript(lines))
+    assert cat.inference.value == expected, cat.scores
+    if expected != "other":
+        assert cat.inference.segment_ids and cat.inference.cues
+
+
+DISPOSITION_CASES = [
+    ([("O", "这个情况我们按诈骗立案，给您做笔录。")], "case_accepted"),
+    # negated acceptance is not acceptance; told to come back is no action
+    ([("O", "这个我们不受理，你下周一再说，明天再来吧。")], "no_action"),
+    ([("O", "受理不了，这种事你去找市场监管部门。")], "referred"),
+    # a referral worded as optional advice is advice
+    ([("O", "你们先自己协商，如果谈不拢可以打12345反映。")], "advised"),
+    ([("O", "双方已经自愿协商解决了，这事就调解到这。")], "mediated"),
+    ([("O", "民警马上过去，请您保持电话畅通。")], "pending"),
+    # a mediation in the past does not make today's disposition
+    ([("O", "上次已经给你们调解过了，这次建议你们走法律途径。")], "advised"),
+    # the party asking to be registered is not the officer registering
+    ([("P", "你们能不能给我受理一下？"), ("O", "明天再来。")], "no_action"),
+    # the officer quoting a colleague ("他说受理了") is not an acceptance
+    ([("O", "“已经受理了”是他说的，不是我们，你明天再来问。")], "no_action"),
+]
+
+
+@pytest.mark.parametrize(("lines", "expected"), DISPOSITION_CASES)
+def test_disposition(inferrer: Inferrer, lines: list[tuple[str, str]], expected: str) -> None:
+    _, disp = inferrer.infer(transcript(lines))
+    assert disp.inference.value == expected, disp.scores
+
+
+def test_nothing_said_gives_low_confidence_default(inferrer: Inferrer) -> None:
+    cat, disp = inferrer.infer(transcript([("P", "喂？"), ("O", "喂，你好。")]))
+    assert cat.inference.value == "other" and cat.inference.confidence <= 0.3
+    assert disp.inference.confidence <= 0.3
+
+
+THEFT_DEFLECTED = [
+    ("P", "我的手机刚才在公交上被人偷了。"),
+    ("O", "公交上的事不归我们管，你去找公交公司。"),
+]
+
+
+def _codes(inferrer: Inferrer, tr: Transcript) -> set[str]:
+    cat, disp = inferrer.infer(tr)
+    return {f.code for f in inferrer.flags(tr, cat, disp)}
+
+
+def test_mismatch_flags_when_record_differs(inferrer: Inferrer) -> None:
+    inc = IncidentRecord("INC-1", recorded_category="lost_property", recorded_disposition="advised")
+    tr = transcript(THEFT_DEFLECTED, incident=inc)
+    cat, disp = inferrer.infer(tr)
+    flags = inferrer.flags(tr, cat, disp)
+    by_code = {f.code: f for f in flags}
+    assert set(by_code) == {"CATEGORY_MISMATCH", "DISPOSITION_MISMATCH", "REPORT_NOT_ACCEPTED"}
+    cm = by_code["CATEGORY_MISMATCH"]
+    assert cm.evidence["recorded"] == "lost_property" and cm.evidence["inferred"] == "theft"
+    assert "seg-0001" in cm.segment_ids and cm.end >= cm.start
+    assert "遗失物品" in cm.explanation_zh and "theft" in cm.explanation_en
+    assert 0.4 <= cm.confidence <= 1.0
+
+
+def test_no_mismatch_when_record_agrees_or_is_absent(inferrer: Inferrer) -> None:
+    inc = IncidentRecord("INC-2", recorded_category="theft", recorded_disposition="referred")
+    assert "CATEGORY_MISMATCH" not in _codes(inferrer, transcript(THEFT_DEFLECTED, incident=inc))
+    assert "DISPOSITION_MISMATCH" not in _codes(inferrer, transcript(THEFT_DEFLECTED, incident=inc))
+    no_record = _codes(inferrer, transcript(THEFT_DEFLECTED))
+    assert not no_record & {"CATEGORY_MISMATCH", "DISPOSITION_MISMATCH"}
+
+
+def test_report_not_accepted_scoped_by_source_and_acceptance(inferrer: Inferrer) -> None:
+    assert "REPORT_NOT_ACCEPTED" in _codes(inferrer, transcript(THEFT_DEFLECTED, "phone"))
+    assert "REPORT_NOT_ACCEPTED" not in _codes(inferrer, transcript(THEFT_DEFLECTED, "dispatch"))
+    accepted = [THEFT_DEFLECTED[0], ("O", "好的，我们按盗窃受理，给您出具受案回执。")]
+    assert "REPORT_NOT_ACCEPTED" not in _codes(inferrer, transcript(accepted))
+
+
+def test_asr_homophones_still_count(inferrer: Inferrer) -> None:
+    # Whisper-style garbling of 被人偷了 (homophones) still reads as a theft
+    cat, _ = inferrer.infer(transcript([("P", "我的电动车昨晚在小区里被忍透了。")]))
+    assert cat.inference.value == "theft"
+
+
+def test_broken_pack_raises(tmp_path: Path, matching: MatchingOptions) -> None:
+    text = PACK.read_text(encoding="utf-8").replace("default: other", "default: burglary", 1)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(RulePackError, match="bad.yaml"):
+        Inferrer.from_file(bad, matching=matching)
+    with pytest.raises(RulePackError, match="not found"):
+        Inferrer.from_file(tmp_path / "missing.yaml", matching=matching)

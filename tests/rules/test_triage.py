@@ -1,0 +1,116 @@
+"""Call triage through the whole analyzer: class, urgency, routing and linking to earlier incidents."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.types import IncidentRecord, Transcript, Utterance
+from pipeline.config import load_config
+from rules.analysis import RuleAnalyzer
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> RuleAnalyzer:
+    return RuleAnalyzer.from_config(load_config())
+
+
+def call(
+    source: str, *lines: tuple[str, str], incident: IncidentRecord | None = None
+) -> Transcript:
+    roles = {"O": "officer", "P": "party"}
+    utts = tuple(
+        Utterance(f"seg-{i:04d}", i * 2.0, i * 2.0 + 1.5, w, roles[w], t)  # type: ignore[arg-type]
+        for i, (w, t) in enumerate(lines, 1)
+    )
+    return Transcript("rec-call", source, len(utts) * 2.0, utts, incident=incident)  # type: ignore[arg-type]
+
+
+CASES = [
+    (
+        "phone",
+        [("O", "您好，派出所。"), ("P", "我家门口的摩托车被人偷了，我要报案。")],
+        ("report", "normal", "open_case"),
+    ),
+    (
+        "phone",
+        [("O", "您好，派出所。"), ("P", "我要投诉你们一个民警，态度很差。")],
+        ("complaint", "normal", "to_instructor"),
+    ),
+    (
+        "phone",
+        [("O", "您好。"), ("P", "我想咨询一下护照要带什么材料？")],
+        ("consult", "normal", "answer_consult"),
+    ),
+    (
+        "dispatch",
+        [("O", "110，请讲。"), ("P", "救命，有人拿刀在砍人，已经有人流血了！")],
+        ("report", "urgent", "open_case"),
+    ),
+    (
+        "dispatch",
+        [("O", "110，请讲。"), ("P", "我刚被骗了三万，现在冻结还来得及吗？")],
+        ("report", "important", "open_case"),
+    ),
+    (
+        "dispatch",
+        [("O", "110，请讲。"), ("P", "对不起，我打错了。")],
+        ("other", "normal", "none"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "lines", "expected"), CASES)
+def test_triage(analyzer: RuleAnalyzer, source: str, lines: list, expected: tuple) -> None:
+    a = analyzer.assess(call(source, *lines))
+    assert a.call is not None
+    assert (a.call.call_class, a.call.urgency, a.call.routing) == expected
+    assert a.call.routing_zh
+
+
+def test_not_a_call_has_no_triage(analyzer: RuleAnalyzer) -> None:
+    a = analyzer.assess(call("counter", ("P", "我的车被偷了，我要报案。")))
+    assert a.call is None
+
+
+def test_progress_consult_links_same_caller_and_sets_deadline(analyzer: RuleAnalyzer) -> None:
+    current = IncidentRecord("INC-9", caller_id="13900000001", recorded_at="2026-03-20T10:00:00")
+    prior = [
+        IncidentRecord(
+            "INC-1",
+            caller_id="13900000001",
+            recorded_category="noise",
+            recorded_at="2026-01-02T10:00:00",
+        ),
+        IncidentRecord(
+            "INC-2",
+            caller_id="13900000001",
+            recorded_category="theft",
+            recorded_at="2026-02-02T10:00:00",
+        ),
+        IncidentRecord(
+            "INC-3",
+            caller_id="13800000000",
+            recorded_category="theft",
+            recorded_at="2026-02-03T10:00:00",
+        ),
+        IncidentRecord(
+            "INC-4",
+            caller_id="13900000001",
+            recorded_category="theft",
+            recorded_at="2026-04-01T10:00:00",
+        ),  # later than this call
+    ]
+    tr = call(
+        "phone",
+        ("O", "您好，派出所。"),
+        ("P", "我之前报了电瓶车被偷的案子，想问问现在有什么进展。"),
+        incident=current,
+    )
+    a = analyzer.assess(tr, prior_incidents=prior)
+    assert a.call is not None
+    assert a.call.call_class == "consult"
+    assert a.call.routing == "command_followup"
+    assert a.call.deadline_hours is not None and a.call.deadline_hours > 0
+    # same caller only, earlier only, the theft the caller talks about first
+    assert a.call.linked_incidents == ["INC-2", "INC-1"]
+    assert "seg-0002" in a.call.segment_ids
