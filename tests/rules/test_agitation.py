@@ -83,3 +83,13 @@ def test_style_ignored_when_prosody_exists() -> None:
     turns = _officer_turns([CALM])
     turns[6] = ("officer", "请配合。", {"prosody": CALM, "style": "shout"})
     assert flags_of("OFFICER_AGITATION", transcript("phone", turns)) == []
+
+
+def test_half_the_turns_shouted_still_flags_both() -> None:
+    shout = prosody(-20.0, 200.0, 6.0)
+    turns = []
+    for p in [CALM, shout, prosody(-31.0, 138.0, 4.1), shout]:
+        turns.append(("officer", "请配合。", {"prosody": p}))
+        turns.append(("party", "凭什么！", {"prosody": prosody(-18.0, 230.0, 6.0)}))
+    found = flags_of("OFFICER_AGITATION", transcript("phone", turns))
+    assert [f.segment_ids for f in found] == [["seg-0002"], ["seg-0006"]]
