@@ -299,7 +299,7 @@ _RESERVED = ".vigil"  # top-level directory for sidecars and temp files; never a
 
 
 class LocalStore(ObjectStore):
-    """Objects as files under ``root``; a JSON sidecar per object under ``root/.vigil/meta`` holds
+    """Objects as files under ``root``; a JSON sidecar per object at ``root/.vigil/meta/<key>`` holds
     its content type, metadata and MD5 etag.
 
     Writes land in ``root/.vigil/tmp`` and are renamed into place (atomic on one filesystem), so a
@@ -331,7 +331,9 @@ class LocalStore(ObjectStore):
         return p
 
     def _sidecar(self, key: str) -> Path:
-        return self._meta.joinpath(*key.split("/")).with_name(key.rsplit("/", 1)[-1] + ".json")
+        # The meta tree mirrors the data tree name for name (no suffix), so it can never hold a
+        # file/directory clash that the data tree does not already have.
+        return self._meta.joinpath(*key.split("/"))
 
     # -- writes -------------------------------------------------------------------------------------
 
