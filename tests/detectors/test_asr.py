@@ -197,7 +197,7 @@ def test_embedded_model_joins_verifies_and_rejoins_a_corrupt_cache(tmp_path: Pat
     assert sha256_path(model_bin) == EXPECTED_SHA
     for name in ("config.json", "tokenizer.json", "vocabulary.json"):
         assert (model_dir / name).is_file()
-    assert not list(model_dir.glob("*.tmp")), "no temporary files left behind"
+    assert not list(model_dir.glob(".*.tmp")), "no temporary files left behind"
 
     # a second resolve reuses the verified copy (same inode: nothing rewritten)
     inode = model_bin.stat().st_ino
@@ -211,6 +211,22 @@ def test_embedded_model_joins_verifies_and_rejoins_a_corrupt_cache(tmp_path: Pat
     assert sha256_path(model_bin) != EXPECTED_SHA
     assert resolve_whisper_model("embedded:whisper-base", cache) == model_dir
     assert sha256_path(model_bin) == EXPECTED_SHA
+
+
+def _resolve_in(cache: str) -> str:
+    return str(resolve_whisper_model("embedded:whisper-base", cache))
+
+
+def test_two_processes_racing_to_join_both_get_the_verified_model(tmp_path: Path) -> None:
+    """Each writer joins into its own temporary file and renames it: no torn model.bin."""
+    import multiprocessing as mp
+
+    cache = str(tmp_path / "shared-cache")
+    with mp.get_context("spawn").Pool(2) as pool:
+        dirs = pool.map(_resolve_in, [cache, cache])
+    assert dirs[0] == dirs[1]
+    assert sha256_path(Path(dirs[0]) / "model.bin") == EXPECTED_SHA
+    assert not list(Path(dirs[0]).glob(".*.tmp"))
 
 
 def test_corrupt_model_parts_raise_integrity_error(tmp_path: Path) -> None:
