@@ -209,7 +209,9 @@ class Pipeline:
 
         with _timed(timings, "asr"):
             mono = audio.mean(axis=0) if audio.shape[0] > 1 else audio[0]
-            seg_iter, asr_info = self.asr.transcribe(np.ascontiguousarray(mono, dtype=np.float32))
+            seg_iter, asr_info = self.asr.transcribe(
+                np.ascontiguousarray(mono, dtype=np.float32), sample_rate=sr
+            )
             segments = []
             for seg in seg_iter:
                 segments.append(seg)
@@ -313,6 +315,7 @@ class Pipeline:
                 height=info.height,
                 fps=info.fps,
                 decode_errors=decoded.decode_errors,
+                decode_gap_seconds=round(decoded.gap_seconds, 3),
             ),
             incident=IncidentLink(**incident.to_dict()) if incident else None,
             speakers=_speakers(attributed, roles),
@@ -322,13 +325,13 @@ class Pipeline:
             pipeline=PipelineInfo(
                 version=self.version,
                 config_hash=self.config_hash,
-                models={"asr": str(asr_info.model)},
+                models={"asr": str(asr_info.model), "asr_sha256": asr_info.model_sha256 or ""},
                 backends={"diarization": diarization.backend},
                 language=asr_info.language,
                 options={"num_speakers": num_speakers},
             ),
             timings={k: round(v, 4) for k, v in timings.items()},
-            warnings=warnings,
+            warnings=warnings + [str(w) for w in asr_info.warnings],
         )
         return RecordingResult(document, keyframes)
 

@@ -44,6 +44,9 @@ class RecordingMeta(_Doc):
     height: int | None = None
     fps: float | None = None
     decode_errors: int = 0
+    decode_gap_seconds: float = Field(
+        default=0.0, description="audio lost to corrupt packets, replaced by silence to keep timing"
+    )
     media_key: str | None = Field(default=None, description="object-store key of the raw media")
 
 
