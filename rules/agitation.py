@@ -48,7 +48,7 @@ class AgitationRule(Rule):
     kind = "agitation"
     Spec = AgitationSpec
 
-    def __init__(self, spec: AgitationSpec, env: RuleEnv) -> None:  # type: ignore[override]
+    def __init__(self, spec: AgitationSpec, env: RuleEnv) -> None:
         super().__init__(spec, env)
         self.s = spec
 

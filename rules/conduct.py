@@ -34,7 +34,7 @@ class ForbiddenSpeechRule(Rule):
     kind = "forbidden_speech"
     Spec = ForbiddenSpeechSpec
 
-    def __init__(self, spec: ForbiddenSpeechSpec, env: RuleEnv) -> None:  # type: ignore[override]
+    def __init__(self, spec: ForbiddenSpeechSpec, env: RuleEnv) -> None:
         super().__init__(spec, env)
         self.s = spec
         self._matcher = self.matcher(spec.lexicon)

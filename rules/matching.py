@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from opencc import OpenCC
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -145,9 +145,10 @@ def normalize(text: str) -> str:
 
 def to_pinyin(norm: str) -> list[str]:
     """Toneless pinyin, one syllable (or the character itself when not Chinese) per character."""
-    syl = lazy_pinyin(norm, errors=lambda s: list(s))
+    keep: Any = list  # pypinyin accepts a callable returning a list (its stubs say str)
+    syl: list[str] = lazy_pinyin(norm, errors=keep)
     if len(syl) != len(norm):
-        syl = [(lazy_pinyin(c, errors=lambda s: list(s)) or [c])[0] for c in norm]
+        syl = [(lazy_pinyin(c, errors=keep) or [c])[0] for c in norm]
     return syl
 
 
@@ -238,6 +239,7 @@ class Matcher:
                 syl = to_pinyin(norm)
             for a, b, dist in self._pinyin_hits(ph, syl, taken):
                 s, e, quoted = span(a, b)
+                method: MatchMethod
                 if dist == 0:
                     score, method = self.options.pinyin_score, "pinyin"
                 else:

@@ -50,7 +50,7 @@ class ReceiptRule(Rule):
     kind = "receipt"
     Spec = ReceiptSpec
 
-    def __init__(self, spec: ReceiptSpec, env: RuleEnv) -> None:  # type: ignore[override]
+    def __init__(self, spec: ReceiptSpec, env: RuleEnv) -> None:
         super().__init__(spec, env)
         self.s = spec
         self._accept = self.matcher(spec.acceptance)
@@ -110,7 +110,7 @@ class ReportAcceptanceRule(Rule):
     kind = "report_acceptance"
     Spec = ReportAcceptanceSpec
 
-    def __init__(self, spec: ReportAcceptanceSpec, env: RuleEnv) -> None:  # type: ignore[override]
+    def __init__(self, spec: ReportAcceptanceSpec, env: RuleEnv) -> None:
         super().__init__(spec, env)
         self.s = spec
         self._report = self.matcher(spec.report)

@@ -29,7 +29,7 @@ class RequiredStatementRule(Rule):
     kind = "required_statement"
     Spec = RequiredStatementSpec
 
-    def __init__(self, spec: RequiredStatementSpec, env: RuleEnv) -> None:  # type: ignore[override]
+    def __init__(self, spec: RequiredStatementSpec, env: RuleEnv) -> None:
         super().__init__(spec, env)
         self.s = spec
         self._matcher = self.matcher(spec.lexicon)
