@@ -22,7 +22,13 @@ from rules.pack import Lexicon, RulePack, RuleSpec, load_pack
 
 logger = logging.getLogger("vigil.rules")
 
-_BUILTIN_MODULES = ("rules.conduct", "rules.statements", "rules.procedure", "rules.agitation")
+_BUILTIN_MODULES = (
+    "rules.conduct",
+    "rules.statements",
+    "rules.procedure",
+    "rules.agitation",
+    "rules.media",
+)
 
 
 @dataclass(frozen=True, slots=True)
