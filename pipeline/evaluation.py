@@ -160,7 +160,7 @@ def _with_roles(transcript: Transcript, detector: Any) -> Transcript:
 
 def score_assessment(scenario: Scenario, assessment: Assessment) -> ScenarioResult:
     e = scenario.expect
-    predicted = sorted({f.code for f in assessment.flags})
+    predicted: list[str] = sorted({str(f.code) for f in assessment.flags})
     values = {
         "category": assessment.category.value if assessment.category else None,
         "disposition": assessment.disposition.value if assessment.disposition else None,
@@ -341,6 +341,8 @@ class _AudioRunner:
             recording_id=sc.id,
             num_speakers=len({t["speaker"] for t in sc.turns}),
         )
+        if doc.assessment is None:
+            raise RuntimeError("the pipeline produced no assessment")
         return doc.assessment
 
 

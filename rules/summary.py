@@ -73,7 +73,15 @@ class ExtractiveSummarizer:
         for name in FIELDS:
             ids = list(dict.fromkeys(h.utterance_id for h in hits if h.key == name))
             fields[name] = self._item([by_id[i] for i in ids if i in by_id])
-        return Summary(method="extractive", cause=cause, result=result, **fields)
+        return Summary(
+            method="extractive",
+            cause=cause,
+            course=fields["course"],
+            result=result,
+            conflict_focus=fields["conflict_focus"],
+            party_demands=fields["party_demands"],
+            officer_measures=fields["officer_measures"],
+        )
 
     def _item(self, utts: Sequence[Utterance]) -> SummaryItem | None:
         if not utts:

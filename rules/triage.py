@@ -115,7 +115,7 @@ class CallTriager:
             scores["report"] += p.report_category_weight
         if set(risk.factors) & set(p.report_risk_factors):
             scores["report"] += p.report_risk_weight
-        rank = {c: i for i, c in enumerate(p.order)}
+        rank: dict[str, int] = {str(c): i for i, c in enumerate(p.order)}
         best = sorted(scores.items(), key=lambda kv: (-kv[1], rank.get(kv[0], 99)))[0]
         call_class = best[0] if best[1] >= p.min_score else p.default
 
