@@ -117,7 +117,9 @@ class RuleEngine:
         best: dict[tuple[str, tuple[str, ...]], tuple[Rule, Finding, float, dict[str, float]]] = {}
         for item in tagged:
             rule, f, conf, _ = item
-            key = (rule.code, tuple(u.id for u in f.utterances))
+            # Same code on the same segments is one problem; findings without segments (video,
+            # media integrity) are told apart by their time range instead.
+            key = (rule.code, tuple(u.id for u in f.utterances) or (f"@{f.start:.2f}-{f.end:.2f}",))
             if key not in best or conf > best[key][2]:
                 best[key] = item
         ordered = sorted(best.values(), key=lambda t: (t[1].start, t[0].code, t[0].id))

@@ -60,11 +60,13 @@ class VideoEventRule(Rule):
                 continue
             kinds = sorted({e.kind for e in group})
             score = self.s.base_confidence * max(e.confidence for e in group)
-            overlapping = tuple(u for u in transcript.utterances if u.start < end and u.end > start)
+            # Overlapping speech is context for the reviewer, not evidence: ASR or role doubts
+            # must not lower a flag the picture alone supports, so no utterances are attached.
+            overlapping = [u.id for u in transcript.utterances if u.start < end and u.end > start]
             findings.append(
                 Finding(
                     score=min(1.0, score),
-                    utterances=overlapping,
+                    utterances=(),
                     start=start,
                     end=end,
                     quote="",
@@ -72,6 +74,7 @@ class VideoEventRule(Rule):
                     role=None,
                     evidence={
                         "event_kinds": kinds,
+                        "overlapping_segments": overlapping,
                         "events": [
                             {"kind": e.kind, "start": e.start, "end": e.end, "conf": e.confidence}
                             for e in group
