@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -25,12 +25,13 @@ from pipeline.errors import ConfigError
 
 from .types import SOURCES, VideoEvent
 from .video_confrontation import ConfrontationOptions, MotionTracker, confrontation_events
-from .video_frames import decode_audio, iter_frames
+from .video_frames import audio_levels, iter_frames
 from .video_integrity import (
     FrameIntegrity,
     IntegrityOptions,
     audio_dropouts,
     clip_gaps,
+    dropouts_from_levels,
     mid_conversation,
 )
 from .video_keyframes import Keyframe, KeyframeOptions, SceneTracker, extract_frames
@@ -48,8 +49,10 @@ class VideoOptions(BaseModel):
         sample_fps: frames analysed per second of video (the decoder still decodes every frame).
         analysis_width: width frames are scaled to for analysis (aspect ratio kept).
         decode_threads: decoder threads (0 = FFmpeg's choice).
-        skip_nonref_frames: let the decoder drop non-reference frames (B-frames) we would not
-            sample anyway; roughly halves decode time of typical H.264 camera files.
+        skip_frames: frames the decoder may drop because they are rarely sampled: ``none``,
+            ``nonref`` (unreferenced frames) or ``bidir`` (all B-frames; about halves the decode
+            time of main-profile H.264). Sampled frames keep their exact timestamps; if fewer
+            than ``sample_fps`` frames per second remain, fewer frames are analysed.
         max_decode_errors: corrupt packets skipped before the file is refused.
         decode_audio: when ``analyze`` gets no audio, decode the file's own audio track for the
             dropout check.
@@ -61,7 +64,7 @@ class VideoOptions(BaseModel):
     sample_fps: float = Field(gt=0, le=60)
     analysis_width: int = Field(ge=32, le=3840)
     decode_threads: int = Field(ge=0, le=64)
-    skip_nonref_frames: bool
+    skip_frames: Literal["none", "nonref", "bidir"]
     max_decode_errors: int = Field(ge=0)
     decode_audio: bool
     keyframes: KeyframeOptions
@@ -168,7 +171,7 @@ class VideoDetector:
             sample_fps=o.sample_fps,
             analysis_width=o.analysis_width,
             threads=o.decode_threads,
-            skip_nonref=o.skip_nonref_frames,
+            skip=o.skip_frames,
             max_decode_errors=o.max_decode_errors,
             info_out=meta,
         )
@@ -198,10 +201,19 @@ class VideoDetector:
         timings["integrity"] += time.perf_counter() - s0
 
         s0 = time.perf_counter()
-        if audio is None and o.decode_audio and info.has_audio:
-            audio = decode_audio(path, sample_rate)
         if audio is not None:
             events += audio_dropouts(audio, sample_rate, first_t, duration, o.integrity)
+        elif o.decode_audio and info.has_audio:
+            window = o.integrity.dropout_window_s
+            levels = audio_levels(path, sample_rate, window)
+            if levels is not None:
+                events += dropouts_from_levels(
+                    levels,
+                    round(window * sample_rate) / sample_rate,
+                    first_t,
+                    duration,
+                    o.integrity,
+                )
         elif info.has_audio:
             warnings.append("audio not given: audio dropout not checked")
         else:

@@ -26,6 +26,7 @@ from pipeline.errors import MediaError
 
 logger = logging.getLogger("vigil.detectors")
 
+_SKIP = {"nonref": "NONREF", "bidir": "BIDIR"}
 _AV_ERRORS: tuple[type[BaseException], ...] = (av.error.FFmpegError, OSError, ValueError)
 
 
@@ -79,10 +80,13 @@ def _scaled_size(width: int, height: int, target_width: int) -> tuple[int, int]:
 
 
 @contextmanager
-def open_video(path: str | Path, *, threads: int = 0, skip_nonref: bool = False) -> Iterator[Any]:
+def open_video(path: str | Path, *, threads: int = 0, skip: str = "none") -> Iterator[Any]:
     """Open ``path`` and yield ``(container, video_stream)``; the container is always closed.
 
-    Raises MediaError for a missing file, an unreadable container or one without a video stream.
+    ``skip`` lets the decoder drop frames nobody references (``nonref``) or all B-frames
+    (``bidir``): at 5 fps sampling of 25-30 fps camera video those frames are mostly never
+    sampled, and the kept frames still carry their exact PTS. Raises MediaError for a missing
+    file, an unreadable container or one without a video stream.
     """
     p = Path(path)
     if not p.is_file():
@@ -100,8 +104,8 @@ def open_video(path: str | Path, *, threads: int = 0, skip_nonref: bool = False)
         if threads != 1:
             stream.thread_type = "AUTO"
             stream.thread_count = threads
-        if skip_nonref:
-            stream.codec_context.skip_frame = "NONREF"
+        if skip != "none":
+            stream.codec_context.skip_frame = _SKIP[skip]
         yield container, stream
     finally:
         container.close()
@@ -144,7 +148,7 @@ def iter_frames(
     sample_fps: float,
     analysis_width: int,
     threads: int = 0,
-    skip_nonref: bool = False,
+    skip: str = "none",
     max_decode_errors: int = 50,
     info_out: dict[str, Any] | None = None,
 ) -> Iterator[FrameSample]:
@@ -157,7 +161,7 @@ def iter_frames(
     if sample_fps <= 0:
         raise ValueError("sample_fps must be > 0")
     step = 1.0 / sample_fps
-    with open_video(path, threads=threads, skip_nonref=skip_nonref) as (container, stream):
+    with open_video(path, threads=threads, skip=skip) as (container, stream):
         info = _info(container, stream)
         aw, ah = _scaled_size(info.width, info.height, analysis_width)
         tb = float(stream.time_base) if stream.time_base else 0.0
@@ -204,14 +208,15 @@ def iter_frames(
             raise MediaError(f"no decodable video frames in {Path(path).name}")
 
 
-def decode_audio(path: str | Path, sample_rate: int) -> np.ndarray | None:
-    """Float32 mono audio of the file's first audio stream at ``sample_rate``, or None if it has none.
+def audio_levels(path: str | Path, sample_rate: int, window_s: float) -> np.ndarray | None:
+    """RMS dBFS per ``window_s`` window of the file's first audio track, or None without one.
 
-    A fallback for standalone use: the pipeline passes the audio it already decoded. Sample 0 is
-    the container start, the same origin as the frame times above (leading silence is inserted
-    when the audio stream starts late).
+    A fallback for standalone use (the pipeline passes the audio it already decoded). Streams: only
+    one level per window is kept, so memory stays flat for hours of audio. Window 0 starts at the
+    container start, the origin of the frame times; audio that starts late gets silent windows.
     """
     p = Path(path)
+    win = max(1, round(window_s * sample_rate))
     try:
         container = av.open(str(p), mode="r")
     except _AV_ERRORS as e:
@@ -222,22 +227,33 @@ def decode_audio(path: str | Path, sample_rate: int) -> np.ndarray | None:
         stream = container.streams.audio[0]
         start = container.start_time / 1e6 if container.start_time is not None else 0.0
         resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
-        chunks: list[np.ndarray] = []
-        first_time: float | None = None
+        levels: list[float] = []
+        carry = np.zeros(0, np.float32)
+        lead_done = False
+
+        def feed(block: np.ndarray) -> None:
+            nonlocal carry
+            x = np.concatenate([carry, block]) if len(carry) else block
+            n = len(x) // win
+            if n:
+                frames = x[: n * win].reshape(n, win).astype(np.float64)
+                rms = np.sqrt(np.mean(frames * frames, axis=1))
+                levels.extend((20.0 * np.log10(np.maximum(rms, 1e-10))).tolist())
+            carry = x[n * win :].copy()
+
         try:
             for frame in container.decode(stream):
-                if first_time is None and frame.time is not None:
-                    first_time = float(frame.time) - start
+                if not lead_done:
+                    lead_done = True
+                    lead = round(max(0.0, float(frame.time or 0.0) - start) * sample_rate)
+                    if lead:
+                        feed(np.zeros(lead, np.float32))
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1))
+                    feed(out.to_ndarray().reshape(-1).astype(np.float32, copy=False))
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1))
+                feed(out.to_ndarray().reshape(-1).astype(np.float32, copy=False))
         except _AV_ERRORS as e:
             raise MediaError(f"corrupt audio in {p.name}: {_short(e)}") from e
-        audio = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
-        lead = round(max(0.0, first_time or 0.0) * sample_rate)
-        if lead:
-            audio = np.concatenate([np.zeros(lead, np.float32), audio])
-        return audio
+        return np.asarray(levels, dtype=np.float64)
     finally:
         container.close()

@@ -159,6 +159,18 @@ def _runs(rows: Sequence[tuple], end_time: float) -> list[tuple[float, float, li
     return out
 
 
+def window_levels(audio: np.ndarray, sample_rate: int, window_s: float) -> np.ndarray:
+    """RMS level in dBFS of each whole ``window_s`` window of mono float audio."""
+    x = np.asarray(audio, dtype=np.float32).reshape(-1)
+    win = max(1, round(window_s * sample_rate))
+    n_win = len(x) // win
+    if not n_win:
+        return np.zeros(0)
+    frames = x[: n_win * win].reshape(n_win, win).astype(np.float64)
+    rms = np.sqrt(np.mean(frames * frames, axis=1))
+    return 20.0 * np.log10(np.maximum(rms, 1e-10))
+
+
 def audio_dropouts(
     audio: np.ndarray,
     sample_rate: int,
@@ -171,21 +183,27 @@ def audio_dropouts(
     ``audio`` is mono float in [-1, 1] with sample 0 at media time 0. Audio that stops before the
     video does counts as a dropout up to the video's end.
     """
+    win = max(1, round(options.dropout_window_s * sample_rate))
+    levels = window_levels(audio, sample_rate, options.dropout_window_s)
+    return dropouts_from_levels(levels, win / sample_rate, video_start, video_end, options)
+
+
+def dropouts_from_levels(
+    levels: np.ndarray,
+    window_s: float,
+    video_start: float,
+    video_end: float,
+    options: IntegrityOptions,
+) -> list[VideoEvent]:
+    """Dropout events from per-window dBFS levels (window k starts at ``k * window_s``)."""
     o = options
-    x = np.asarray(audio, dtype=np.float32).reshape(-1)
-    win = max(1, round(o.dropout_window_s * sample_rate))
-    n_win = len(x) // win
     rows: list[tuple[float, bool, float]] = []
-    if n_win:
-        frames = x[: n_win * win].reshape(n_win, win).astype(np.float64)
-        rms = np.sqrt(np.mean(frames * frames, axis=1))
-        dbfs = 20.0 * np.log10(np.maximum(rms, 1e-10))
-        for k, level in enumerate(dbfs):
-            t = k * win / sample_rate
-            if t + o.dropout_window_s <= video_start or t >= video_end:
-                continue
-            rows.append((t, bool(level <= o.dropout_max_dbfs), float(level)))
-    audio_end = n_win * win / sample_rate
+    for k, level in enumerate(levels):
+        t = k * window_s
+        if t + window_s <= video_start or t >= video_end:
+            continue
+        rows.append((t, bool(level <= o.dropout_max_dbfs), float(level)))
+    audio_end = len(levels) * window_s
     if audio_end < video_end - 1e-6:
         rows.append((max(audio_end, video_start), True, -200.0))
     events: list[VideoEvent] = []

@@ -186,6 +186,7 @@ def write_video(
     *,
     frame_fn: Callable[[int], np.ndarray] | None = None,
     crf: int = 26,
+    preset: str = "ultrafast",
 ) -> Path:
     """Encode ``script`` to ``path`` (H.264 in MP4, AAC audio unless ``script.audio`` is False)."""
     p = Path(path)
@@ -196,7 +197,7 @@ def write_video(
     with av.open(str(p), mode="w") as out:
         vs = out.add_stream("libx264", rate=rate)
         vs.width, vs.height, vs.pix_fmt = script.width, script.height, "yuv420p"
-        vs.options = {"preset": "ultrafast", "crf": str(crf), "g": str(int(script.fps * 2))}
+        vs.options = {"preset": preset, "crf": str(crf), "g": str(int(script.fps * 2))}
         ast = None
         if audio is not None:
             ast = out.add_stream("aac", rate=SR, layout="mono")
