@@ -246,6 +246,112 @@ def demo(
     _guard(debug, _run)
 
 
+@app.command("eval")
+def eval_(
+    directory: Path = typer.Argument(
+        ..., help="folder of scenario JSON files (shared/eval format)"
+    ),
+    mode: str = typer.Option("text", help="text | audio (synthesise and run the full pipeline)"),
+    oracle_roles: bool = typer.Option(False, help="give the scripted roles instead of inferring"),
+    json_out: Path | None = typer.Option(None, "--json", help="write the full report as JSON"),
+    only: list[str] | None = typer.Option(None, help="restrict to these scenario ids"),
+    config: Path | None = typer.Option(None, help="config YAML"),
+    debug: bool = typer.Option(False, help="full tracebacks and debug logging"),
+) -> None:
+    """Score the analysis against scenario ground truth. Measures and exits 0 whatever the scores."""
+    _setup_logging(debug, quiet=True)
+
+    def _run() -> None:
+        from .evaluation import format_report, run_evaluation, write_report_json
+
+        if not directory.is_dir():
+            raise VigilError(f"not a directory: {directory}")
+        report = run_evaluation(directory, mode, oracle_roles, config, only=only)  # type: ignore[arg-type]
+        typer.echo(format_report(report))
+        if json_out is not None:
+            write_report_json(report, json_out)
+            typer.echo(f"report: {json_out}")
+
+    _guard(debug, _run)
+
+
+@app.command()
+def batch(
+    prefix: str = typer.Option(..., help="store prefix of raw recordings, e.g. raw/2026-03/"),
+    store: str | None = typer.Option(None, help="directory or s3://BUCKET[/PREFIX]"),
+    address: str | None = typer.Option(None, help="auto | ray://HOST:PORT (default: local Ray)"),
+    workers: int | None = typer.Option(None, help="actors (each holds loaded models)"),
+    since: str | None = typer.Option(None, help="ISO time or look-back (90m, 6h, 2d)"),
+    source: str | None = typer.Option(None, help="only this source"),
+    force: bool = typer.Option(False, help="re-analyse even when an up-to-date document exists"),
+    watch_: bool = typer.Option(False, "--watch", help="keep polling for new uploads"),
+    config: Path | None = typer.Option(None, help="config YAML"),
+    debug: bool = typer.Option(False, help="full tracebacks and debug logging"),
+) -> None:
+    """Reprocess recordings in the store on Ray; idempotent and resumable."""
+    _setup_logging(debug)
+
+    def _run() -> None:
+        from . import batch as batch_mod
+        from .config import load_config
+
+        cfg = load_config(config)
+        common: dict[str, Any] = {
+            "config": cfg,
+            "store_url": store,
+            "address": address,
+            "workers": workers,
+            "since": since,
+            "force": force,
+            "source": source,
+        }
+        if watch_:
+            batch_mod.watch(prefix, **common)
+            return
+        report = batch_mod.run_batch(prefix, progress=sys.stderr.isatty(), **common)
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+        if report.failed:
+            raise typer.Exit(1)
+
+    _guard(debug, _run)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="bind address"),
+    port: int = typer.Option(8000, help="port"),
+    debug: bool = typer.Option(False, help="debug logging"),
+) -> None:
+    """Start the review API with its processing worker and store indexer (embedded defaults)."""
+    _setup_logging(debug)
+
+    def _run() -> None:
+        from api.main import run_server
+
+        run_server(host=host, port=port)
+
+    _guard(debug, _run)
+
+
+@app.command("create-user")
+def create_user(
+    username: str = typer.Argument(...),
+    role: str = typer.Option(..., help="reviewer | chief | admin | ingest"),
+    unit: str | None = typer.Option(None, help="unit (required for chiefs)"),
+    password: str = typer.Option(..., prompt=True, hide_input=True, envvar="VIGIL_NEW_PASSWORD"),
+    debug: bool = typer.Option(False, help="full tracebacks"),
+) -> None:
+    """Create a review-API user (e.g. the first admin). The password is stored hashed."""
+    _setup_logging(debug, quiet=True)
+
+    def _run() -> None:
+        from api.main import create_user as _create
+
+        typer.echo(_create(username, password, role, unit))
+
+    _guard(debug, _run)
+
+
 @app.command()
 def schema(
     out_dir: Path = typer.Option(Path("schemas"), help="where to write the JSON Schemas"),
@@ -259,6 +365,9 @@ def schema(
         json.dumps(document_json_schema(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     typer.echo(f"wrote {out_dir / 'analysis-document.schema.json'}")
+    from api.main import export_openapi
+
+    typer.echo(f"wrote {export_openapi(out_dir / 'openapi.json')}")
 
 
 def main() -> None:
