@@ -1,0 +1,264 @@
+"""Diarization: every backend through its real model on synthesised Mandarin speech.
+
+Speech comes from ``pipeline.synthesis`` (espeak-ng, distinct voices, reference turns), so DER is
+measured against a real reference with pyannote.metrics. The pyannote backend runs on a pipeline
+directory the test builds from untrained models: its output is meaningless, so only the adapter's
+contract is asserted there.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pyannote.core import Annotation
+from pyannote.metrics.diarization import DiarizationErrorRate
+
+from detectors.diarization import (
+    Diarization,
+    DiarizationDetector,
+    DiarizationOptions,
+    build_diarizer,
+)
+from detectors.errors import DetectorError
+from detectors.types import SpeakerTurn
+from pipeline.config import load_config
+from pipeline.errors import ConfigError
+from pipeline.synthesis import SyntheticRecording, reference_annotation, synthesize_scenario
+from tests.utils.pyannote_dir import build_pyannote_pipeline_dir
+
+TWO_VOICES = [
+    {"speaker": "S1", "role": "officer", "text": "您好，我是派出所民警，请问发生了什么事情？"},
+    {"speaker": "S2", "role": "party", "text": "我的电动车昨天晚上在小区门口被人偷走了。"},
+    {"speaker": "S1", "role": "officer", "text": "好的，您先别着急，把当时的情况详细说一下。"},
+    {
+        "speaker": "S2",
+        "role": "party",
+        "text": "我晚上八点停的车，早上起来就不见了，锁也被剪断了。",
+    },
+]
+
+
+def _der(reference: Annotation, result: Diarization, collar: float = 0.0) -> float:
+    return float(DiarizationErrorRate(collar=collar)(reference, result.to_annotation()))
+
+
+def _assert_contract(result: Diarization, duration: float, prefix: str) -> None:
+    assert isinstance(result, Diarization)
+    assert all(isinstance(t, SpeakerTurn) for t in result.turns)
+    starts = [t.start for t in result.turns]
+    assert starts == sorted(starts)
+    for t in result.turns:
+        assert 0.0 <= t.start < t.end <= duration + 1e-6
+        assert t.speaker.startswith(prefix) and t.speaker[len(prefix) :].isdigit()
+        assert 0.0 <= t.confidence <= 1.0
+    assert result.num_speakers == len({t.speaker for t in result.turns})
+    # Labels are numbered in order of first appearance.
+    assert list(result.speakers) == [f"{prefix}{i}" for i in range(result.num_speakers)]
+
+
+@pytest.fixture(scope="module")
+def options() -> DiarizationOptions:
+    return DiarizationOptions.from_config(load_config().section("diarization"))
+
+
+@pytest.fixture(scope="module")
+def counter_clip() -> SyntheticRecording:
+    return synthesize_scenario(TWO_VOICES, "counter", seed=1)
+
+
+@pytest.fixture(scope="module")
+def bodycam_clip() -> SyntheticRecording:
+    return synthesize_scenario(TWO_VOICES, "bodycam", seed=2)
+
+
+@pytest.fixture(scope="module")
+def embedded(options: DiarizationOptions):
+    return build_diarizer("embedded", options)
+
+
+# ----------------------------------------------------------------------------------------- config
+
+
+def test_default_config_routes_sources(options: DiarizationOptions) -> None:
+    assert options.backend_by_source == {
+        "bodycam": "embedded",
+        "counter": "channel",
+        "phone": "channel",
+        "dispatch": "embedded",
+    }
+
+
+def test_config_rejects_unknown_keys_and_backends() -> None:
+    section = load_config().section("diarization")
+    with pytest.raises(ConfigError, match="threshold_typo"):
+        DiarizationOptions.from_config({**section, "threshold_typo": 1})
+    bad = {**section, "backend_by_source": {**section["backend_by_source"], "phone": "magic"}}
+    with pytest.raises(ConfigError, match="phone"):
+        DiarizationOptions.from_config(bad)
+    with pytest.raises(ValueError, match="unknown diarization backend"):
+        build_diarizer("magic", section)
+
+
+# ---------------------------------------------------------------------------------------- channel
+
+
+def test_channel_backend_finds_known_turns(
+    options: DiarizationOptions, counter_clip: SyntheticRecording
+) -> None:
+    assert counter_clip.channels == 2
+    result = build_diarizer("channel", options).diarize(
+        counter_clip.audio, counter_clip.sample_rate
+    )
+    _assert_contract(result, counter_clip.duration, "ch")
+    assert result.backend == "channel"
+    assert result.num_speakers == 2
+    assert all(t.channel == int(t.speaker[2:]) for t in result.turns)
+    der = _der(reference_annotation(counter_clip), result)
+    assert der < 0.15, f"channel DER {der:.3f}"
+
+
+def test_channel_crosstalk_leak_creates_no_turns(
+    options: DiarizationOptions, bodycam_clip: SyntheticRecording
+) -> None:
+    """Only channel 0 has a talker; channel 1 hears them 12 dB down and 2 ms late, plus its own hiss."""
+    sr = bodycam_clip.sample_rate
+    voice = bodycam_clip.audio[0]
+    delay = int(0.002 * sr)
+    leak = np.concatenate([np.zeros(delay, np.float32), voice[:-delay]]) * 10 ** (-12 / 20)
+    hiss = np.random.default_rng(0).normal(0, 10 ** (-60 / 20), voice.size).astype(np.float32)
+    stereo = np.stack([voice, leak + hiss]).astype(np.float32)
+    result = build_diarizer("channel", options).diarize(stereo, sr)
+    assert [t for t in result.turns if t.channel == 1] == []
+    speech = sum(t.end - t.start for t in bodycam_clip.reference)
+    found = sum(t.end - t.start for t in result.turns if t.channel == 0)
+    assert found > 0.8 * speech
+
+
+def test_mono_routed_to_channel_falls_back_to_embedded(
+    options: DiarizationOptions, bodycam_clip: SyntheticRecording, caplog: pytest.LogCaptureFixture
+) -> None:
+    detector = DiarizationDetector(options)
+    with caplog.at_level(logging.WARNING, logger="vigil.detectors"):
+        result = detector.diarize(bodycam_clip.audio, bodycam_clip.sample_rate, source="counter")
+    assert result.backend == "embedded"
+    assert result.info["configured_backend"] == "channel"
+    assert any("fell back to embedded" in w for w in result.info["warnings"])
+    assert any("fell back to embedded" in r.getMessage() for r in caplog.records)
+    stereo = detector.diarize(
+        np.stack([bodycam_clip.audio[0], bodycam_clip.audio[0] * 0.1]),
+        bodycam_clip.sample_rate,
+        source="phone",
+    )
+    assert stereo.backend == "channel" and stereo.info["warnings"] == []
+
+
+# --------------------------------------------------------------------------------------- embedded
+
+
+def test_embedded_finds_two_voices(embedded, bodycam_clip: SyntheticRecording) -> None:
+    assert bodycam_clip.channels == 1
+    result = embedded.diarize(bodycam_clip.audio, bodycam_clip.sample_rate)
+    _assert_contract(result, bodycam_clip.duration, "spk")
+    assert result.backend == "embedded"
+    assert result.num_speakers == 2
+    der = _der(reference_annotation(bodycam_clip), result)
+    assert der < 0.3, f"embedded DER {der:.3f}"
+    # The first voice heard is spk0 and it is the officer's.
+    assert result.turns[0].speaker == "spk0"
+
+
+@pytest.mark.parametrize("hint", [1, 3])
+def test_embedded_respects_num_speakers(
+    embedded, bodycam_clip: SyntheticRecording, hint: int
+) -> None:
+    result = embedded.diarize(bodycam_clip.audio, bodycam_clip.sample_rate, num_speakers=hint)
+    _assert_contract(result, bodycam_clip.duration, "spk")
+    assert result.num_speakers == hint
+    assert result.info["num_speakers_hint"] == hint
+
+
+def test_embedded_resamples_other_rates(embedded, bodycam_clip: SyntheticRecording) -> None:
+    from scipy.signal import resample_poly
+
+    audio8k = resample_poly(bodycam_clip.audio[0], 1, 2).astype(np.float32)[np.newaxis]
+    result = embedded.diarize(audio8k, bodycam_clip.sample_rate // 2)
+    _assert_contract(result, audio8k.shape[1] / (bodycam_clip.sample_rate // 2), "spk")
+    assert result.num_speakers == 2
+
+
+@pytest.mark.parametrize("backend", ["channel", "embedded"])
+@pytest.mark.parametrize("kind", ["empty", "silent", "noise_floor"])
+def test_empty_and_silent_audio_give_empty_result(
+    options: DiarizationOptions, embedded, backend: str, kind: str
+) -> None:
+    sr = 16000
+    audio = {
+        "empty": np.zeros((2, 0), np.float32),
+        "silent": np.zeros((2, 3 * sr), np.float32),
+        "noise_floor": np.random.default_rng(3).normal(0, 1e-4, (2, 3 * sr)).astype(np.float32),
+    }[kind]
+    diarizer = embedded if backend == "embedded" else build_diarizer(backend, options)
+    result = diarizer.diarize(audio, sr)
+    assert result.turns == () and result.num_speakers == 0
+    assert len(result.to_annotation()) == 0
+
+
+def test_bad_input_is_refused(options: DiarizationOptions) -> None:
+    channel = build_diarizer("channel", options)
+    with pytest.raises(ValueError, match="shape"):
+        channel.diarize(np.zeros((1, 2, 3), np.float32), 16000)
+    with pytest.raises(TypeError):
+        channel.diarize([0.0, 0.1], 16000)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="num_speakers"):
+        channel.diarize(np.zeros((2, 100), np.float32), 16000, num_speakers=0)
+    with pytest.raises(DetectorError, match="NaN"):
+        channel.diarize(np.full((2, 100), np.nan, np.float32), 16000)
+
+
+# --------------------------------------------------------------------------------------- pyannote
+
+
+def test_pyannote_missing_directory_is_a_clear_error(
+    options: DiarizationOptions, tmp_path: Path
+) -> None:
+    missing = tmp_path / "community-1"
+    opts = options.model_copy(
+        update={"pyannote": options.pyannote.model_copy(update={"pipeline_dir": str(missing)})}
+    )
+    with pytest.raises(DetectorError, match="directory not found") as err:
+        build_diarizer("pyannote", opts)
+    assert str(missing) in str(err.value)
+    with pytest.raises(DetectorError, match="pipeline_dir"):
+        build_diarizer("pyannote", options)  # default config: no directory configured
+    missing.mkdir()
+    with pytest.raises(DetectorError, match="no config.yaml"):
+        build_diarizer("pyannote", opts)
+
+
+def test_pyannote_runs_from_a_local_untrained_directory(
+    options: DiarizationOptions, tmp_path: Path
+) -> None:
+    directory = build_pyannote_pipeline_dir(tmp_path / "pipeline")
+    opts = options.model_copy(
+        update={"pyannote": options.pyannote.model_copy(update={"pipeline_dir": str(directory)})}
+    )
+    diarizer = build_diarizer("pyannote", opts)
+    clip = synthesize_scenario(TWO_VOICES[:2], "counter", seed=4)  # stereo: the adapter downmixes
+    assert clip.channels == 2
+    audio = clip.audio[:, : 10 * clip.sample_rate]
+    duration = audio.shape[1] / clip.sample_rate
+    result = diarizer.diarize(audio, clip.sample_rate)
+    _assert_contract(result, duration, "spk")
+    assert result.backend == "pyannote"
+    assert result.turns, "an untrained pipeline still labels the whole file"
+    assert result.info["segmentation_step"] == 1.0
+    assert set(result.info["label_map"].values()) == set(result.speakers)
+    assert all(k.startswith("SPEAKER_") for k in result.info["label_map"])
+    # The hint reaches the pipeline (untrained models may still find fewer), and silence short-cuts.
+    hinted = diarizer.diarize(audio, clip.sample_rate, num_speakers=2)
+    _assert_contract(hinted, duration, "spk")
+    assert hinted.info["num_speakers_hint"] == 2
+    assert diarizer.diarize(np.zeros((1, 16000), np.float32), 16000).turns == ()
