@@ -163,3 +163,13 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
         load_scenarios(tmp_path)
     with pytest.raises(ConfigError, match="mode"):
         run_evaluation(tmp_path, "video", True)  # type: ignore[arg-type]
+
+
+def test_text_mode_inferred_roles(scenario_dir: Path) -> None:
+    report = run_evaluation(scenario_dir, "text", False)
+    assert not report.oracle_roles
+    by_id = {r.id: r for r in report.results}
+    assert all(r.error is None for r in report.results)
+    # the roles come from the text alone; the officer's refusal is still read as the officer's
+    assert by_id["t-counter-001"].fields["disposition"]["predicted"] == "referred"
+    assert "REPORT_NOT_ACCEPTED" in by_id["t-counter-001"].predicted_flags
