@@ -125,7 +125,9 @@ class Pipeline:
     def roles(self) -> Any:
         from detectors.roles import RoleDetector, RoleOptions
 
-        return RoleDetector(RoleOptions.model_validate(self.config.section("roles")))
+        return RoleDetector(
+            RoleOptions.model_validate(self.config.section("roles")), prosody=self.prosody
+        )
 
     @cached_property
     def prosody(self) -> Any:
