@@ -49,7 +49,11 @@ class KeyframeOptions(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class Keyframe:
-    """One still for the reviewer: ``reason`` is ``first_frame``, ``scene_change`` or ``requested``."""
+    """One still for the reviewer: ``reason`` is ``first_frame``, ``scene_change`` or ``requested``.
+
+    ``time`` is the shown frame's own timestamp; for ``requested`` frames ``requested`` is the time
+    that was asked for (they differ by less than one frame interval), so callers can map back.
+    """
 
     time: float
     reason: str
@@ -57,6 +61,7 @@ class Keyframe:
     width: int
     height: int
     score: float = 0.0
+    requested: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Everything but the JPEG bytes (the pipeline stores those and adds the object key)."""
@@ -67,6 +72,7 @@ class Keyframe:
             "height": self.height,
             "score": round(self.score, 3),
             "bytes": len(self.jpeg),
+            "requested": self.requested,
         }
 
 
@@ -150,5 +156,5 @@ def extract_frames(
                 logger.warning("no frame found at %.3fs of %s", t, Path(path).name)
                 continue
             jpeg, w, h = encode_jpeg(chosen, jpeg_width, jpeg_quality)
-            out.append(Keyframe(max(0.0, chosen_t), reason, jpeg, w, h, 0.0))
+            out.append(Keyframe(max(0.0, chosen_t), reason, jpeg, w, h, 0.0, requested=t))
     return out

@@ -130,6 +130,8 @@ def test_extract_frames_at_requested_times(generated: list, detector: VideoDetec
     times = [20.5, 3.0, 20.5, 39.9]
     frames = detector.extract_frames(path, times)
     assert [round(k.time, 1) for k in frames] == [3.0, 20.5, 39.9]
+    assert [k.requested for k in frames] == [3.0, 20.5, 39.9]
+    assert all(abs(k.time - k.requested) < 1.0 / script.fps + 1e-6 for k in frames)
     lumas = []
     for k in frames:
         assert k.reason == "requested"
