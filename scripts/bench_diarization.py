@@ -1,0 +1,223 @@
+"""Measure each diarization backend: DER (pyannote.metrics, collar 0 and 0.25 s) and real-time factor.
+
+Data:
+* real: ``../shared/data/real/diarization`` (sample.wav + sample.rttm, dev00/dev01.wav + dev.rttm),
+  English conversation, mono, so only the mono backends (embedded, pyannote) apply;
+* synthetic: scenarios from ``../shared/eval/dev`` rendered by ``pipeline.synthesis`` - mono body-cam
+  and dispatch mixes for the mono backends, stereo counter and phone mixes for ``channel``.
+
+The pyannote backend runs on ``--pyannote-dir`` when given (a real pipeline such as community-1);
+otherwise on a directory built here from UNTRAINED models, whose DER is meaningless and reported as
+such: it only shows the adapter runs and what it costs.
+
+    .venv/bin/python scripts/bench_diarization.py [--per-source 3] [--backends channel embedded pyannote]
+
+RTF = diarization wall time / audio duration (model loading excluded, reported separately).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
+
+logger = logging.getLogger("vigil.scripts")
+
+SHARED = ROOT.parent / "shared"
+REAL_DIR = SHARED / "data" / "real" / "diarization"
+EVAL_DIR = SHARED / "eval" / "dev"
+REAL_FILES = (("sample", "sample.rttm"), ("dev00", "dev.rttm"), ("dev01", "dev.rttm"))
+COLLARS = (0.0, 0.25)
+
+
+@dataclass
+class Item:
+    name: str
+    audio: np.ndarray  # (channels, n) float32
+    sample_rate: int
+    reference: Any  # pyannote.core.Annotation
+
+    @property
+    def duration(self) -> float:
+        return self.audio.shape[1] / self.sample_rate
+
+
+@dataclass
+class Row:
+    backend: str
+    dataset: str
+    files: int = 0
+    audio_s: float = 0.0
+    run_s: float = 0.0
+    spk_ok: int = 0
+    metrics: dict[float, float] = field(default_factory=dict)
+    components: dict[str, float] = field(default_factory=dict)  # collar 0, share of speech
+    note: str = ""
+
+
+def load_real() -> list[Item]:
+    import soundfile as sf
+    from pyannote.database.util import load_rttm
+
+    items = []
+    for uri, rttm in REAL_FILES:
+        audio, sr = sf.read(REAL_DIR / f"{uri}.wav", dtype="float32", always_2d=True)
+        references = load_rttm(REAL_DIR / rttm)
+        if uri not in references:
+            raise SystemExit(f"{rttm} has no file id {uri!r} (has {sorted(references)})")
+        items.append(Item(uri, np.ascontiguousarray(audio.T), int(sr), references[uri]))
+    return items
+
+
+def load_synthetic(sources: tuple[str, ...], per_source: int) -> list[Item]:
+    from pipeline.synthesis import reference_annotation, synthesize_scenario
+
+    items = []
+    for source in sources:
+        paths = sorted(EVAL_DIR.glob(f"dev-{source}-*.json"))[:per_source]
+        for path in paths:
+            scenario = json.loads(path.read_text(encoding="utf-8"))
+            rec = synthesize_scenario(scenario["turns"], scenario["source"])
+            items.append(
+                Item(
+                    path.stem, rec.audio, rec.sample_rate, reference_annotation(rec, uri=path.stem)
+                )
+            )
+    return items
+
+
+def run_backend(diarizer: Any, row: Row, items: list[Item]) -> None:
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    metrics = {c: DiarizationErrorRate(collar=c) for c in COLLARS}
+    for item in items:
+        t0 = time.perf_counter()
+        result = diarizer.diarize(item.audio, item.sample_rate)
+        row.run_s += time.perf_counter() - t0
+        row.audio_s += item.duration
+        row.files += 1
+        hypothesis = result.to_annotation(uri=item.name)
+        for metric in metrics.values():
+            metric(item.reference, hypothesis, uem=_uem(item))
+        row.spk_ok += int(result.num_speakers == len(item.reference.labels()))
+        logger.info(
+            "%s %s: %d speakers (ref %d), %.1f s in %.2f s",
+            row.backend,
+            item.name,
+            result.num_speakers,
+            len(item.reference.labels()),
+            item.duration,
+            time.perf_counter() - t0,
+        )
+    row.metrics = {c: float(abs(m)) for c, m in metrics.items()}
+    acc = metrics[0.0].accumulated_
+    total = max(float(acc["total"]), 1e-9)
+    row.components = {
+        "miss": float(acc["missed detection"]) / total,
+        "fa": float(acc["false alarm"]) / total,
+        "conf": float(acc["confusion"]) / total,
+    }
+
+
+def _uem(item: Item) -> Any:
+    from pyannote.core import Segment, Timeline
+
+    return Timeline([Segment(0.0, item.duration)], uri=item.name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", nargs="+", default=["channel", "embedded", "pyannote"])
+    parser.add_argument("--per-source", type=int, default=3, help="synthetic scenarios per source")
+    parser.add_argument("--pyannote-dir", help="a real local pipeline directory (e.g. community-1)")
+    parser.add_argument("--config", help="config file (default: configs/default.yaml)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s"
+    )
+    warnings.filterwarnings("ignore")
+
+    from detectors.diarization import DiarizationOptions, build_diarizer
+    from pipeline.config import load_config
+
+    cfg = load_config(args.config)
+    options = DiarizationOptions.from_config(cfg.section("diarization"))
+    real = load_real()
+    mono_synth = load_synthetic(("bodycam", "dispatch"), args.per_source)
+    stereo_synth = load_synthetic(("counter", "phone"), args.per_source)
+
+    rows: list[Row] = []
+    loads: dict[str, float] = {}
+    tmp: tempfile.TemporaryDirectory[str] | None = None
+    for backend in args.backends:
+        note = ""
+        opts = options
+        if backend == "pyannote":
+            directory = args.pyannote_dir
+            if directory is None:
+                from tests.utils.pyannote_dir import build_pyannote_pipeline_dir
+
+                tmp = tempfile.TemporaryDirectory(prefix="vigil-bench-")
+                directory = str(build_pyannote_pipeline_dir(Path(tmp.name) / "pipeline"))
+                note = "UNTRAINED weights: DER meaningless"
+            opts = options.model_copy(
+                update={"pyannote": options.pyannote.model_copy(update={"pipeline_dir": directory})}
+            )
+        t0 = time.perf_counter()
+        diarizer = build_diarizer(backend, opts)
+        loads[backend] = time.perf_counter() - t0
+        datasets = (
+            [("synthetic stereo counter+phone", stereo_synth)]
+            if backend == "channel"
+            else [("real AMI+sample (en)", real), ("synthetic mono bodycam+dispatch", mono_synth)]
+        )
+        for name, items in datasets:
+            row = Row(backend, name, note=note)
+            run_backend(diarizer, row, items)
+            rows.append(row)
+        del diarizer
+    if tmp is not None:
+        tmp.cleanup()
+
+    out = sys.stdout
+    out.write(
+        f"\n{'backend':9} {'dataset':33} {'files':>5} {'audio s':>8} {'DER c0':>7} "
+        f"{'DER c.25':>8} {'miss':>6} {'FA':>6} {'conf':>6} {'#spk ok':>7} {'RTF':>6}  note\n"
+    )
+    for r in rows:
+        m0, m25 = r.metrics[0.0], r.metrics[0.25]
+        comp = r.components
+        out.write(
+            f"{r.backend:9} {r.dataset:33} {r.files:5d} {r.audio_s:8.1f} {m0:7.3f} {m25:8.3f} "
+            f"{comp['miss']:6.3f} {comp['fa']:6.3f} {comp['conf']:6.3f} "
+            f"{r.spk_ok:3d}/{r.files:<3d} {r.run_s / max(r.audio_s, 1e-9):6.3f}  {r.note}\n"
+        )
+    out.write(
+        "load s: "
+        + ", ".join(f"{b} {s:.1f}" for b, s in loads.items())
+        + f"; torch threads {options.embedded.torch_threads}; cpus {os.cpu_count()}"
+        + "; miss/FA/conf at collar 0\n"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
