@@ -93,4 +93,5 @@ def sign_media(key: str, expires: int, *, secret: str) -> str:
 def media_signature_valid(key: str, expires: int, signature: str, *, secret: str) -> bool:
     if expires < int(time.time()):
         return False
-    return hmac.compare_digest(sign_media(key, expires, secret=secret), signature)
+    expected = sign_media(key, expires, secret=secret).encode()
+    return hmac.compare_digest(expected, signature.encode("utf-8", "surrogateescape"))

@@ -37,7 +37,7 @@ def get_media(
     key: str,
     ctx: CtxDep,
     expires: Annotated[int, Query(ge=0, le=2**40)],
-    signature: Annotated[str, Query(min_length=64, max_length=64)],
+    signature: Annotated[str, Query(pattern=r"^[0-9a-f]{64}$")],
 ) -> StreamingResponse:
     if not media_signature_valid(key, expires, signature, secret=ctx.settings.SECRET_KEY):
         raise HTTPException(status_code=403, detail="invalid or expired media signature")
