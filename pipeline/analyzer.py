@@ -137,9 +137,15 @@ class Pipeline:
 
     @cached_property
     def video(self) -> Any:
-        from detectors.video import VideoDetector, VideoOptions
+        from detectors.video import VideoDetector
 
-        return VideoDetector(VideoOptions.model_validate(self.config.section("video")))
+        return VideoDetector(self.config.section("video"))
+
+    def open_store(self, url: str | None = None) -> Any:
+        """The configured object store, or the one at ``url`` (a directory or ``s3://...``)."""
+        from .store import StoreOptions, open_store
+
+        return open_store(url, StoreOptions.model_validate(self.config.section("store")))
 
     @cached_property
     def rules(self) -> Any:
@@ -281,8 +287,8 @@ class Pipeline:
                 outs: list[KeyframeOut] = []
                 for kf in list(video.keyframes) + list(flag_frames):
                     reason = kf.reason
-                    if reason != "scene_change":
-                        hits = [fid for fid, t in flag_times.items() if abs(t - kf.time) < 0.05]
+                    if kf.requested is not None:
+                        hits = [fid for fid, t in flag_times.items() if t == kf.requested]
                         reason = f"flag:{hits[0]}" if hits else reason
                     key = artifact_key(rec_id, f"keyframes/{kf.time:09.3f}.jpg")
                     keyframes.append(KeyframeImage(key, kf.jpeg))

@@ -112,7 +112,7 @@ def analyze(
         from detectors.types import SOURCES
 
         from .analyzer import Pipeline
-        from .store import document_key, open_store
+        from .store import document_key
 
         if source not in SOURCES:
             raise VigilError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
@@ -120,9 +120,7 @@ def analyze(
         if incident is not None:
             record = _load_incident(incident)
         pipe = Pipeline.from_config(config)
-        target = open_store(
-            store or pipe.config.section("store")["url"], pipe.config.section("store")
-        )
+        target = pipe.open_store(store)
         doc = pipe.process(
             file,
             target,
@@ -214,16 +212,13 @@ def demo(
         from detectors.types import IncidentRecord
 
         from .analyzer import Pipeline
-        from .store import open_store
         from .synthesis import synthesize_scenario, write_wav
 
         scripts = sorted(samples.glob("*.json"))
         if not scripts:
             raise VigilError(f"no sample scripts (*.json) in {samples}")
         pipe = Pipeline.from_config(config)
-        target = open_store(
-            store or pipe.config.section("store")["url"], pipe.config.section("store")
-        )
+        target = pipe.open_store(store)
         work_dir.mkdir(parents=True, exist_ok=True)
         synth_opts = pipe.config.section("synthesis")
         for script in scripts:
