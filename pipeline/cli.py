@@ -129,7 +129,7 @@ def analyze(
             hook=_ProgressHook(enabled=not no_progress and sys.stderr.isatty()),
         )
         _print_document(doc)
-        typer.echo(f"\ndocument: {target.url.rstrip('/')}/{document_key(doc.recording_id)}")
+        typer.echo(f"\ndocument: {document_key(doc.recording_id)} in {target.description}")
         if json_out is not None:
             json_out.write_text(doc.model_dump_json(indent=1), encoding="utf-8")
 
@@ -236,7 +236,7 @@ def demo(
             _print_document(doc)
             stages = ", ".join(f"{k} {v:.1f}s" for k, v in doc.timings.items())
             typer.echo(f"timings: {stages}")
-        typer.echo(f"\ndocuments stored in {target.url}")
+        typer.echo(f"\ndocuments stored in {target.description}")
 
     _guard(debug, _run)
 
