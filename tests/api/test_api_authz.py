@@ -183,3 +183,44 @@ def test_unguarded_route_is_refused() -> None:
 
     with pytest.raises(RuntimeError, match="no role check"):
         _assert_every_route_guarded(app)
+
+
+def test_placeholder_secret_refused_outside_development() -> None:
+    from pydantic import ValidationError
+
+    from api import Settings
+
+    with pytest.raises(ValidationError, match="placeholder"):
+        Settings(ENVIRONMENT="production", SECRET_KEY="changethis")
+    with pytest.raises(ValidationError, match="at least 32"):
+        Settings(ENVIRONMENT="production", SECRET_KEY="short-but-not-placeholder")
+    assert Settings(ENVIRONMENT="development", SECRET_KEY="changethis").SECRET_KEY == "changethis"
+
+
+def test_cli_create_user_then_login(tmp_path: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from api import Settings, create_app, create_user
+    from pipeline.store import LocalStore
+
+    settings = Settings(
+        ENVIRONMENT="test",
+        SECRET_KEY="s" * 40,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}",
+        WORKER_ENABLED=False,
+        INDEXER_ENABLED=False,
+    )
+    uid = create_user("firstadmin", "a-long-password", "admin", settings=settings)
+    with pytest.raises(ValueError, match="already exists"):
+        create_user("firstadmin", "a-long-password", "admin", settings=settings)
+    with pytest.raises(ValueError, match="a chief needs a unit"):
+        create_user("chiefless", "a-long-password", "chief", settings=settings)
+    app = create_app(settings, store=LocalStore(tmp_path / "store", fsync=False))
+    with TestClient(app) as client:
+        r = client.post(
+            "/login/access-token", data={"username": "firstadmin", "password": "a-long-password"}
+        )
+        me = client.get(
+            "/users/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}
+        )
+        assert me.json()["id"] == uid and me.json()["role"] == "admin"
