@@ -267,11 +267,7 @@ class Pipeline:
         if info.has_video:
             with _timed(timings, "video"):
                 first_speech = utterances[0].start if utterances else None
-                cues = [
-                    (f.start, f.end, f.confidence)
-                    for f in assessment.flags
-                    if f.code in ("OFFICER_AGITATION",)
-                ]
+                cues = self._audio_cues(utterances, assessment)
                 video = self.video.analyze(
                     path,
                     source=source,
@@ -385,6 +381,33 @@ class Pipeline:
         )
         logger.info("stored %s (%d segments)", rec_id, len(doc.segments))
         return doc
+
+    @cached_property
+    def _cue_options(self) -> dict[str, Any]:
+        opts = self.config.section("analysis")
+        from rules import normalize
+
+        opts["struggle_phrases"] = [normalize(p) for p in opts["struggle_phrases"]]
+        return opts
+
+    def _audio_cues(
+        self, utterances: Sequence[Utterance], assessment: Any
+    ) -> list[tuple[float, float, float]]:
+        """What the audio says about a possible struggle, for the video confrontation fusion:
+        flags such as shouting, and utterances with struggle phrases (别推, 放开我...)."""
+        from rules import normalize
+
+        opts = self._cue_options
+        cues = [
+            (f.start, f.end, f.confidence)
+            for f in assessment.flags
+            if f.code in opts["cue_flag_codes"]
+        ]
+        for u in utterances:
+            text = normalize(u.text)
+            if any(p and p in text for p in opts["struggle_phrases"]):
+                cues.append((u.start, u.end, float(opts["phrase_cue_weight"])))
+        return cues
 
     def assess_text(
         self, transcript: Transcript, prior_incidents: Sequence[IncidentRecord] = ()
