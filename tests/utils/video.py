@@ -187,12 +187,17 @@ def write_video(
     frame_fn: Callable[[int], np.ndarray] | None = None,
     crf: int = 26,
     preset: str = "ultrafast",
+    audio: np.ndarray | None = None,
 ) -> Path:
-    """Encode ``script`` to ``path`` (H.264 in MP4, AAC audio unless ``script.audio`` is False)."""
+    """Encode ``script`` to ``path`` (H.264 in MP4, AAC audio unless ``script.audio`` is False).
+
+    ``audio`` (mono float32 at 16 kHz) replaces the scripted room tone, e.g. with synthetic speech.
+    """
     p = Path(path)
     render = frame_fn or Renderer(script).frame
     n_frames = int(round(script.duration * script.fps))
-    audio = render_audio(script) if script.audio else None
+    if audio is None and script.audio:
+        audio = render_audio(script)
     rate = Fraction(script.fps).limit_denominator(1001)
     with av.open(str(p), mode="w") as out:
         vs = out.add_stream("libx264", rate=rate)
