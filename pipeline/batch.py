@@ -37,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .config import VigilConfig, load_config
 from .errors import ConfigError, MediaError, StoreError, VigilError
@@ -231,7 +231,7 @@ class RecordingWorker:
             }
         except (MediaError, ObjectNotFoundError) as e:
             return self._failure(key, etag, _one_line(e, tmp, key), permanent=True)
-        except ConfigError as e:
+        except (ConfigError, ValidationError) as e:  # a bad config fails every file: stop the batch
             return {"status": "fatal", "key": key, "reason": _one_line(e, tmp, key)}
         except Exception as e:  # StoreError and anything unexpected: retried by the driver
             reason = _one_line(e, tmp, key)
