@@ -260,8 +260,8 @@ def run_evaluation(
         raise ConfigError(f"unknown evaluation mode {mode!r}; choose text or audio")
     cfg = config if isinstance(config, VigilConfig) else load_config(config)
     scenarios = load_scenarios(directory)
-    if only is not None:
-        wanted = set(only)
+    wanted = set(only or ())
+    if wanted:
         scenarios = [s for s in scenarios if s.id in wanted]
     t0 = time.perf_counter()
     runner = _TextRunner(cfg, oracle_roles) if mode == "text" else _AudioRunner(cfg, oracle_roles)
