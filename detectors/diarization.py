@@ -155,11 +155,14 @@ class EmbeddedOptions(_Strict):
             the time resolution of the re-segmentation.
         min_window_s: speech regions shorter than this get no embedding of their own and take the
             label of the nearest embedded neighbour.
+        batch_size: windows per encoder batch (bounds memory on long recordings).
         level_dbfs: each window is normalised to this RMS level before embedding, so a far, quiet voice
             and a near, loud one are compared by timbre, not loudness.
         distance_threshold: cosine distance at which clusters stop merging (automatic speaker count).
         linkage: agglomerative linkage (average is robust to a few outlier windows).
         max_speakers: upper bound on the automatic count.
+        max_cluster_windows: clustering is quadratic in windows; beyond this many an evenly spaced
+            subset is clustered and every window joins its nearest centroid.
         min_speaker_s: clusters with less speech than this are folded into the nearest larger one.
         median_filter: odd number of hop steps of the median filter over labels inside a region.
         min_turn_s / min_gap_s: shorter turns are absorbed by their neighbour; shorter pauses between
@@ -175,10 +178,12 @@ class EmbeddedOptions(_Strict):
     window_s: float = Field(ge=0.5, le=10)
     hop_s: float = Field(gt=0, le=5)
     min_window_s: float = Field(gt=0, le=10)
+    batch_size: int = Field(ge=1, le=4096)
     level_dbfs: float = Field(ge=-60, le=0)
     distance_threshold: float = Field(gt=0, lt=2)
     linkage: Literal["average", "complete", "single", "weighted"]
     max_speakers: int = Field(ge=1, le=64)
+    max_cluster_windows: int = Field(ge=2, le=100000)
     min_speaker_s: float = Field(ge=0, le=60)
     median_filter: int = Field(ge=1, le=101)
     min_turn_s: float = Field(ge=0, le=10)

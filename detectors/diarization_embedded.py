@@ -116,46 +116,54 @@ class EmbeddedDiarizer:
         return out
 
     def embed(self, mono: np.ndarray, windows: list[_Window]) -> np.ndarray:
-        """L2-normalised embeddings ``(len(windows), 256)``; windows of equal length share a batch.
+        """L2-normalised embeddings ``(len(windows), 256)``.
 
         The mel power spectrogram is computed once per speech region and sliced per window; a gain
         ``g`` on a window's samples is a factor ``g**2`` on its (linear) mel power, so per-window level
-        normalisation costs nothing.
+        normalisation costs nothing. Windows of equal length go through the encoder in batches of
+        ``batch_size``, built region by region, so a two-hour file never holds every window's
+        features (or every LSTM state) in memory at once.
         """
+        out = np.zeros((len(windows), 256), dtype=np.float32)
         if not windows:
-            return np.zeros((0, 256), dtype=np.float32)
+            return out
         target_rms = 10.0 ** (self.options.level_dbfs / 20.0)
-        region_bounds: dict[int, tuple[float, float]] = {}
-        for w in windows:
-            a, b = region_bounds.get(w.region, (w.start, w.end))
-            region_bounds[w.region] = (min(a, w.start), max(b, w.end))
-        region_mels = {
-            r: (a, self._mel_power(mono[round(a * MODEL_RATE) : round(b * MODEL_RATE)]))
-            for r, (a, b) in region_bounds.items()
-        }
-        mels: list[np.ndarray] = []
-        for w in windows:
+        pending: dict[int, list[tuple[int, np.ndarray]]] = {}
+        region, region_start, mel = -1, 0.0, np.zeros((0, 40), np.float32)
+        for i, w in enumerate(windows):
+            if w.region != region:
+                region = w.region
+                last = i
+                while last + 1 < len(windows) and windows[last + 1].region == region:
+                    last += 1
+                region_start, region_end = w.start, windows[last].end
+                mel = self._mel_power(
+                    mono[round(region_start * MODEL_RATE) : round(region_end * MODEL_RATE)]
+                )
             seg = mono[round(w.start * MODEL_RATE) : round(w.end * MODEL_RATE)]
             rms = float(np.sqrt(np.mean(np.square(seg, dtype=np.float64)))) if seg.size else 0.0
             gain = target_rms / rms if rms > 1e-6 else 1.0
-            region_start, mel = region_mels[w.region]
             first = round((w.start - region_start) / _MEL_STEP_S)
             n = 1 + seg.size // self._mel_hop
             sliced = mel[first : first + n]
             if sliced.shape[0] < n:
                 sliced = np.pad(sliced, ((0, n - sliced.shape[0]), (0, 0)))
-            mels.append((sliced * np.float32(gain * gain)).astype(np.float32))
-        groups: dict[int, list[int]] = {}
-        for i, m in enumerate(mels):
-            groups.setdefault(m.shape[0], []).append(i)
-        out = np.zeros((len(windows), 256), dtype=np.float32)
-        torch = self._torch
-        with torch.inference_mode():
-            for idx in groups.values():
-                batch = torch.from_numpy(np.stack([mels[i] for i in idx])).to(self.encoder.device)
-                out[idx] = self.encoder(batch).cpu().numpy()
+            group = pending.setdefault(n, [])
+            group.append((i, sliced * np.float32(gain * gain)))
+            if len(group) >= self.options.batch_size:
+                self._encode(group, out)
+                group.clear()
+        for group in pending.values():
+            if group:
+                self._encode(group, out)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-8)
+
+    def _encode(self, group: list[tuple[int, np.ndarray]], out: np.ndarray) -> None:
+        torch = self._torch
+        batch = torch.from_numpy(np.stack([m for _, m in group]).astype(np.float32))
+        with torch.inference_mode():
+            out[[i for i, _ in group]] = self.encoder(batch.to(self.encoder.device)).cpu().numpy()
 
     def _mel_power(self, wav: np.ndarray) -> np.ndarray:
         """Resemblyzer's input features, ``(frames, 40)`` linear mel power, as its
@@ -170,7 +178,12 @@ class EmbeddedDiarizer:
     def cluster(
         self, embeddings: np.ndarray, num_speakers: int | None, warnings: list[str]
     ) -> np.ndarray:
-        """Cluster index per window (0-based)."""
+        """Cluster index per window (0-based).
+
+        Agglomerative clustering needs all pairwise distances (quadratic memory), so beyond
+        ``max_cluster_windows`` an evenly spaced subset is clustered and every window then joins its
+        nearest centroid.
+        """
         from scipy.cluster.hierarchy import fcluster, linkage
 
         o = self.options
@@ -183,15 +196,27 @@ class EmbeddedDiarizer:
             )
         if n == 1:
             return np.zeros(1, dtype=int)
-        z = linkage(embeddings.astype(np.float64), method=o.linkage, metric="cosine")
+        subset = np.arange(n)
+        if n > o.max_cluster_windows:
+            subset = np.unique(np.linspace(0, n - 1, o.max_cluster_windows).round().astype(int))
+        sub = embeddings[subset].astype(np.float64)
+        z = linkage(sub, method=o.linkage, metric="cosine")
         if num_speakers is not None:
-            labels = fcluster(z, t=min(num_speakers, n), criterion="maxclust") - 1
-            return _compact(labels)
-        labels = fcluster(z, t=o.distance_threshold, criterion="distance") - 1
-        if labels.max() + 1 > o.max_speakers:
-            warnings.append(f"automatic speaker count capped at max_speakers={o.max_speakers}")
-            labels = fcluster(z, t=o.max_speakers, criterion="maxclust") - 1
-        return _fold_small(_compact(labels), embeddings, max(1, round(o.min_speaker_s / o.hop_s)))
+            labels = fcluster(z, t=min(num_speakers, subset.size), criterion="maxclust") - 1
+        else:
+            labels = fcluster(z, t=o.distance_threshold, criterion="distance") - 1
+            if labels.max() + 1 > o.max_speakers:
+                warnings.append(f"automatic speaker count capped at max_speakers={o.max_speakers}")
+                labels = fcluster(z, t=o.max_speakers, criterion="maxclust") - 1
+        labels = _compact(labels)
+        if num_speakers is None:
+            # Fold clusters with too little speech, measured on the clustered subset's scale.
+            min_windows = o.min_speaker_s / o.hop_s * subset.size / n
+            labels = _fold_small(labels, sub, max(1, round(min_windows)))
+        if subset.size < n:
+            centroids = np.stack([sub[labels == c].mean(axis=0) for c in range(labels.max() + 1)])
+            labels = _compact(np.argmax(embeddings @ centroids.T, axis=1))
+        return labels
 
     # ----------------------------------------------------------------------------------- entry
 
