@@ -552,6 +552,5 @@ def rule_metrics(
 
 
 def status_counts(*, session: Session) -> dict[str, int]:
-    return dict(
-        session.execute(select(Recording.status, func.count()).group_by(Recording.status)).all()  # type: ignore[arg-type]
-    )
+    rows = session.execute(select(Recording.status, func.count()).group_by(Recording.status))
+    return {str(status): int(n) for status, n in rows}

@@ -86,7 +86,7 @@ def media_url(
     if not key:
         return None
     ttl = settings.MEDIA_URL_TTL_SECONDS
-    url = store.presigned_get_url(key, timedelta(seconds=ttl))
+    url: str | None = store.presigned_get_url(key, timedelta(seconds=ttl))
     if url is None:
         expires = int(time.time()) + ttl
         sig = sign_media(key, expires, secret=settings.SECRET_KEY)

@@ -36,7 +36,7 @@ from ..schemas import (
 from ..storage import media_url
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem},
     403: {"model": Problem},
     422: {"model": Problem},

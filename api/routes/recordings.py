@@ -6,7 +6,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
 from pydantic import AwareDatetime
@@ -33,7 +33,7 @@ logger = logging.getLogger("vigil.api")
 router = APIRouter(prefix="/recordings", tags=["recordings"])
 
 _CHUNK = 1024 * 1024
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem},
     403: {"model": Problem},
     422: {"model": Problem},
@@ -79,6 +79,8 @@ async def create_recording(
     if (file is None) == (media_key is None):
         raise HTTPException(status_code=422, detail="send exactly one of file or media_key")
     filename: str | None
+    size: int | None
+    sha: str | None
     if file is not None:
         try:
             spooled = await spool_upload(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 
@@ -12,7 +13,7 @@ from ..models import User
 from ..schemas import ApiKeyCreate, ApiKeyPublic, Problem, UserCreate, UserPublic
 
 router = APIRouter(prefix="/users", tags=["users"])
-_ERRORS = {401: {"model": Problem}, 403: {"model": Problem}}
+_ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": Problem}, 403: {"model": Problem}}
 
 
 @router.get("/me", response_model=UserPublic, responses=_ERRORS)
