@@ -71,7 +71,10 @@ class BatchOptions(BaseModel):
     num_cpus_per_worker: float = Field(gt=0)
     num_gpus_per_worker: float = Field(ge=0)
     cpu_threads: int | None = Field(
-        ge=1, description="threads per actor (ASR, torch, BLAS); null keeps asr.cpu_threads"
+        ge=1, description="threads per actor (ASR, torch, BLAS); null keeps the configured ones"
+    )
+    thread_keys: list[str] = Field(
+        description="dotted config keys set to cpu_threads in each actor (those that exist)"
     )
     max_in_flight_per_worker: int = Field(ge=1, description="queued tasks per actor")
     retries: int = Field(ge=0, description="extra attempts per recording on transient failures")
@@ -338,7 +341,12 @@ class BatchRunner:
         self.store_url = store_url or store_options.url
         self.store: ObjectStore = open_store(self.store_url, store_options)
         if options.cpu_threads:
-            config = config.with_overrides({"asr.cpu_threads": options.cpu_threads})
+            # every thread pool of the pipeline follows the actor's CPU share, or two actors on two
+            # cores would each run 2-thread ASR and 2-thread torch and fight over the cores
+            data = config.to_dict()
+            config = config.with_overrides(
+                {k: options.cpu_threads for k in options.thread_keys if _has_path(data, k)}
+            )
         self.config = config
         from .analyzer import PIPELINE_VERSION
 
@@ -626,6 +634,15 @@ class BatchRunner:
             report.wall_seconds,
         )
         return report
+
+
+def _has_path(data: Mapping[str, Any], dotted: str) -> bool:
+    node: Any = data
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
 
 
 def _with_report_key(report: BatchReport, key: str) -> BatchReport:
