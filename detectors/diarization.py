@@ -114,7 +114,8 @@ class ChannelOptions(_Strict):
     """Per-channel energy diarization.
 
     Attributes:
-        frame_s / hop_s: analysis frame and hop of the short-time energy.
+        frame_s / hop_s: analysis frame (rounded to whole hops) and hop of the short-time energy;
+            the hop is also the time resolution of the turns.
         smooth_s: moving-average length applied to the dB envelope (syllable gaps do not end a turn).
         abs_threshold_db: a channel below this level (dBFS) is never active, whatever its noise floor.
         noise_floor_percentile: percentile of a channel's frame levels taken as its noise floor.

@@ -27,6 +27,7 @@ from .types import SpeakerTurn
 logger = logging.getLogger("vigil.detectors")
 
 _EPS = 1e-10
+_BLOCK_S = 60.0  # seconds of audio squared at a time (bounds memory, not a tunable)
 
 
 class ChannelDiarizer:
@@ -38,26 +39,28 @@ class ChannelDiarizer:
         self.options = options
 
     def levels_db(self, audio: np.ndarray, sample_rate: int) -> np.ndarray:
-        """Smoothed short-time RMS level per channel, shape ``(channels, frames)``, in dBFS."""
+        """Short-time RMS level per channel and hop, shape ``(channels, hops)``, in dBFS.
+
+        Energy is summed per hop in blocks (a two-hour file never gets a frame-by-sample copy), then
+        each frame is the centred mean of ``round(frame_s / hop_s)`` hops, smoothed over ``smooth_s``.
+        """
         o = self.options
         hop = max(1, round(o.hop_s * sample_rate))
-        frame = max(hop, round(o.frame_s * sample_rate))
         channels, n = audio.shape
-        n_frames = n // hop
-        if n_frames == 0:
+        n_hops = n // hop
+        if n_hops == 0:
             return np.zeros((channels, 0), dtype=np.float64)
-        # Centre each frame on its hop: pad half a frame each side, then a strided view.
-        pad = frame // 2
-        padded = np.pad(audio.astype(np.float64), ((0, 0), (pad, frame)))
-        power = np.empty((channels, n_frames))
-        for c in range(channels):
-            windows = np.lib.stride_tricks.sliding_window_view(padded[c], frame)[::hop][:n_frames]
-            power[c] = np.mean(windows * windows, axis=1)
-        smooth = max(1, round(o.smooth_s / o.hop_s))
-        if smooth > 1:
-            kernel = np.ones(smooth) / smooth
-            power = np.stack([np.convolve(p, kernel, mode="same") for p in power])
-        return 10.0 * np.log10(power + _EPS)
+        energy = np.empty((channels, n_hops))
+        block = max(1, round(_BLOCK_S / o.hop_s))
+        for b0 in range(0, n_hops, block):
+            b1 = min(n_hops, b0 + block)
+            chunk = audio[:, b0 * hop : b1 * hop].astype(np.float64).reshape(channels, b1 - b0, hop)
+            energy[:, b0:b1] = np.mean(chunk * chunk, axis=2)
+        for length in (max(1, round(o.frame_s / o.hop_s)), max(1, round(o.smooth_s / o.hop_s))):
+            if length > 1:
+                kernel = np.ones(length) / length
+                energy = np.stack([np.convolve(e, kernel, mode="same") for e in energy])
+        return 10.0 * np.log10(energy + _EPS)
 
     def diarize(
         self, audio: np.ndarray, sample_rate: int, *, num_speakers: int | None = None

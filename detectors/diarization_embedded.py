@@ -223,6 +223,8 @@ class EmbeddedDiarizer:
     def diarize(
         self, audio: np.ndarray, sample_rate: int, *, num_speakers: int | None = None
     ) -> Diarization:
+        """Diarize ``(channels, n)`` audio (downmixed, resampled to 16 kHz); ``num_speakers`` fixes the
+        cluster count instead of the distance threshold."""
         t0 = time.perf_counter()
         audio = as_channels(audio)
         check_rate(sample_rate)
@@ -289,6 +291,9 @@ class EmbeddedDiarizer:
             cover[a:b] += 1
 
         win_centers = np.array([(w.start + w.end) / 2 for w in windows])
+        by_region: dict[int, list[int]] = {}
+        for i, w in enumerate(windows):
+            by_region.setdefault(w.region, []).append(i)
         turns: list[SpeakerTurn] = []
         for r, (start, end) in enumerate(regions):
             a = int(np.searchsorted(centers, start, side="left"))
@@ -301,7 +306,7 @@ class EmbeddedDiarizer:
             if missing.any():
                 # Frames no window covers (a short region or an edge): the nearest window in time,
                 # preferring this region's own windows.
-                own = [i for i, w in enumerate(windows) if w.region == r]
+                own = by_region.get(r)
                 pool = np.array(own) if own else np.arange(len(windows))
                 for j in np.flatnonzero(missing):
                     t = centers[a + j]
