@@ -24,10 +24,10 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
