@@ -84,6 +84,9 @@ class BatchOptions(BaseModel):
     default_source: str = Field(description="source when the raw object carries no 'source' tag")
     media_extensions: list[str]
     object_store_memory_mb: int = Field(ge=80, description="local Ray only")
+    work_dir: str | None = Field(
+        description="actors' scratch space for downloads; null: system temp"
+    )
     progress: bool
 
     @classmethod
@@ -166,6 +169,7 @@ class RecordingWorker:
         store_url: str,
         cpu_threads: int | None,
         warm: bool = True,
+        work_dir: str | None = None,
     ) -> None:
         if cpu_threads:
             # Ray starts actors with OMP_NUM_THREADS=1 unless told; make every pool explicit.
@@ -185,6 +189,9 @@ class RecordingWorker:
         self.analysis_hash = analysis_hash(cfg)
         self.store = open_store(store_url, StoreOptions.from_config(cfg.section("store")))
         self.pid = os.getpid()
+        self.work_dir = work_dir
+        if work_dir:
+            Path(work_dir).mkdir(parents=True, exist_ok=True)
         if warm:
             t0 = time.perf_counter()
             _ = self.pipeline.asr  # load the models now, once, not inside the first file's timing
@@ -196,7 +203,7 @@ class RecordingWorker:
     def process(self, key: str, etag: str, source: str | None, default_source: str) -> dict:
         """Analyse the raw object ``key``; returns a small summary (never the document)."""
         t0 = time.perf_counter()
-        tmp = Path(tempfile.mkdtemp(prefix="vigil-batch-"))
+        tmp = Path(tempfile.mkdtemp(prefix="vigil-batch-", dir=self.work_dir))
         try:
             info = self.store.stat(key)
             if info is None:
@@ -400,7 +407,10 @@ class BatchRunner:
             runtime_env={"env_vars": env_vars},
         )
         cfg = self.config.to_dict()
-        self._actors = [actor_cls.remote(cfg, self.store_url, threads) for _ in range(self.workers)]
+        self._actors = [
+            actor_cls.remote(cfg, self.store_url, threads, True, self.options.work_dir)
+            for _ in range(self.workers)
+        ]
         # Fail early and clearly if an actor cannot load the models (a bad model path).
         try:
             ray.get([a.ping.remote() for a in self._actors])

@@ -235,6 +235,7 @@ def test_killed_run_resumes_without_loss_or_duplicates(
         "VIGIL__STORE__RETRIES": "1",
         "VIGIL__BATCH__WORKERS": "1",
         "VIGIL__BATCH__PROGRESS": "false",
+        "VIGIL__BATCH__WORK_DIR": str(tmp_path / "work"),  # the killed worker's scratch stays here
         "PYTHONPATH": str(ROOT),
     }
     env.pop("RAY_ADDRESS", None)
