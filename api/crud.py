@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, tuple_, update
+from sqlalchemy import (
+    and_,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from pipeline.document import AnalysisDocument
@@ -33,6 +43,7 @@ from .models import (
     Flag,
     Recording,
     User,
+    UTCDateTime,
     utcnow,
 )
 from .schemas import CaseRecordIn, DecisionCreate, ImportResult
@@ -407,10 +418,16 @@ def list_incidents(
         conds.append(Recording.max_severity_rank >= SEVERITY_RANK[filters.severity])
     if filters.review_status is not None:
         conds.append(Recording.review_status == filters.review_status)
+    recorded_at: Any = Recording.recorded_at
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite would range-scan recorded_at and sort every match (70 ms for a week of 100k);
+        # unary + hides that index so it walks the queue index in order and stops after a page.
+        # PostgreSQL's planner weighs both plans itself.
+        recorded_at = type_coerce(literal_column("+recordings.recorded_at"), UTCDateTime())
     if filters.recorded_from is not None:
-        conds.append(Recording.recorded_at >= filters.recorded_from)
+        conds.append(recorded_at >= filters.recorded_from)
     if filters.recorded_to is not None:
-        conds.append(Recording.recorded_at < filters.recorded_to)
+        conds.append(recorded_at < filters.recorded_to)
     if filters.flag is not None:
         conds.append(
             exists().where(

@@ -195,13 +195,9 @@ def seed(app: object, store: LocalStore, n: int, with_docs: int, rng: random.Ran
             conn.execute(insert(Recording), recs)
             if flags:
                 conn.execute(insert(Flag), flags)
-    if ctx.db.dialect == "postgresql":
-        with ctx.db.engine.connect() as conn:
-            conn.exec_driver_sql("COMMIT")
-            conn.exec_driver_sql("ANALYZE")
-    else:
-        with ctx.db.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
+    # fresh statistics, as autovacuum would have them in production
+    with ctx.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE")
     return doc_ids
 
 
