@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import cached_property
 from importlib.metadata import version as _pkg_version
 from pathlib import Path
@@ -347,7 +348,7 @@ class Pipeline:
         source: Source,
         incident: IncidentRecord | None = None,
         media_key: str | None = None,
-        recorded_at: str | None = None,
+        recorded_at: datetime | None = None,
         prior_incidents: Sequence[IncidentRecord] = (),
         hook: Hook | None = None,
     ) -> AnalysisDocument:

@@ -186,7 +186,6 @@ class RecordingWorker:
 
                 torch.set_num_threads(cpu_threads)
         self.pipeline = Pipeline.from_config(cfg)
-        self.analysis_hash = analysis_hash(cfg)
         self.store = open_store(store_url, StoreOptions.from_config(cfg.section("store")))
         self.pid = os.getpid()
         self.work_dir = work_dir
@@ -224,8 +223,7 @@ class RecordingWorker:
                     "recording_id": rec_id,
                     "document_key": document_key(rec_id),
                     "version": self.pipeline.version,
-                    "config_hash": self.analysis_hash,
-                    "document_config_hash": self.pipeline.config_hash,
+                    "config_hash": self.pipeline.config_hash,
                     "duration": doc.recording.duration,
                     "processed_at": datetime.now(UTC).isoformat(),
                 },
@@ -262,26 +260,11 @@ class RecordingWorker:
                     "etag": etag,
                     "reason": reason,
                     "version": self.pipeline.version,
-                    "config_hash": self.analysis_hash,
-                    "document_config_hash": self.pipeline.config_hash,
+                    "config_hash": self.pipeline.config_hash,
                     "processed_at": datetime.now(UTC).isoformat(),
                 },
             )
         return {"status": "failed", "key": key, "reason": reason, "permanent": permanent}
-
-
-OPERATIONAL_SECTIONS = ("store", "batch")
-
-
-def analysis_hash(config: VigilConfig) -> str:
-    """The config hash that decides whether a stored result is still current.
-
-    It leaves out the sections that say where and how the batch runs (``store``, ``batch``), not what
-    the analysis computes: moving to another MinIO endpoint or changing the worker count must not
-    make an archive look stale. Every analysis section (asr, diarization, roles, rules, ...) counts.
-    """
-    data = {k: v for k, v in config.to_dict().items() if k not in OPERATIONAL_SECTIONS}
-    return VigilConfig(data).hash
 
 
 def _one_line(e: BaseException, tmp: Path | None = None, key: str | None = None) -> str:
@@ -358,7 +341,7 @@ class BatchRunner:
         from .analyzer import PIPELINE_VERSION
 
         self.version = PIPELINE_VERSION
-        self.config_hash = analysis_hash(config)
+        self.config_hash = config.hash
         self._actors: list[Any] = []
         self._started_ray = False
 

@@ -277,9 +277,12 @@ def batch(
     address: str | None = typer.Option(None, help="auto | ray://HOST:PORT (default: local Ray)"),
     workers: int | None = typer.Option(None, help="actors (each holds loaded models)"),
     since: str | None = typer.Option(None, help="ISO time or look-back (90m, 6h, 2d)"),
-    source: str | None = typer.Option(None, help="only this source"),
+    source: str | None = typer.Option(
+        None, help="source of every recording (default: object metadata, then batch.default_source)"
+    ),
     force: bool = typer.Option(False, help="re-analyse even when an up-to-date document exists"),
     watch_: bool = typer.Option(False, "--watch", help="keep polling for new uploads"),
+    no_progress: bool = typer.Option(False, help="no progress bar"),
     config: Path | None = typer.Option(None, help="config YAML"),
     debug: bool = typer.Option(False, help="full tracebacks and debug logging"),
 ) -> None:
@@ -303,7 +306,7 @@ def batch(
         if watch_:
             batch_mod.watch(prefix, **common)
             return
-        report = batch_mod.run_batch(prefix, progress=sys.stderr.isatty(), **common)
+        report = batch_mod.run_batch(prefix, progress=False if no_progress else None, **common)
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
         if report.failed:
             raise typer.Exit(1)

@@ -31,14 +31,24 @@ DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
 ENV_PREFIX = "VIGIL__"
 
 
+# Sections that say where and how work runs, not what the analysis computes: moving to another MinIO
+# endpoint or changing the worker count must not make an archive of documents look stale.
+OPERATIONAL_SECTIONS = ("store", "batch")
+
+
 class VigilConfig:
-    """The resolved configuration: read-only sections plus the hash of their canonical JSON."""
+    """The resolved configuration: read-only sections plus ``hash``, the identity of the analysis.
+
+    ``hash`` covers every analysis section (asr, diarization, roles, rules, ...) and leaves out
+    :data:`OPERATIONAL_SECTIONS`; documents carry it and the batch skips on it.
+    """
 
     def __init__(self, data: Mapping[str, Any], source: Path | None = None) -> None:
         self._data = copy.deepcopy(dict(data))
         self.source = source
+        analysis = {k: v for k, v in self._data.items() if k not in OPERATIONAL_SECTIONS}
         self.hash = hashlib.sha256(
-            json.dumps(self._data, sort_keys=True, ensure_ascii=False).encode()
+            json.dumps(analysis, sort_keys=True, ensure_ascii=False).encode()
         ).hexdigest()[:16]
 
     def section(self, name: str) -> dict[str, Any]:

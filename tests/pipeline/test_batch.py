@@ -20,7 +20,6 @@ import pytest
 from pipeline.batch import (
     BatchOptions,
     BatchReport,
-    analysis_hash,
     parse_since,
     run_batch,
     watch,
@@ -187,10 +186,10 @@ def test_batch_prefix_failure_report_and_idempotency(
 
     # a changed config is a different analysis: nothing is skipped
     changed = _config(s3_env, **{"asr.beam_size": 2})
-    assert analysis_hash(changed) != analysis_hash(cfg)
+    assert changed.hash != cfg.hash
     # where and how the batch runs is not part of it
     moved = _config(s3_env, **{"batch.workers": 7, "store.retries": 5})
-    assert analysis_hash(moved) == analysis_hash(cfg)
+    assert moved.hash == cfg.hash
     only_one = "raw/2026-03/" + Path(good[0]).name
     redo = run_batch(only_one, config=changed, store_url=url, workers=1)
     assert redo.processed == 1 and redo.skipped == 0

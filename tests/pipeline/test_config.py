@@ -30,6 +30,13 @@ def test_same_settings_give_the_same_hash() -> None:
     assert load_config(environ={}).hash == load_config(environ={}).hash
 
 
+def test_where_work_runs_is_not_part_of_the_hash() -> None:
+    base = load_config(environ={})
+    moved = base.with_overrides({"store.url": "s3://elsewhere", "batch.workers": 7})
+    assert moved.hash == base.hash
+    assert base.with_overrides({"rules.min_confidence": 0.9}).hash != base.hash
+
+
 def test_section_is_a_copy() -> None:
     cfg = load_config(environ={})
     cfg.section("asr")["device"] = "tampered"
