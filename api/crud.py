@@ -288,6 +288,7 @@ def index_document(
     document_key: str,
     recording: Recording | None = None,
     buffer_s: float,
+    etag: str | None = None,
 ) -> Recording:
     """Put one analysis into the queue: queue fields on the recording, one row per flag.
 
@@ -351,6 +352,7 @@ def index_document(
     risk = assessment.risk if assessment else None
     recording.analysis_id = doc.recording.recording_id
     recording.document_key = document_key
+    recording.document_etag = etag
     recording.media_key = recording.media_key or doc.recording.media_key
     recording.sha256 = recording.sha256 or doc.recording.sha256
     recording.status, recording.reason = "done", None

@@ -60,6 +60,15 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     logger.info("database schema at %s (%s)", revision, engine.url.get_backend_name())
 
 
+def downgrade(engine: Engine, revision: str) -> None:
+    """Step the schema back to ``revision`` (``base`` drops everything); for operators and tests."""
+    cfg = Config(str(ALEMBIC_INI))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
 class Database:
     """The engine and session factory one app instance uses."""
 

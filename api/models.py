@@ -163,6 +163,7 @@ class Recording(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     document_key: Mapped[str | None] = mapped_column(String(1024), unique=True)
+    document_etag: Mapped[str | None] = mapped_column(String(128))
     pipeline_version: Mapped[str | None] = mapped_column(String(64))
     config_hash: Mapped[str | None] = mapped_column(String(64))
     duration: Mapped[float | None] = mapped_column(Float)

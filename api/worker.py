@@ -147,12 +147,15 @@ class Worker(_Service):
             )
             from pipeline.store import document_key
 
+            key = document_key(doc.recording.recording_id)
+            info = store.stat(key)
             crud.index_document(
                 session=session,
                 doc=doc,
-                document_key=document_key(doc.recording.recording_id),
+                document_key=key,
                 recording=rec,
                 buffer_s=settings.LINK_BUFFER_SECONDS,
+                etag=info.etag if info is not None else None,
             )
             session.commit()
             self.ctx.metrics.processed.labels(outcome="done").inc()
@@ -212,30 +215,34 @@ class Indexer(_Service):
     def run_once(self) -> int:
         """Index every document not yet in the database; returns how many were indexed."""
         store, settings = self.ctx.store, self.ctx.settings
-        keys = [_key_of(i) for i in store.list(self.prefix())]
-        keys = [k for k in keys if k.endswith(".json")]
-        if not keys:
+        listing = {_key_of(i): getattr(i, "etag", None) for i in store.list(self.prefix())}
+        listing = {k: v for k, v in listing.items() if k.endswith(".json")}
+        if not listing:
             return 0
         done = 0
         with self.ctx.db.session() as session:
-            known = set(
-                session.scalars(
-                    select(Recording.document_key).where(Recording.document_key.is_not(None))
+            rows = session.execute(
+                select(Recording.document_key, Recording.document_etag).where(
+                    Recording.document_key.is_not(None)
                 )
             )
-            for key in keys:
-                if key in known:
-                    continue
+            known: dict[str | None, str | None] = {row[0]: row[1] for row in rows}
+            for key, etag in sorted(listing.items()):
+                if key in known and (etag is None or known[key] == etag):
+                    continue  # indexed, and unchanged since (a batch re-run rewrites the object)
                 try:
                     doc = AnalysisDocument.model_validate_json(store.get_bytes(key))
                 except ValueError as e:
                     logger.warning("skipping unreadable document %s: %s", key, e)
                     continue
+                existing = session.scalar(select(Recording).where(Recording.document_key == key))
                 crud.index_document(
                     session=session,
                     doc=doc,
                     document_key=key,
+                    recording=existing,
                     buffer_s=settings.LINK_BUFFER_SECONDS,
+                    etag=etag,
                 )
                 session.commit()
                 self.ctx.metrics.indexed.inc()
