@@ -80,7 +80,7 @@ async def spool_upload(chunks: AsyncIterator[bytes], *, spool_dir: Path, max_byt
 
 
 def media_url(
-    store: Any, key: str | None, settings: Settings, offset: float | None = None
+    store: Any, key: str | None, settings: Settings, user: str, offset: float | None = None
 ) -> str | None:
     """A time-limited URL for ``key``: the store's presigned URL, else one signed by this API."""
     if not key:
@@ -89,10 +89,10 @@ def media_url(
     url: str | None = store.presigned_get_url(key, timedelta(seconds=ttl))
     if url is None:
         expires = int(time.time()) + ttl
-        sig = sign_media(key, expires, secret=settings.SECRET_KEY)
+        sig = sign_media(key, expires, secret=settings.SECRET_KEY, user=user)
         url = (
             f"{settings.PUBLIC_BASE_URL}/media/{quote(key, safe='/')}?"
-            f"{urlencode({'expires': expires, 'signature': sig})}"
+            f"{urlencode({'expires': expires, 'user': user, 'signature': sig})}"
         )
     if offset is not None:
         url += f"#t={offset:.3f}"

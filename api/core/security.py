@@ -85,13 +85,16 @@ def decode_access_token(token: str, *, secret: str, algorithm: str) -> dict[str,
     return payload
 
 
-def sign_media(key: str, expires: int, *, secret: str) -> str:
-    mac = hmac.new(secret.encode(), f"media\n{key}\n{expires}".encode(), hashlib.sha256)
+def sign_media(key: str, expires: int, *, secret: str, user: str) -> str:
+    msg = f"media\n{key}\n{expires}\n{user}".encode("utf-8", "surrogateescape")
+    mac = hmac.new(secret.encode(), msg, hashlib.sha256)
     return mac.hexdigest()
 
 
-def media_signature_valid(key: str, expires: int, signature: str, *, secret: str) -> bool:
+def media_signature_valid(
+    key: str, expires: int, signature: str, *, secret: str, user: str
+) -> bool:
     if expires < int(time.time()):
         return False
-    expected = sign_media(key, expires, secret=secret).encode()
+    expected = sign_media(key, expires, secret=secret, user=user).encode()
     return hmac.compare_digest(expected, signature.encode("utf-8", "surrogateescape"))

@@ -243,13 +243,15 @@ def read_incident(
                 explanation_zh=f.explanation_zh,
                 explanation_en=f.explanation_en,
                 evidence=f.evidence,
-                media_url=media_url(store, rec.media_key, settings, offset=f.start),
+                media_url=media_url(store, rec.media_key, settings, user.username, offset=f.start),
                 latest_verdict=row.latest_verdict,  # type: ignore[arg-type]
                 decisions=[DecisionPublic.model_validate(d) for d in decisions.get(row.id, [])],
             )
         )
     keyframes = [
-        KeyframePublic(time=k.time, reason=k.reason, url=media_url(store, k.key, settings))
+        KeyframePublic(
+            time=k.time, reason=k.reason, url=media_url(store, k.key, settings, user.username)
+        )
         for k in (doc.video.keyframes if doc and doc.video else [])
     ]
     audit.append(
@@ -270,7 +272,7 @@ def read_incident(
         case_record=CaseRecordIn.model_validate(crud.case_record_dict(record)) if record else None,
         status=rec.status,  # type: ignore[arg-type]
         review_status=rec.review_status,  # type: ignore[arg-type]
-        media_url=media_url(store, rec.media_key, settings),
+        media_url=media_url(store, rec.media_key, settings, user.username),
         speakers=[s.model_dump(mode="json") for s in doc.speakers] if doc else [],
         transcript=[s.model_dump(mode="json", exclude={"words"}) for s in doc.segments]
         if doc

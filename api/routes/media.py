@@ -1,27 +1,62 @@
 """Media served by the API for stores that cannot presign (a local directory): the URL itself is the
-credential (HMAC over key and expiry, minted only by an audited incident read)."""
+credential (HMAC over key, expiry and the user it was minted for, by an audited incident read), and
+each fetch is audited under that user. Single byte ranges are honoured so players can seek to a
+flag's ``#t=`` offset.
+"""
 
 from __future__ import annotations
 
 import mimetypes
+import re
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Request
+from fastapi import Query as Q
 from fastapi.responses import StreamingResponse
 
+from .. import audit
 from ..core.security import media_signature_valid
-from ..deps import CtxDep
+from ..deps import CtxDep, SessionDep, client_ip
 from ..schemas import Problem
 
 router = APIRouter(prefix="/media", tags=["media"])
 _CHUNK = 256 * 1024
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
-def _stream(store: Any, key: str) -> Iterator[bytes]:
+def _stream(store: Any, key: str, start: int, length: int | None) -> Iterator[bytes]:
     with store.open(key) as fh:
-        while chunk := fh.read(_CHUNK):
+        if start:
+            if fh.seekable():
+                fh.seek(start)
+            else:
+                skip = start
+                while skip > 0 and (chunk := fh.read(min(_CHUNK, skip))):
+                    skip -= len(chunk)
+        left = length
+        while left is None or left > 0:
+            chunk = fh.read(_CHUNK if left is None else min(_CHUNK, left))
+            if not chunk:
+                break
+            if left is not None:
+                left -= len(chunk)
             yield chunk
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """(start, end inclusive) of a single satisfiable range, else None."""
+    m = _RANGE.fullmatch(header.strip())
+    if m is None or (m[1] == "" and m[2] == ""):
+        return None
+    if m[1] == "":
+        start, end = max(size - int(m[2]), 0), size - 1
+    else:
+        start = int(m[1])
+        end = min(int(m[2]), size - 1) if m[2] else size - 1
+    if start > end or start >= size:
+        return None
+    return start, end
 
 
 @router.get(
@@ -29,24 +64,56 @@ def _stream(store: Any, key: str) -> Iterator[bytes]:
     response_class=StreamingResponse,
     responses={
         200: {"content": {"application/octet-stream": {}}},
+        206: {"content": {"application/octet-stream": {}}},
         403: {"model": Problem},
         404: {"model": Problem},
+        416: {"model": Problem},
     },
 )
 def get_media(
+    request: Request,
     key: str,
     ctx: CtxDep,
-    expires: Annotated[int, Query(ge=0, le=2**40)],
-    signature: Annotated[str, Query(pattern=r"^[0-9a-f]{64}$")],
+    session: SessionDep,
+    expires: Annotated[int, Q(ge=0, le=2**40)],
+    user: Annotated[str, Q(min_length=1, max_length=64)],
+    signature: Annotated[str, Q(pattern=r"^[0-9a-f]{64}$")],
 ) -> StreamingResponse:
-    if not media_signature_valid(key, expires, signature, secret=ctx.settings.SECRET_KEY):
+    secret = ctx.settings.SECRET_KEY
+    if not media_signature_valid(key, expires, signature, secret=secret, user=user):
         raise HTTPException(status_code=403, detail="invalid or expired media signature")
     info = ctx.store.stat(key)
     if info is None:
         raise HTTPException(status_code=404, detail="media not found")
+    size: int = info.size
     ctype = mimetypes.guess_type(key)[0] or "application/octet-stream"
-    headers = {"Cache-Control": "private, max-age=60"}
-    size = getattr(info, "size", None)
-    if size is not None:
-        headers["Content-Length"] = str(size)
-    return StreamingResponse(_stream(ctx.store, key), media_type=ctype, headers=headers)
+    headers = {"Cache-Control": "private, max-age=60", "Accept-Ranges": "bytes"}
+    start, length, status = 0, None, 200
+    wanted = request.headers.get("range")
+    if wanted:
+        rng = _parse_range(wanted, size)
+        if rng is None:
+            raise HTTPException(
+                status_code=416,
+                detail="range not satisfiable",
+                headers={"Content-Range": f"bytes */{size}"},
+            )
+        start, length, status = rng[0], rng[1] - rng[0] + 1, 206
+        headers["Content-Range"] = f"bytes {rng[0]}-{rng[1]}/{size}"
+    headers["Content-Length"] = str(size if length is None else length)
+    audit.append(
+        session,
+        actor=user,
+        role=None,
+        action="media.read",
+        resource=f"media/{key}",
+        ip=client_ip(request),
+        detail={"range": wanted},
+    )
+    session.commit()
+    return StreamingResponse(
+        _stream(ctx.store, key, start, length),
+        status_code=status,
+        media_type=ctype,
+        headers=headers,
+    )
