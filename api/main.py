@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
@@ -35,6 +35,33 @@ PUBLIC_PATHS = frozenset(
 )
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "schemas" / "openapi.json"
 UPLOAD_PATH = "/recordings"
+
+
+class _BodyLimit:
+    """Counts request body bytes as they arrive, so an upload without Content-Length (chunked) is
+    cut off at the limit instead of being spooled whole before the route sees it."""
+
+    def __init__(self, app: Any, limits: dict[str, int]) -> None:
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        limit = self.limits.get(scope.get("path", "")) if scope["type"] == "http" else None
+        if limit is None or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise HTTPException(status_code=413, detail="upload exceeds the size limit")
+            return message
+
+        await self.app(scope, limited, send)
 
 
 def _guarded(dep: Dependant) -> bool:
@@ -96,6 +123,13 @@ def create_app(
     for module in (login, users, recordings, incidents, flags, metrics, audit, media, health):
         app.include_router(module.router)
     _assert_every_route_guarded(app)
+    app.add_middleware(
+        _BodyLimit,
+        limits={
+            UPLOAD_PATH: settings.MAX_UPLOAD_BYTES + 1024 * 1024,
+            "/incidents:import": settings.IMPORT_MAX_BYTES,
+        },
+    )
 
     @app.middleware("http")
     async def guard_and_measure(

@@ -3,6 +3,7 @@ linking (by incident id, by officer and time window, relinked when a late record
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -76,6 +77,51 @@ def test_upload_size_limit(api: ApiHarness) -> None:
     assert r.json()["status"] == 413
     with api.ctx.db.session() as s:
         assert s.scalar(select(Recording).where(Recording.filename == "big.wav")) is None
+
+
+def test_chunked_upload_without_length_is_cut_off(api: ApiHarness) -> None:
+    """Driven at the ASGI level to count how much of the body the server actually pulled."""
+    limit = api.ctx.settings.MAX_UPLOAD_BYTES
+    mib = 1 << 20
+    head = b'--xx\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\n'
+    chunks = [head + b"RIFF\x00\x00\x00\x00WAVEfmt "] + [b"\x00" * mib] * (4 * limit // mib)
+    pulled = 0
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        nonlocal pulled
+        if pulled < len(chunks):
+            pulled += 1
+            return {"type": "http.request", "body": chunks[pulled - 1], "more_body": True}
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    token = api.headers["ingest"]["Authorization"].encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/recordings",
+        "raw_path": b"/recordings",
+        "query_string": b"",
+        "root_path": "",
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+        "headers": [
+            (b"content-type", b"multipart/form-data; boundary=xx"),
+            (b"authorization", token),
+            (b"transfer-encoding", b"chunked"),
+        ],
+        "state": {},
+    }
+    asyncio.run(api.client.app(scope, receive, send))  # type: ignore[arg-type]
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    assert start["status"] == 413
+    assert pulled * mib < limit + 3 * mib  # stopped at the limit, not after all 4x of it
 
 
 def test_register_object_already_in_store(api: ApiHarness) -> None:
