@@ -319,9 +319,18 @@ class DiarizationDetector:
     compare), with a warning logged and recorded in ``info["warnings"]``.
     """
 
-    def __init__(self, options: DiarizationOptions | Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        options: DiarizationOptions | Mapping[str, Any] | None = None,
+        *,
+        preload: Iterable[str] = (),
+    ) -> None:
+        """``preload`` builds those backends now (a Ray actor or a server pays the load once,
+        up front); the others are built on first use."""
         self.options = DiarizationOptions.from_config(options)
         self._diarizers: dict[str, Diarizer] = {}
+        for backend in preload:
+            self.diarizer(backend)
 
     def backend_for(self, source: Source, channels: int) -> tuple[str, list[str]]:
         """The backend a recording will use, and the warnings the choice produced."""

@@ -95,7 +95,7 @@ class PyannoteDiarizer:
             p.embedding_batch_size = o.embedding_batch_size
         try:
             p.to(self._torch.device(o.device))
-        except (RuntimeError, ValueError) as e:
+        except (RuntimeError, ValueError, AssertionError) as e:  # no CUDA build raises Assertion
             raise DetectorError(f"pyannote pipeline cannot run on device {o.device!r}: {e}") from e
 
     def diarize(

@@ -136,7 +136,8 @@ def test_channel_crosstalk_leak_creates_no_turns(
 def test_mono_routed_to_channel_falls_back_to_embedded(
     options: DiarizationOptions, bodycam_clip: SyntheticRecording, caplog: pytest.LogCaptureFixture
 ) -> None:
-    detector = DiarizationDetector(options)
+    detector = DiarizationDetector(options, preload=["channel"])
+    assert detector.diarizer("channel") is detector.diarizer("channel")  # built once, reused
     with caplog.at_level(logging.WARNING, logger="vigil.detectors"):
         result = detector.diarize(bodycam_clip.audio, bodycam_clip.sample_rate, source="counter")
     assert result.backend == "embedded"
