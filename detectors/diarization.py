@@ -70,13 +70,21 @@ class Diarization:
     def from_turns(
         cls, turns: Iterable[SpeakerTurn], backend: str, info: Mapping[str, Any] | None = None
     ) -> Diarization:
-        """Sort the turns and count the speakers, so no backend can get either wrong."""
+        """Sort the turns and count the speakers, so no backend can get either wrong.
+
+        ``info["confidence"]`` is set to the duration-weighted mean turn confidence (1.0 when there
+        are no turns: nothing was attributed, so nothing can be wrongly attributed).
+        """
         ordered = tuple(sorted(turns, key=lambda t: (t.start, t.end, t.speaker)))
+        total = sum(t.end - t.start for t in ordered)
+        confidence = (
+            sum(t.confidence * (t.end - t.start) for t in ordered) / total if total > 0 else 1.0
+        )
         return cls(
             turns=ordered,
             backend=backend,
             num_speakers=len({t.speaker for t in ordered}),
-            info=dict(info or {}),
+            info={**dict(info or {}), "confidence": round(confidence, 3)},
         )
 
     @property

@@ -51,6 +51,7 @@ def _assert_contract(result: Diarization, duration: float, prefix: str) -> None:
         assert t.speaker.startswith(prefix) and t.speaker[len(prefix) :].isdigit()
         assert 0.0 <= t.confidence <= 1.0
     assert result.num_speakers == len({t.speaker for t in result.turns})
+    assert 0.0 <= result.info["confidence"] <= 1.0
     # Labels are numbered in order of first appearance.
     assert list(result.speakers) == [f"{prefix}{i}" for i in range(result.num_speakers)]
 
