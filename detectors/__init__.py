@@ -14,6 +14,7 @@ _EXPORTS = {
     "AsrInfo": "detectors.asr",
     "AsrOptions": "detectors.asr",
     "Diarization": "detectors.diarization",
+    "DiarizationDetector": "detectors.diarization",
     "DiarizationOptions": "detectors.diarization",
     "build_diarizer": "detectors.diarization",
     "ProsodyDetector": "detectors.prosody",

@@ -83,7 +83,6 @@ class Pipeline:
         self.config = config
         self.version = PIPELINE_VERSION
         self.config_hash = config.hash
-        self._diarizers: dict[str, Any] = {}
 
     @classmethod
     def from_config(
@@ -110,17 +109,12 @@ class Pipeline:
         return AsrDetector(AsrOptions.model_validate(self.config.section("asr")))
 
     @cached_property
-    def diarization_options(self) -> Any:
-        from detectors.diarization import DiarizationOptions
+    def diarization(self) -> Any:
+        """Routes each source to its backend (mono files configured for ``channel`` fall back to
+        ``embedded``) and builds each backend once."""
+        from detectors.diarization import DiarizationDetector
 
-        return DiarizationOptions.model_validate(self.config.section("diarization"))
-
-    def diarizer(self, backend: str) -> Any:
-        if backend not in self._diarizers:
-            from detectors.diarization import build_diarizer
-
-            self._diarizers[backend] = build_diarizer(backend, self.diarization_options)
-        return self._diarizers[backend]
+        return DiarizationDetector(self.config.section("diarization"))
 
     @cached_property
     def roles(self) -> Any:
@@ -226,9 +220,10 @@ class Pipeline:
                 segments.append(seg)
                 hook("asr", seg, recording_id=rec_id, completed=seg.end, total=duration)
 
-        backend = self.diarization_options.backend_by_source[source]
         with _timed(timings, "diarization"):
-            diarization = self.diarizer(backend).diarize(audio, sr, num_speakers=num_speakers)
+            diarization = self.diarization.diarize(
+                audio, sr, source=source, num_speakers=num_speakers
+            )
         hook("diarization", diarization, recording_id=rec_id)
         warnings.extend(str(w) for w in diarization.info.get("warnings", []))
 
