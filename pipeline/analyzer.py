@@ -210,15 +210,26 @@ class Pipeline:
         duration = audio.shape[1] / sr
         hook("decode", decoded, recording_id=rec_id, completed=duration, total=duration)
 
+        mono = audio.mean(axis=0) if audio.shape[0] > 1 else audio[0]
+        backend, _ = self.diarization.backend_for(source, audio.shape[0])
+        # Where each side has its own channel, each channel is transcribed on its own: no crosstalk
+        # or overlap in what Whisper hears, and every word already knows its side. VAD skips the
+        # silence of the other side, so this costs about what one mixed pass does.
+        per_channel = backend == "channel" and self._analysis_options["per_channel_asr"]
+        tracks = list(enumerate(audio)) if per_channel else [(None, mono)]
+        segments = []
         with _timed(timings, "asr"):
-            mono = audio.mean(axis=0) if audio.shape[0] > 1 else audio[0]
-            seg_iter, asr_info = self.asr.transcribe(
-                np.ascontiguousarray(mono, dtype=np.float32), sample_rate=sr
-            )
-            segments = []
-            for seg in seg_iter:
-                segments.append(seg)
-                hook("asr", seg, recording_id=rec_id, completed=seg.end, total=duration)
+            for channel, track in tracks:
+                seg_iter, asr_info = self.asr.transcribe(
+                    np.ascontiguousarray(track, dtype=np.float32), sample_rate=sr, channel=channel
+                )
+                for seg in seg_iter:
+                    segments.append(seg)
+                    done = (
+                        seg.end if channel is None else (channel * duration + seg.end) / len(tracks)
+                    )
+                    hook("asr", seg, recording_id=rec_id, completed=done, total=duration)
+        segments.sort(key=lambda seg: (seg.start, seg.channel or 0))
 
         with _timed(timings, "diarization"):
             diarization = self.diarization.diarize(
@@ -379,10 +390,10 @@ class Pipeline:
         return doc
 
     @cached_property
-    def _cue_options(self) -> dict[str, Any]:
-        opts = self.config.section("analysis")
+    def _analysis_options(self) -> dict[str, Any]:
         from rules import normalize
 
+        opts = self.config.section("analysis")
         opts["struggle_phrases"] = [normalize(p) for p in opts["struggle_phrases"]]
         return opts
 
@@ -393,7 +404,7 @@ class Pipeline:
         flags such as shouting, and utterances with struggle phrases (别推, 放开我...)."""
         from rules import normalize
 
-        opts = self._cue_options
+        opts = self._analysis_options
         cues = [
             (f.start, f.end, f.confidence)
             for f in assessment.flags

@@ -3,6 +3,10 @@
 Whisper segments often span a change of speaker, so attribution works at word level: each word goes to
 the turn it overlaps most (or the nearest turn when it falls in a gap), and an utterance is a maximal run of
 one speaker's words inside one ASR segment. Utterance ids (``seg-0001``...) are what flags cite.
+
+A segment transcribed from one channel (``Segment.channel``) only looks at that channel's turns. A word
+heard on a channel while only another channel is active is crosstalk — the other side's voice leaking
+into this microphone — and is dropped, since the other channel's own transcript carries it.
 """
 
 from __future__ import annotations
@@ -26,13 +30,20 @@ def attribute(
 ) -> list[AttributedUtterance]:
     """Split ASR segments at speaker changes and label each piece with its diarized speaker."""
     ordered = sorted(turns, key=lambda t: t.start)
+    by_channel: dict[int | None, list[SpeakerTurn]] = {}
+    for t in ordered:
+        by_channel.setdefault(t.channel, []).append(t)
     out: list[AttributedUtterance] = []
     for seg in segments:
+        own = by_channel.get(seg.channel, []) if seg.channel is not None else ordered
+        others = [t for t in ordered if t.channel != seg.channel] if seg.channel is not None else []
         words = seg.words or (Word(seg.start, seg.end, seg.text, seg.confidence),)
         run: list[Word] = []
         run_speaker: SpeakerTurn | None = None
         for word in words:
-            turn = _best_turn(word.start, word.end, ordered)
+            if seg.channel is not None and _is_crosstalk(word, own, others):
+                continue
+            turn = _best_turn(word.start, word.end, own or ordered)
             if (
                 run
                 and turn is not None
@@ -47,6 +58,17 @@ def attribute(
         if run:
             out.append(_make(len(out), run, run_speaker, seg))
     return [a for a in out if a.utterance.text]
+
+
+def _overlap(start: float, end: float, turns: Sequence[SpeakerTurn]) -> float:
+    return sum(max(0.0, min(end, t.end) - max(start, t.start)) for t in turns)
+
+
+def _is_crosstalk(word: Word, own: Sequence[SpeakerTurn], others: Sequence[SpeakerTurn]) -> bool:
+    """Heard on this channel while only another channel was speaking."""
+    return (
+        _overlap(word.start, word.end, own) == 0.0 and _overlap(word.start, word.end, others) > 0.0
+    )
 
 
 def _best_turn(start: float, end: float, turns: Sequence[SpeakerTurn]) -> SpeakerTurn | None:

@@ -47,3 +47,33 @@ def test_asr_confidence_is_the_mean_word_probability() -> None:
     )
     out = attribute([seg], [SpeakerTurn(0, 1, "A")])
     assert abs(out[0].utterance.asr_confidence - 0.6) < 1e-9
+
+
+def test_channel_segments_use_their_own_turns_and_drop_crosstalk() -> None:
+    turns = [SpeakerTurn(0.0, 2.0, "ch0", channel=0), SpeakerTurn(2.0, 4.0, "ch1", channel=1)]
+    officer = Segment(
+        id=0,
+        start=0.0,
+        end=3.5,
+        text="请讲我的车",
+        words=(Word(0.2, 1.0, "请讲", 0.9), Word(2.5, 3.5, "我的车", 0.4)),  # 2.5-3.5: leakage
+        channel=0,
+    )
+    caller = Segment(
+        id=0, start=2.2, end=3.8, text="我的车", words=(Word(2.2, 3.8, "我的车", 0.9),), channel=1
+    )
+    out = attribute([officer, caller], turns)
+    assert [(a.utterance.speaker, a.utterance.text) for a in out] == [
+        ("ch0", "请讲"),
+        ("ch1", "我的车"),
+    ]
+    assert [a.utterance.channel for a in out] == [0, 1]
+
+
+def test_channel_segment_words_in_silence_keep_their_channel_speaker() -> None:
+    turns = [SpeakerTurn(0.0, 1.0, "ch0", channel=0), SpeakerTurn(5.0, 6.0, "ch1", channel=1)]
+    seg = Segment(
+        id=0, start=2.0, end=2.5, text="喂", words=(Word(2.0, 2.5, "喂", 0.8),), channel=1
+    )
+    out = attribute([seg], turns)
+    assert [a.utterance.speaker for a in out] == ["ch1"]
