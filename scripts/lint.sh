@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy rules api
+.venv/bin/mypy --strict rules api
