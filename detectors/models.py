@@ -75,7 +75,10 @@ EMBEDDED_WHISPER: dict[str, EmbeddedModel] = {
 
 
 def sha256_path(path: str | Path) -> str:
-    """SHA-256 of a file, streamed."""
+    """SHA-256 of a file, streamed in 1 MiB blocks (evidence files and models can be GBs).
+
+    Also the evidence hash of a recording (``pipeline.media.sha256_file``).
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(_BLOCK):

@@ -13,7 +13,6 @@ Every refusal is a :class:`~pipeline.errors.MediaError` whose one-line message n
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections.abc import Iterator
@@ -24,6 +23,8 @@ from typing import Any
 import av
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from detectors.models import sha256_path as sha256_file
 
 from .errors import ConfigError, MediaError
 
@@ -39,8 +40,6 @@ __all__ = [
     "probe",
     "sha256_file",
 ]
-
-_HASH_BLOCK = 1 << 20
 
 
 class MediaOptions(BaseModel):
@@ -148,15 +147,6 @@ class DecodedAudio:
 
 # ---------------------------------------------------------------------------------------------------
 # probing and hashing
-
-
-def sha256_file(path: str | Path) -> str:
-    """SHA-256 of a file, streamed in 1 MiB blocks (evidence files can be tens of GB)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(_HASH_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _check_file(path: Path, options: MediaOptions) -> int:
