@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from detectors.types import Role, Source, Transcript, Utterance
 from rules.errors import RulePackError
 from rules.findings import Category, Disposition, Flag, FlagCode, Inference, Severity
 from rules.matching import ContextOptions, ContextReader, Match, Matcher, MatchingOptions, normalize
+from rules.pack import read_yaml, validation_summary
 
 logger = logging.getLogger("vigil.rules")
 
@@ -337,17 +337,11 @@ class InferencePack(_Strict):
 def load_yaml_pack(path: str | Path, model: type[BaseModel]) -> Any:
     """Read and validate one of this layer's YAML files; errors name the file."""
     p = Path(path)
-    if not p.is_file():
-        raise RulePackError(f"{p}: file not found")
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise RulePackError(f"{p}: invalid YAML: {e}") from e
+    raw = read_yaml(p)
     try:
         return model.model_validate(raw)
     except ValidationError as e:
-        parts = [f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors()[:5]]
-        raise RulePackError(f"{p}: {'; '.join(parts)}") from e
+        raise RulePackError(f"{p}: {validation_summary(e, limit=5)}") from e
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,30 +124,36 @@ class RulePack(BaseModel):
     specs: list[RuleSpec]
 
 
-def _fmt(e: ValidationError) -> str:
+def validation_summary(e: ValidationError, limit: int | None = None) -> str:
+    """``loc: msg; ...`` of a pydantic error (the first ``limit`` errors), for one-line messages."""
     parts = []
-    for err in e.errors():
+    for err in e.errors()[:limit]:
         loc = ".".join(str(x) for x in err["loc"])
         parts.append(f"{loc}: {err['msg']}" if loc else str(err["msg"]))
     return "; ".join(parts)
 
 
+def read_yaml(path: Path, missing: str = "file not found") -> Any:
+    """Parsed YAML of one rules-layer file; a missing file or bad YAML is a RulePackError naming it."""
+    if not path.is_file():
+        raise RulePackError(f"{path}: {missing}")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise RulePackError(f"{path}: invalid YAML: {e}") from e
+
+
 def load_pack(path: str | Path, kinds: dict[str, type[RuleSpec]]) -> RulePack:
     """Read and validate one pack file; ``kinds`` maps each rule kind to its spec model."""
     p = Path(path)
-    if not p.is_file():
-        raise RulePackError(f"{p}: rule pack not found")
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise RulePackError(f"{p}: invalid YAML: {e}") from e
+    raw = read_yaml(p, "rule pack not found")
     if not isinstance(raw, dict):
         raise RulePackError(f"{p}: a rule pack must be a mapping with pack_id, version and rules")
     raw = {k: v for k, v in raw.items() if not (isinstance(k, str) and k.startswith("x-"))}
     try:
         header = PackHeader.model_validate(raw)
     except ValidationError as e:
-        raise RulePackError(f"{p}: {_fmt(e)}") from e
+        raise RulePackError(f"{p}: {validation_summary(e)}") from e
     specs: list[RuleSpec] = []
     seen: set[str] = set()
     for i, item in enumerate(header.rules):
@@ -162,7 +168,7 @@ def load_pack(path: str | Path, kinds: dict[str, type[RuleSpec]]) -> RulePack:
         try:
             spec = kinds[kind].model_validate(item)
         except ValidationError as e:
-            raise RulePackError(f"{p}: rule {rid}: {_fmt(e)}") from e
+            raise RulePackError(f"{p}: rule {rid}: {validation_summary(e)}") from e
         if spec.id in seen:
             raise RulePackError(f"{p}: rule {spec.id}: duplicate rule id")
         seen.add(spec.id)
