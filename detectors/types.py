@@ -180,8 +180,5 @@ class Transcript:
     diarization_confidence: float = 1.0
     lang: str = "zh"
 
-    def by_role(self, role: Role) -> tuple[Utterance, ...]:
-        return tuple(u for u in self.utterances if u.role == role)
-
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

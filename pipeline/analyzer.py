@@ -416,12 +416,6 @@ class Pipeline:
                 cues.append((u.start, u.end, float(opts["phrase_cue_weight"])))
         return cues
 
-    def assess_text(
-        self, transcript: Transcript, prior_incidents: Sequence[IncidentRecord] = ()
-    ) -> Any:
-        """Rules only, for scripted or already-transcribed text."""
-        return self.rules.assess(transcript, prior_incidents=prior_incidents)
-
 
 @contextmanager
 def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
