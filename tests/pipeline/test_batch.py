@@ -157,8 +157,7 @@ def test_batch_prefix_failure_report_and_idempotency(
         assert doc["pipeline"]["version"] == report.pipeline_version
         assert doc["segments"], "the clip's speech was transcribed"
         marker = store.get_json(index_key(key))
-        assert marker["config_hash"] == report.config_hash
-        assert marker["document_config_hash"] == doc["pipeline"]["config_hash"]
+        assert marker["config_hash"] == report.config_hash == doc["pipeline"]["config_hash"]
         assert marker["status"] == "done" and marker["recording_id"] == _rec_id(clip)
         assert marker["etag"] == store.stat(key).etag  # type: ignore[union-attr]
     assert store.stat(document_key(_rec_id(clips[3]))) is None
