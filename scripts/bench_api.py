@@ -13,18 +13,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import random
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,9 +33,9 @@ from api import Settings, create_app, crud  # noqa: E402
 from api.models import Flag, Recording  # noqa: E402
 from pipeline.store import LocalStore, document_key  # noqa: E402
 from tests.utils.api_factories import make_document  # noqa: E402
+from tests.utils.postgres import postgres_cluster  # noqa: E402
 
 logger = logging.getLogger("vigil.bench")
-PG_BIN = Path(os.environ.get("VIGIL_PG_BIN", "/usr/lib/postgresql/15/bin"))
 UNITS = [f"第{i}派出所" for i in range(40)]
 SOURCES = ["bodycam", "counter", "phone", "dispatch"]
 CODES = [
@@ -65,67 +59,6 @@ QUERIES: list[dict[str, str]] = [
     {"recorded_from": "2026-02-01T00:00:00Z", "recorded_to": "2026-02-08T00:00:00Z"},
     {"unit": UNITS[7], "flag": "MISSING_RECEIPT"},
 ]
-
-
-@contextmanager
-def postgres_cluster() -> Iterator[str]:
-    base = Path(tempfile.mkdtemp(prefix="vigil-bench-pg-"))
-    run_as: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres")
-        run_as = ["runuser", "-u", "postgres", "--"]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    data = base / "data"
-    subprocess.run(
-        [
-            *run_as,
-            str(PG_BIN / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--no-locale",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    opts = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c shared_buffers=256MB"
-    subprocess.run(
-        [
-            *run_as,
-            str(PG_BIN / "pg_ctl"),
-            "-D",
-            str(data),
-            "-l",
-            str(base / "log"),
-            "-o",
-            opts,
-            "-w",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        import psycopg
-
-        with psycopg.connect(
-            f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
-        ) as conn:
-            conn.execute("CREATE DATABASE bench")
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/bench"
-    finally:
-        subprocess.run(
-            [*run_as, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-            capture_output=True,
-        )
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def seed(app: object, store: LocalStore, n: int, with_docs: int, rng: random.Random) -> list[str]:
@@ -304,7 +237,9 @@ def main() -> int:
                     ("postgresql", bench(args.postgres_url, args.n, args.requests, tmp / "p"))
                 )
             else:
-                with postgres_cluster() as url:
+                # durability on, as in production; a larger buffer pool for 100k rows
+                with postgres_cluster({"shared_buffers": "256MB"}) as server:
+                    url = f"{server.url}/{server.create_database('bench')}"
                     runs.append(("postgresql", bench(url, args.n, args.requests, tmp / "p")))
     out.write(f"{'database':<12}{'endpoint':<28}{'p50 ms':>10}{'p95 ms':>10}\n")
     for db, res in runs:

@@ -6,136 +6,34 @@ A missing PostgreSQL binary fails the tests; it never skips them.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
 from pipeline.store import LocalStore
 from tests.utils.api_factories import PASSWORD, PERSONAS, ApiHarness, login, make_settings
-
-PG_BIN = Path(os.environ.get("VIGIL_PG_BIN", "/usr/lib/postgresql/15/bin"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class PostgresServer:
-    url: str  # postgresql+psycopg://user@host:port (no database)
-    conninfo: str  # libpq form for admin commands
-    data: Path
-    run_as: list[str]
-
-    def create_database(self) -> str:
-        name = f"vigil_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(self.conninfo + " dbname=postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return name
-
-    def drop_database(self, name: str) -> None:
-        with psycopg.connect(self.conninfo + " dbname=postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+from tests.utils.postgres import PostgresServer, PostgresUnavailable, postgres_cluster
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    """A throwaway PostgreSQL 15 cluster on a free 127.0.0.1 port, stopped and removed at the end."""
-    for binary in ("initdb", "pg_ctl", "postgres"):
-        if not (PG_BIN / binary).is_file():
-            pytest.fail(f"PostgreSQL binary {PG_BIN / binary} is missing (install postgresql-15)")
-    base = Path(tempfile.mkdtemp(prefix="vigil-pg-"))
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses root: run the cluster as the postgres (or nobody) user
-        owner = "postgres" if _user_exists("postgres") else "nobody"
-        shutil.chown(base, owner)
-        run_as = ["runuser", "-u", owner, "--"]
-    data, sock = base / "data", base
-    port = _free_port()
-    try:
-        subprocess.run(
-            [
-                *run_as,
-                str(PG_BIN / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "postgres",
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--no-locale",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        opts = (
-            f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
-        subprocess.run(
-            [
-                *run_as,
-                str(PG_BIN / "pg_ctl"),
-                "-D",
-                str(data),
-                "-l",
-                str(base / "log"),
-                "-o",
-                opts,
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=90,
-        )
-    except subprocess.CalledProcessError as e:
-        log = (base / "log").read_text() if (base / "log").exists() else ""
-        shutil.rmtree(base, ignore_errors=True)
-        pytest.fail(f"PostgreSQL did not start: {e.stderr.decode(errors='replace')} {log}")
-    server = PostgresServer(
-        url=f"postgresql+psycopg://postgres@127.0.0.1:{port}",
-        conninfo=f"host=127.0.0.1 port={port} user=postgres",
-        data=data,
-        run_as=run_as,
-    )
-    try:
-        yield server
-    finally:
-        subprocess.run(
-            [*run_as, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-            capture_output=True,
-            timeout=60,
-        )
-        shutil.rmtree(base, ignore_errors=True)
+    """A throwaway PostgreSQL 15 cluster on a free 127.0.0.1 port, stopped and removed at the end.
 
-
-def _user_exists(name: str) -> bool:
-    import pwd
-
+    Durability is off (fsync, synchronous commit): the tests check behaviour, not crash safety.
+    """
+    settings = {
+        "fsync": "off",
+        "synchronous_commit": "off",
+        "full_page_writes": "off",
+        "max_connections": "200",
+    }
     try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
+        with postgres_cluster(settings) as server:
+            yield server
+    except PostgresUnavailable as e:
+        pytest.fail(str(e))
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -14,8 +14,8 @@ from api import create_app, crud
 from api.models import Recording
 from pipeline.config import load_config
 from pipeline.store import LocalStore, store_from_config
-from tests.api.conftest import PostgresServer
 from tests.utils.api_factories import UNIT_A, login, make_settings, wav_bytes
+from tests.utils.postgres import PostgresServer
 from tests.utils.seaweed import SeaweedServer
 
 FORM = {"source": "bodycam", "unit": UNIT_A, "officer": "P1", "recorded_at": "2026-03-02T09:30:00Z"}
