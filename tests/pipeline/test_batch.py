@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -261,7 +261,9 @@ def test_killed_run_resumes_without_loss_or_duplicates(
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
         log.close()
-    done_before = [k for k in keys if store.exists(index_key(k))]
+    # An actor the dead driver started may finish the file it holds before Ray reaps it; let the
+    # store settle so "done before the rerun" is a fact, not a race.
+    done_before = _settled(lambda: [k for k in keys if store.exists(index_key(k))])
     docs_before = {o.key for o in store.list("documents/")}
     assert 1 <= len(docs_before) < len(clips), "killed after the first document, before the last"
 
@@ -277,6 +279,20 @@ def test_killed_run_resumes_without_loss_or_duplicates(
         assert marker["recording_id"] == _rec_id(clip)
         doc = json.loads(store.get_bytes(document_key(_rec_id(clip))))
         assert doc["recording"]["sha256"] == hashlib.sha256(clip.read_bytes()).hexdigest()
+
+
+def _settled(
+    read: Callable[[], list[str]], quiet_s: float = 3.0, limit_s: float = 60.0
+) -> list[str]:
+    """``read()`` once it has returned the same value for ``quiet_s`` seconds."""
+    deadline = time.monotonic() + limit_s
+    value, since = read(), time.monotonic()
+    while time.monotonic() - since < quiet_s and time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = read()
+        if now != value:
+            value, since = now, time.monotonic()
+    return value
 
 
 # -- no Ray needed ---------------------------------------------------------------------------------
