@@ -44,12 +44,8 @@ def _guard(debug: bool, fn: Callable[[], Any]) -> Any:
     """Run ``fn``; a user-facing error becomes one line on stderr and exit code 2."""
     try:
         return fn()
-    except VigilError as e:
-        if debug:
-            raise
-        typer.echo(f"vigil: error: {e}", err=True)
-        raise typer.Exit(EXIT_INPUT) from None
-    except (FileNotFoundError, ValueError) as e:
+    # ValueError covers RulePackError and bad values from the components
+    except (VigilError, FileNotFoundError, ValueError) as e:
         if debug:
             raise
         typer.echo(f"vigil: error: {e}", err=True)
