@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -60,6 +61,9 @@ class AsrOptions(BaseModel):
         word_timestamps: per-word times (the rules and speaker attribution need them).
         to_simplified: convert text and words to Simplified Chinese with OpenCC ``t2s``.
         initial_prompt: optional prompt text (domain vocabulary).
+        loop_min_repeats: a segment in which one unit of one to four characters repeats this many
+            times in a row ("好,好,好,好...") is a decoding loop, not speech: its span is decoded again
+            on its own and, if that loops too, the run is cut to one unit. ``None`` keeps loops.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -86,6 +90,7 @@ class AsrOptions(BaseModel):
     word_timestamps: bool
     to_simplified: bool
     initial_prompt: str | None
+    loop_min_repeats: int | None = Field(ge=3)
 
     @classmethod
     def from_config(cls, section: dict[str, Any] | AsrOptions) -> AsrOptions:
@@ -203,6 +208,23 @@ class AsrDetector:
             "speech_pad_ms": o.vad_speech_pad_ms,
         }
 
+    def _decode_options(self) -> dict[str, Any]:
+        """faster-whisper arguments shared by the sequential and the batched decoder."""
+        o = self.options
+        return {
+            "language": o.language,
+            "task": o.task,
+            "beam_size": o.beam_size,
+            "temperature": list(o.temperature),
+            "compression_ratio_threshold": o.compression_ratio_threshold,
+            "log_prob_threshold": o.log_prob_threshold,
+            "no_speech_threshold": o.no_speech_threshold,
+            "initial_prompt": o.initial_prompt,
+            "word_timestamps": o.word_timestamps,
+            "vad_filter": o.vad_filter,
+            "vad_parameters": self._vad_parameters() if o.vad_filter else None,
+        }
+
     def _resolved_options(self) -> dict[str, Any]:
         d = self.options.model_dump()
         d["model_dir"] = str(self.model_dir)
@@ -244,19 +266,7 @@ class AsrDetector:
                 options=self._resolved_options(),
             )
             return iter(()), info
-        common: dict[str, Any] = {
-            "language": o.language,
-            "task": o.task,
-            "beam_size": o.beam_size,
-            "temperature": list(o.temperature),
-            "compression_ratio_threshold": o.compression_ratio_threshold,
-            "log_prob_threshold": o.log_prob_threshold,
-            "no_speech_threshold": o.no_speech_threshold,
-            "initial_prompt": o.initial_prompt,
-            "word_timestamps": o.word_timestamps,
-            "vad_filter": o.vad_filter,
-            "vad_parameters": self._vad_parameters() if o.vad_filter else None,
-        }
+        common = self._decode_options()
         if self._batched is not None:
             if not o.vad_filter and duration > 30.0:
                 warnings.append("batched ASR without VAD cannot split audio over 30 s; VAD enabled")
@@ -283,8 +293,62 @@ class AsrDetector:
             options=self._resolved_options(),
             warnings=tuple(warnings),
         )
-        segments = _convert(_guard_oom(raw, o.batch_size), duration, channel, o.to_simplified)
+        stream = _guard_oom(raw, o.batch_size)
+        if o.loop_min_repeats is not None:
+            stream = self._unloop(stream, samples)
+        segments = _convert(stream, duration, channel, o.to_simplified)
         return segments, info
+
+    def _unloop(self, raw: Iterable[Any], samples: np.ndarray) -> Iterator[Any]:
+        """Decode the span of consecutive looping segments again, on its own.
+
+        Why: once Whisper falls into a loop, the temperature fallback often keeps it there and the loop
+        swallows every turn after it (a whole closing exchange heard as "好,好,好..."). A fresh decode
+        that starts where the loop started, without the earlier window's context, usually recovers the
+        speech. The span runs to the next good segment (or the end), since the loop hides what is in it.
+        """
+        pending: list[Any] = []
+        for seg in raw:
+            if _loop_span(seg.text, self.options.loop_min_repeats) is not None:
+                pending.append(seg)
+                continue
+            if pending:
+                yield from self._redecode(pending, seg.start, samples)
+                pending = []
+            yield seg
+        if pending:
+            yield from self._redecode(pending, samples.shape[0] / WHISPER_SAMPLE_RATE, samples)
+
+    def _redecode(self, looping: list[Any], end: float, samples: np.ndarray) -> Iterator[Any]:
+        start = float(looping[0].start)
+        end = max(float(end), float(looping[-1].end))
+        logger.warning("decoding loop at %.1f-%.1f s; decoding that span again", start, end)
+        clip = samples[int(start * WHISPER_SAMPLE_RATE) : int(end * WHISPER_SAMPLE_RATE)]
+        fresh = dict(self._decode_options(), initial_prompt=None)
+        raw, _ = self.model.transcribe(clip, condition_on_previous_text=False, **fresh)
+        min_repeats = self.options.loop_min_repeats
+        for seg in raw:
+            text = _cut_loop(seg.text, min_repeats) if min_repeats is not None else seg.text
+            words = [replace(w, start=w.start + start, end=w.end + start) for w in seg.words or ()]
+            if text != seg.text:
+                words = []  # the loop's word times are meaningless; the segment span stays
+            yield replace(seg, start=seg.start + start, end=seg.end + start, text=text, words=words)
+
+
+def _loop_span(text: str, min_repeats: int | None) -> tuple[int, int, str] | None:
+    """Where ``text`` repeats one 1-4 character unit ``min_repeats`` times in a row, punctuation between."""
+    if min_repeats is None:
+        return None
+    m = re.search(rf"(\w{{1,4}}?)(?:\W*\1){{{min_repeats - 1},}}", text)
+    return (m.start(), m.end(), m.group(1)) if m else None
+
+
+def _cut_loop(text: str, min_repeats: int) -> str:
+    """Every looping run in ``text`` cut to a single unit."""
+    while (span := _loop_span(text, min_repeats)) is not None:
+        start, end, unit = span
+        text = text[:start] + unit + text[end:]
+    return text
 
 
 def _as_mono(audio: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from detectors.asr import AsrDetector, AsrOptions, to_simplified
+from detectors.asr import AsrDetector, AsrOptions, _cut_loop, _loop_span, to_simplified
 from detectors.errors import DetectorError, ModelIntegrityError
 from detectors.models import EMBEDDED_WHISPER, join_parts, resolve_whisper_model, sha256_path
 from detectors.types import Segment
@@ -168,6 +168,43 @@ def test_bad_audio_shapes_and_rates_are_refused(batched: AsrDetector) -> None:
         batched.transcribe(np.zeros(SR, dtype=np.float32), sample_rate=8000)
     with pytest.raises(TypeError):
         batched.transcribe([0.0] * SR)  # type: ignore[arg-type]
+
+
+def test_loops_are_recognised_and_cut_but_real_repetition_is_kept() -> None:
+    assert _loop_span("好,好,好,好,好,好,好,", 5) is not None
+    assert _loop_span("在家里在家里在家里在家里在家里", 5) is not None
+    assert _cut_loop("好的。好,好,好,好,好,好,好,好。谢谢", 5) == "好的。好。谢谢"
+    assert _cut_loop("喊喊喊,喊喊喊。", 5) == "喊。"
+    for speech in ("好的好的，马上关", "哈哈哈", "走走走，快走", "谢谢谢谢"):
+        assert _loop_span(speech, 5) is None
+        assert _cut_loop(speech, 5) == speech
+
+
+@pytest.mark.slow
+def test_a_decoding_loop_is_decoded_again_from_its_own_start(
+    sequential: AsrDetector, real_audio: dict[str, np.ndarray]
+) -> None:
+    """A loop that swallowed real speech gives way to a fresh decode of that span, on its timeline."""
+    from faster_whisper.transcribe import Segment as FwSegment
+
+    audio = real_audio["A2_33.wav"]
+    duration = len(audio) / SR
+    reference = dict(_references())["A2_33.wav"]
+    loop = FwSegment(
+        id=0, seek=0, start=1.0, end=duration - 1.0, text="好," * 40, tokens=[],
+        avg_logprob=-0.2, compression_ratio=9.0, no_speech_prob=0.0, words=[], temperature=1.0,
+    )  # fmt: skip
+    out = list(sequential._unloop(iter([loop]), audio))
+    assert out, "the span holds speech: the fresh decode must find it"
+    text = "".join(s.text for s in out)
+    assert "好,好,好" not in text
+    for s in out:
+        assert 1.0 - 1e-6 <= s.start <= s.end <= duration + 1e-6
+        for w in s.words:
+            assert 1.0 - 1e-6 <= w.start <= w.end <= duration + 1e-6
+    # the span starts 1 s in, so most of the reference is recovered
+    ref = _norm(reference)
+    assert Levenshtein.distance(_norm(text), ref) / len(ref) < 0.6
 
 
 def test_to_simplified() -> None:
