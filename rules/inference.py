@@ -109,6 +109,20 @@ class ScanOptions(_Strict):
 
 
 @dataclass(frozen=True, slots=True)
+class _Markers:
+    """Clause markers (past events, advice): normalised exact forms plus a matcher for the long ones."""
+
+    exact: tuple[str, ...]
+    long: Matcher | None
+
+    def found_in(self, clause: str) -> bool:
+        norm = normalize(clause)
+        if any(m and m in norm for m in self.exact):
+            return True
+        return self.long is not None and bool(self.long.find(clause))
+
+
+@dataclass(frozen=True, slots=True)
 class CueHit:
     """One counted cue: which key it votes for, where, and with what weight after scaling."""
 
@@ -163,6 +177,7 @@ class CueSet:
                 self._groups.append((key, spec, m, w))
         self.keys: tuple[str, ...] = tuple(cues)
         self._matching = matching
+        self._marker_cache: dict[tuple[str, ...], _Markers] = {}
 
     @staticmethod
     def has_marker(text: str, markers: Sequence[str]) -> bool:
@@ -171,10 +186,22 @@ class CueSet:
         norm = normalize(text)
         return any(m and m in norm for m in markers)
 
+    def _markers(self, markers: Sequence[str]) -> _Markers:
+        """Short markers match exactly; markers long enough for the matcher's pinyin rules also match
+        through it, so an ASR homophone of a multi-syllable marker (写商不成 for 协商不成) still counts."""
+        key = tuple(markers)
+        found = self._marker_cache.get(key)
+        if found is None:
+            exact = tuple(normalize(x) for x in markers)
+            long = [x for x in markers if len(normalize(x)) >= self._matching.pinyin_min_chars]
+            found = _Markers(exact, Matcher(long, options=self._matching) if long else None)
+            self._marker_cache[key] = found
+        return found
+
     def scan(self, utterances: Sequence[Utterance], options: ScanOptions) -> list[CueHit]:
         """Every counted cue, in utterance order; each group counts at most once per utterance."""
-        past = tuple(normalize(x) for x in options.past_markers)
-        advisory = tuple(normalize(x) for x in options.advisory_markers)
+        past = self._markers(options.past_markers)
+        advisory = self._markers(options.advisory_markers)
         hits: list[CueHit] = []
         for u in utterances:
             if not u.text.strip():
@@ -222,8 +249,8 @@ class CueSet:
         m: Match,
         spec: CueSpec,
         options: ScanOptions,
-        past: tuple[str, ...],
-        advisory: tuple[str, ...],
+        past: _Markers,
+        advisory: _Markers,
     ) -> tuple[float, bool] | None:
         if spec.negatable and self._reader.negated(text, m) is not None:
             return None
@@ -232,13 +259,12 @@ class CueSet:
         weight = spec.weight
         a, b = _clause_bounds(text, m.char_start, m.char_end, self.context.clause_breaks)
         clause = text[a:b]
-        if past and self.has_marker(clause, past):
+        if past.found_in(clause):
             weight *= options.past_weight
         asked = text[b : b + 1] in ("?", "？") or normalize(clause).endswith(("吗", "么"))
         if asked and not spec.keep_in_question:
             weight *= options.question_weight
-        advised = bool(advisory) and self.has_marker(clause, advisory)
-        return weight, advised
+        return weight, advisory.found_in(clause)
 
     @staticmethod
     def scores(hits: Iterable[CueHit]) -> dict[str, float]:

@@ -158,6 +158,24 @@ def test_asr_homophones_still_count(inferrer: Inferrer) -> None:
     assert cat.inference.value == "theft"
 
 
+def test_asr_homophones_of_the_officers_words_still_count(inferrer: Inferrer) -> None:
+    # 按盗窃受理 heard as 案道切收离: the officer's classification names the offence and accepts it
+    cat, disp = inferrer.infer(
+        transcript(
+            [("P", "我的快递放在门口不见了。"), ("O", "好，这个案道切收离，我先给你做个登记。")]
+        )
+    )
+    assert (cat.inference.value, disp.inference.value) == ("theft", "case_accepted")
+    # 协商不成可以 heard as 写商不成可一: still advice about a hotline, not a referral
+    _, disp = inferrer.infer(
+        transcript([("O", "你们先写商，写商不成可一打12315找市场监管部门处理。")])
+    )
+    assert disp.inference.value == "advised", disp.scores
+    # ...while a short marker never matches on sound alone (可一 is not 可以)
+    _, disp = inferrer.infer(transcript([("O", "可一打12315找市场监管部门处理。")]))
+    assert disp.inference.value == "referred", disp.scores
+
+
 def test_broken_pack_raises(tmp_path: Path, matching: MatchingOptions) -> None:
     text = PACK.read_text(encoding="utf-8").replace("default: other", "default: burglary", 1)
     bad = tmp_path / "bad.yaml"
