@@ -1,7 +1,7 @@
 """Benchmark the Ray batch: audio hours per wall hour with 1 and 2 workers, scaling efficiency, and
 full-pipeline time against ASR-only time on the same files, plus a sizing projection.
 
-The files are synthetic two-speaker Mandarin body-cam clips (espeak-ng, as in the tests) placed in a
+The files are synthetic two-speaker Mandarin body-cam clips (the test voice, as in the tests) placed in a
 temporary local store. Throughput is steady state: Ray start-up and model loading are timed
 separately and excluded (an actor loads once and then runs for hours). ASR-only is decode + Whisper on
 the same files in one process with the same thread count as one worker.

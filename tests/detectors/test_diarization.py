@@ -1,6 +1,6 @@
 """Diarization: every backend through its real model on synthesised Mandarin speech.
 
-Speech comes from ``pipeline.synthesis`` (espeak-ng, distinct voices, reference turns), so DER is
+Speech comes from ``pipeline.synthesis`` (the neural test voice, distinct speakers, reference turns), so DER is
 measured against a real reference with pyannote.metrics. The pyannote backend runs on a pipeline
 directory the test builds from untrained models: its output is meaningless, so only the adapter's
 contract is asserted there.

@@ -53,7 +53,7 @@ SCRIPTS = [
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """Four ~4-6 s two-speaker body-cam clips (real espeak-ng speech)."""
+    """Four ~4-6 s two-speaker body-cam clips (real synthesised speech)."""
     from pipeline.synthesis import synthesize_scenario, write_wav
 
     out = tmp_path_factory.mktemp("clips")

@@ -1,6 +1,6 @@
 """``vigil analyze`` end to end through the real models, and every bad-input case at the CLI boundary.
 
-The body-cam clip is synthesised Mandarin (two espeak-ng voices, the wearer near-field); the CLI runs as a
+The body-cam clip is synthesised Mandarin (two synthetic voices, the wearer near-field); the CLI runs as a
 user would run it, in a subprocess, and the document is read back from the store it wrote.
 """
 

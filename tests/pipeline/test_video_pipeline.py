@@ -1,6 +1,6 @@
 """``vigil analyze`` on an mp4: the document carries keyframes and video flags, all stored in the store.
 
-The clip is a synthetic body-cam recording: Mandarin speech (espeak-ng voices) over a picture with a
+The clip is a synthetic body-cam recording: Mandarin speech (synthetic voices) over a picture with a
 covered-lens stretch and a violent camera shake, encoded with H.264 + AAC like a camera file.
 """
 
