@@ -60,6 +60,16 @@ CASES = [
     ("SPEECH_SHIRKING", "所谓的明天再来，我们这里没有这种说法。", 0),
     # the officer's own emphatic "跟你说了" is not reported speech
     ("SPEECH_SHIRKING", "登记不了，跟你说了去别处报。", 1),
+    # colloquial classes: insults, threats of a night inside, belittling the report, giving up
+    ("SPEECH_PROFANITY", "喝成这样，你脑子让驴踢了吧？", 1),
+    ("SPEECH_PROFANITY", "你是不是有毛病，大半夜的。", 1),
+    ("SPEECH_THREAT", "你要再犟一句，今晚就在局子里过夜。", 1),
+    ("SPEECH_THREAT", "再闹下去有你受的。", 1),
+    ("SPEECH_IMPATIENT", "一个电瓶这点东西也值得打电话？", 1),
+    ("SPEECH_SHIRKING", "你找他们去，我们这边也没办法。", 1),
+    ("SPEECH_SHIRKING", "你自个儿先找物业看看监控。", 1),
+    ("SPEECH_SHIRKING", "我们不会说没办法，一定帮您查。", 0),
+    ("SPEECH_IMPATIENT", "有事也可以打110，一点小事都可以。", 0),
 ]
 
 

@@ -63,6 +63,13 @@ CATEGORY_CASES = [
     ([("P", "不是被偷的，是我自己不小心弄丢了。")], "lost_property"),
     # a past case mentioned in a progress enquiry is a consultation, not a new theft
     ([("P", "我去年报过一个车被偷的案子，想问一下有进展了吗？")], "consultation"),
+    # colloquial passives, group beatings, a car knocking someone down, an ongoing row between a couple
+    ([("P", "我刚在公交上，手机就让人给摸走了。")], "theft"),
+    ([("P", "好几个人围着一个人踹，那人满脸是血。")], "assault"),
+    ([("P", "一辆小轿车右转的时候把骑电动车的大爷给带倒了。")], "traffic"),
+    ([("P", "隔壁那两口子又打起来了，女的一直在喊“别打了”。")], "domestic_violence"),
+    # idioms are not cues: a headache is not a bomb
+    ([("P", "楼上天天半夜放音乐，吵得我头都要炸了。")], "noise"),
     # the officer relabels a theft as a labour matter: the party's account decides
     (
         [
@@ -91,6 +98,9 @@ DISPOSITION_CASES = [
     ([("O", "你们先自己协商，如果谈不拢可以打12345反映。")], "advised"),
     ([("O", "双方已经自愿协商解决了，这事就调解到这。")], "mediated"),
     ([("O", "民警马上过去，请您保持电话畅通。")], "pending"),
+    ([("O", "我们已经出警了，您在原地等。")], "pending"),
+    # describing this call-out is not promising one
+    ([("O", "咱们这次出警全程录像，你们俩先说清楚，我建议各退一步。")], "advised"),
     # a mediation in the past does not make today's disposition
     ([("O", "上次已经给你们调解过了，这次建议你们走法律途径。")], "advised"),
     # the party asking to be registered is not the officer registering

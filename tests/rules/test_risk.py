@@ -40,6 +40,10 @@ CASES = [
     ((("O", "家里有刀吗？"), ("P", "没有受伤，就是吓到了。")), "low", []),
     # fraud in progress escalates
     ((("P", "有人说我涉嫌洗钱，要我马上把钱转到安全账户，我被骗子盯上了。"),), "high", ["fraud"]),
+    # a suicide threat alone is high; a site still piling at night is not an escalation
+    ((("P", "我现在在桥上，活着没意思，想从这跳下去。"),), "high", ["self_harm"]),
+    ((("P", "都十一点了还在打桩，我们整栋楼都睡不着。"),), "low", []),
+    ((("P", "隔壁那两口子又闹起来了，女的一直在喊别打了。"),), "medium", ["domestic_violence"]),
 ]
 
 
