@@ -54,6 +54,10 @@ class MatchingOptions(BaseModel):
         fuzzy_score: score of a fuzzy match at distance 0; decreases linearly with the distance.
         clause_breaks: characters that end a clause in the original text; regexes run clause by
             clause, so ``^`` and ``$`` in a pattern mean the start and end of a clause.
+        sound_breaks: a pinyin or fuzzy match never spans one of these (sentence ends): sounds that
+            run across a full stop ("…啊！信不信" for 爱信不信) are two utterances, not one phrase.
+        polarity_chars: characters a pinyin or fuzzy match must carry exactly where the phrase has
+            them (别, 不, 没…): sound cannot tell 别打 from 接打, and polarity decides the meaning.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -66,6 +70,8 @@ class MatchingOptions(BaseModel):
     fuzzy_score: float = Field(ge=0.0, le=1.0)
     fuzzy_syllable_distance: int = Field(ge=1, le=3)
     clause_breaks: str = Field(min_length=1)
+    sound_breaks: str
+    polarity_chars: str
 
     @model_validator(mode="after")
     def _ordered(self) -> MatchingOptions:
@@ -239,6 +245,8 @@ class Matcher:
                 syl = to_pinyin(norm)
             for a, b, dist in self._pinyin_hits(ph, syl, taken):
                 s, e, quoted = span(a, b)
+                if self._sound_rejects(ph, norm[a:b], quoted):
+                    continue
                 method: MatchMethod
                 if dist == 0:
                     score, method = self.options.pinyin_score, "pinyin"
@@ -250,6 +258,13 @@ class Matcher:
         if logger.isEnabledFor(logging.DEBUG) and matches:
             logger.debug("matches: %s", [m.to_dict() for m in matches])
         return matches
+
+    def _sound_rejects(self, ph: _Phrase, heard: str, quoted: str) -> bool:
+        """A match by sound only that crosses a sentence end or changes a polarity character."""
+        o = self.options
+        if any(c in o.sound_breaks for c in quoted):
+            return True
+        return any(p != h and p in o.polarity_chars for p, h in zip(ph.norm, heard, strict=True))
 
     def _clauses(self, text: str, index: list[int]) -> list[tuple[int, int]]:
         """Clause spans of the normalised text, cut where the original text has a clause break."""

@@ -62,6 +62,8 @@ class TriagePack(_Strict):
     report_category_weight: float = Field(ge=0)
     report_risk_factors: list[str]
     report_risk_weight: float = Field(ge=0)
+    consult_categories: list[str]
+    consult_category_weight: float = Field(ge=0)
     min_score: float = Field(gt=0)
     default: CallClass
     order: list[CallClass]
@@ -115,6 +117,8 @@ class CallTriager:
             scores["report"] += p.report_category_weight
         if set(risk.factors) & set(p.report_risk_factors):
             scores["report"] += p.report_risk_weight
+        if category.value in p.consult_categories:
+            scores["consult"] += p.consult_category_weight
         rank: dict[str, int] = {str(c): i for i, c in enumerate(p.order)}
         best = sorted(scores.items(), key=lambda kv: (-kv[1], rank.get(kv[0], 99)))[0]
         call_class = best[0] if best[1] >= p.min_score else p.default

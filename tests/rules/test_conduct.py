@@ -70,6 +70,8 @@ CASES = [
     ("SPEECH_SHIRKING", "你自个儿先找物业看看监控。", 1),
     ("SPEECH_SHIRKING", "我们不会说没办法，一定帮您查。", 0),
     ("SPEECH_IMPATIENT", "有事也可以打110，一点小事都可以。", 0),
+    ("SPEECH_SHIRKING", "人走丢不到二十四小时不能立案，你们先自己找找。", 1),
+    ("SPEECH_SHIRKING", "实在找不到明天再说。", 1),
 ]
 
 

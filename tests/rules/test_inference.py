@@ -68,6 +68,9 @@ CATEGORY_CASES = [
     ([("P", "好几个人围着一个人踹，那人满脸是血。")], "assault"),
     ([("P", "一辆小轿车右转的时候把骑电动车的大爷给带倒了。")], "traffic"),
     ([("P", "隔壁那两口子又打起来了，女的一直在喊“别打了”。")], "domestic_violence"),
+    ([("P", "他把柜台上的手机揣兜里就跑了。")], "theft"),
+    ([("P", "这人天天把车横在我车位上，我上班都出不去。")], "dispute"),
+    ([("P", "隔壁的狗从十点叫到现在，一晚上没法睡。")], "noise"),
     # idioms are not cues: a headache is not a bomb
     ([("P", "楼上天天半夜放音乐，吵得我头都要炸了。")], "noise"),
     # the officer relabels a theft as a labour matter: the party's account decides
@@ -99,6 +102,9 @@ DISPOSITION_CASES = [
     ([("O", "双方已经自愿协商解决了，这事就调解到这。")], "mediated"),
     ([("O", "民警马上过去，请您保持电话畅通。")], "pending"),
     ([("O", "我们已经出警了，您在原地等。")], "pending"),
+    ([("O", "好，我已经通知交警和一二零过去了，先别挪动伤者。")], "pending"),
+    ([("O", "这事我们接了，等会儿跟我回所里录个笔录。")], "case_accepted"),
+    ([("O", "那就这么说定了，钱当面结清。")], "mediated"),
     # describing this call-out is not promising one
     ([("O", "咱们这次出警全程录像，你们俩先说清楚，我建议各退一步。")], "advised"),
     # a mediation in the past does not make today's disposition

@@ -95,4 +95,16 @@ def test_options_are_validated() -> None:
             fuzzy_score=0.8,
             fuzzy_syllable_distance=1,
             clause_breaks="，",
+            sound_breaks="。",
+            polarity_chars="不",
         )
+
+
+def test_sound_matches_keep_polarity_and_stay_inside_a_sentence(opts: MatchingOptions) -> None:
+    m = Matcher(["别打一一零", "爱信不信"], options=opts)
+    # 接打 sounds like 别打 but says the opposite; 别拿 keeps the polarity character
+    assert m.find("您直接打110，或者打社区民警的电话。") == []
+    assert [x.phrase for x in m.find("你们别大110了")] == ["别打一一零"]
+    # "…啊！信不信" is the end of one sentence and the start of the next
+    assert m.find("你投诉啊！信不信我今天就把你车扣了") == []
+    assert [x.phrase for x in m.find("爱信不信，随你。")] == ["爱信不信"]
