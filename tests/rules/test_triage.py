@@ -64,6 +64,16 @@ CASES = [
         ],
         ("report", "urgent", "open_case"),
     ),
+    (
+        "phone",
+        [("O", "您好。"), ("P", "我想反映一下你们所那个姓刘的片警，叫他来拖了一个钟头。")],
+        ("complaint", "normal", "to_instructor"),
+    ),
+    (
+        "phone",
+        [("O", "您好。"), ("P", "我儿子的户口想迁过来，得准备啥东西啊？")],
+        ("consult", "normal", "answer_consult"),
+    ),
 ]
 
 
