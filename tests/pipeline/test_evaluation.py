@@ -173,3 +173,20 @@ def test_text_mode_inferred_roles(scenario_dir: Path) -> None:
     # the roles come from the text alone; the officer's refusal is still read as the officer's
     assert by_id["t-counter-001"].fields["disposition"]["predicted"] == "referred"
     assert "REPORT_NOT_ACCEPTED" in by_id["t-counter-001"].predicted_flags
+
+
+VARIANTS = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+
+
+def test_independently_written_scenarios_stay_above_their_measured_floor() -> None:
+    """60 scenarios written apart from the lexicons (other wording, negations, quotations).
+
+    Half were written, measured (F1 0.528) and then used to find missing lexicon classes; the other half
+    were measured once, before any change made against them (F1 0.700). This guards the generalisation
+    measured on both (F1 0.84 together) against regressions; it is not a target to tune to.
+    """
+    report = run_evaluation(VARIANTS, "text")
+    assert report.scenarios == 60
+    assert report.micro_f1 >= 0.8, format_report(report)
+    assert report.micro_precision >= 0.8, format_report(report)
+    assert report.accuracy["category"] is not None and report.accuracy["category"] >= 0.8
