@@ -30,7 +30,7 @@ from .types import Segment, Word
 
 logger = logging.getLogger("vigil.detectors")
 
-__all__ = ["AsrDetector", "AsrInfo", "AsrOptions", "to_simplified"]
+__all__ = ["AsrDetector", "AsrInfo", "AsrOptions", "stray_fullwidth_to_comma", "to_simplified"]
 
 WHISPER_SAMPLE_RATE = 16000  # fixed by Whisper's feature extractor, not a tunable
 
@@ -60,6 +60,9 @@ class AsrOptions(BaseModel):
         vad_speech_pad_ms: padding kept around each speech chunk.
         word_timestamps: per-word times (the rules and speaker attribution need them).
         to_simplified: convert text and words to Simplified Chinese with OpenCC ``t2s``.
+        stray_fullwidth_as_comma: a lone full-width digit or letter ("来１我", "白Ｇ") becomes a comma.
+            Whisper base writes them where a pause is; left alone they turn into words (１ reads as 一)
+            and glue clauses together, so a negator in one clause reaches the next.
         initial_prompt: optional prompt text (domain vocabulary).
         loop_min_repeats: a segment in which one unit of one to four characters repeats this many
             times in a row ("好,好,好,好...") is a decoding loop, not speech: its span is decoded again
@@ -89,6 +92,7 @@ class AsrOptions(BaseModel):
     vad_speech_pad_ms: int = Field(ge=0)
     word_timestamps: bool
     to_simplified: bool
+    stray_fullwidth_as_comma: bool
     initial_prompt: str | None
     loop_min_repeats: int | None = Field(ge=3)
 
@@ -137,6 +141,17 @@ def _converter() -> Any:
     except ImportError as e:  # pragma: no cover - a core dependency
         raise RuntimeError("opencc-python-reimplemented is required for to_simplified") from e
     return OpenCC("t2s")
+
+
+_FULLWIDTH_ALNUM = "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+_STRAY_FULLWIDTH = re.compile(
+    rf"(?<![0-9A-Za-z{_FULLWIDTH_ALNUM}])[{_FULLWIDTH_ALNUM}](?![0-9A-Za-z{_FULLWIDTH_ALNUM}])"
+)
+
+
+def stray_fullwidth_to_comma(text: str) -> str:
+    """A full-width digit or letter standing alone is a pause Whisper mis-tokenised: make it a comma."""
+    return _STRAY_FULLWIDTH.sub("，", text)
 
 
 def to_simplified(text: str) -> str:
@@ -296,7 +311,7 @@ class AsrDetector:
         stream = _guard_oom(raw, o.batch_size)
         if o.loop_min_repeats is not None:
             stream = self._unloop(stream, samples)
-        segments = _convert(stream, duration, channel, o.to_simplified)
+        segments = _convert(stream, duration, channel, o.to_simplified, o.stray_fullwidth_as_comma)
         return segments, info
 
     def _unloop(self, raw: Iterable[Any], samples: np.ndarray) -> Iterator[Any]:
@@ -376,18 +391,25 @@ def _guard_oom(raw: Iterable[Any], batch_size: int) -> Iterator[Any]:
 
 
 def _convert(
-    raw: Iterable[Any], duration: float, channel: int | None, simplify: bool
+    raw: Iterable[Any],
+    duration: float,
+    channel: int | None,
+    simplify: bool,
+    stray_fullwidth: bool = False,
 ) -> Iterator[Segment]:
     """faster-whisper segments -> ours: Simplified text, words clamped inside their segment.
 
     faster-whisper already maps VAD-trimmed times back to the original timeline; what is left is
     rounding at the edges (a last word ending past the audio), which is clamped here.
     """
+
+    def clean(t: str) -> str:
+        t = to_simplified(t) if simplify else t
+        return stray_fullwidth_to_comma(t) if stray_fullwidth else t
+
     index = 0
     for seg in raw:
-        text = seg.text.strip()
-        if simplify:
-            text = to_simplified(text)
+        text = clean(seg.text.strip())
         start = max(0.0, min(float(seg.start), duration))
         end = max(start, min(float(seg.end), duration))
         words: list[Word] = []
@@ -401,7 +423,7 @@ def _convert(
                 Word(
                     start=ws,
                     end=we,
-                    text=to_simplified(wtext) if simplify else wtext,
+                    text=clean(wtext),
                     probability=float(w.probability),
                 )
             )

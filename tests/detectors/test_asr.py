@@ -15,7 +15,14 @@ import numpy as np
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from detectors.asr import AsrDetector, AsrOptions, _cut_loop, _loop_span, to_simplified
+from detectors.asr import (
+    AsrDetector,
+    AsrOptions,
+    _cut_loop,
+    _loop_span,
+    stray_fullwidth_to_comma,
+    to_simplified,
+)
 from detectors.errors import DetectorError, ModelIntegrityError
 from detectors.models import EMBEDDED_WHISPER, join_parts, resolve_whisper_model, sha256_path
 from detectors.types import Segment
@@ -205,6 +212,16 @@ def test_a_decoding_loop_is_decoded_again_from_its_own_start(
     # the span starts 1 s in, so most of the reference is recovered
     ref = _norm(reference)
     assert Levenshtein.distance(_norm(text), ref) / len(ref) < 0.6
+
+
+def test_stray_fullwidth_characters_become_pauses_but_numbers_stay() -> None:
+    # seen in Whisper base output on the synthesised dev scenes
+    assert stray_fullwidth_to_comma("公司裁员１房贷还不上１我活着还有什么意思１") == (
+        "公司裁员，房贷还不上，我活着还有什么意思，"
+    )
+    assert stray_fullwidth_to_comma("唱卡拉欧开Ｇ我们家") == "唱卡拉欧开，我们家"
+    for kept in ("１２点", "苹果15", "ＫＴＶ", "警号031245", "卡拉OK"):
+        assert stray_fullwidth_to_comma(kept) == kept
 
 
 def test_to_simplified() -> None:
