@@ -40,8 +40,10 @@ CASES = [
     ((("O", "家里有刀吗？"), ("P", "没有受伤，就是吓到了。")), "low", []),
     # fraud in progress escalates
     ((("P", "有人说我涉嫌洗钱，要我马上把钱转到安全账户，我被骗子盯上了。"),), "high", ["fraud"]),
-    # 流血 heard as 留血 (and read xue, not xie): the longer form still matches by sound
-    ((("P", "我老公在打我，我头在留血。"),), "high", ["injury", "domestic_violence"]),
+    # 流血 heard as 留血 (read xue, not xie): the longer form still matches by sound, at a fuzzy match's
+    # lower weight, so it needs one more cue to make the factor
+    ((("P", "我老公在打我，我头在留血，要救护车。"),), "high", ["injury", "domestic_violence"]),
+    ((("P", "我老公在打我，我头在留血。"),), "medium", ["domestic_violence"]),
     # a suicide threat alone is high; a site still piling at night is not an escalation
     ((("P", "我现在在桥上，活着没意思，想从这跳下去。"),), "high", ["self_harm"]),
     ((("P", "都十一点了还在打桩，我们整栋楼都睡不着。"),), "low", []),
