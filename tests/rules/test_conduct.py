@@ -71,6 +71,12 @@ CASES = [
     ("SPEECH_SHIRKING", "我们不会说没办法，一定帮您查。", 0),
     ("SPEECH_IMPATIENT", "有事也可以打110，一点小事都可以。", 0),
     ("SPEECH_SHIRKING", "人走丢不到二十四小时不能立案，你们先自己找找。", 1),
+    ("SPEECH_IMPATIENT", "知道了知道了，就这点事儿，一个人在这儿叨叨半天了。", 1),
+    ("SPEECH_IMPATIENT", "你当110是你家专车啊？", 1),
+    ("SPEECH_PROFANITY", "大半夜的，我看你脑子是不是有毛病！", 1),
+    # questions that merely sound like 急什么
+    ("SPEECH_IMPATIENT", "手机什么型号？车是什么牌子、什么颜色，大概什么时间停的？", 0),
+    ("SPEECH_IMPATIENT", "下回再让我看见你逆行带人，就没这么客气了。", 0),
     ("SPEECH_SHIRKING", "实在找不到明天再说。", 1),
 ]
 
