@@ -183,27 +183,38 @@ def test_dropout_free_model_is_derived_once_and_deterministic(tmp_path) -> None:
 
 @pytest.mark.slow
 def test_neural_voice_is_intelligible_to_whisper() -> None:
-    """The reason for the neural voice: Whisper base must hear it far better than espeak-ng."""
+    """The reason for the neural voice: Whisper base must hear it far better than espeak-ng.
+
+    One clip per engine with four turns in four voices, as in a scene: Whisper on single short
+    clips often invents an ending or hears nothing, which would measure the clip length, not the voice.
+    """
     import re
 
     from rapidfuzz.distance import Levenshtein
 
     from detectors.asr import AsrDetector, AsrOptions, to_simplified
 
-    opts = SynthesisOptions.from_config(load_config().section("synthesis"))
-    assert opts.engine == "fastspeech2"
+    base = SynthesisOptions.from_config(load_config().section("synthesis"))
+    assert base.engine == "fastspeech2"
     asr = AsrDetector(AsrOptions.from_config(load_config().section("asr")))
     texts = [
         "我的电动车在小区门口被偷了，锁也被剪断了。",
         "这个情况我们按盗窃案件受理，先给您做个笔录。",
+        "你好，我是派出所民警，现场执法记录仪正在录音录像。",
+        "做完笔录会给您开具受案回执，请收好。",
     ]
-    errors = chars = 0
-    for i, text in enumerate(texts * 2):
-        x = synthesize_utterance(text, i, "normal", options=opts)
-        pad = np.zeros(SR // 2, dtype=np.float32)
-        segs, _ = asr.transcribe(np.concatenate([pad, x, pad]))
+    ref = re.sub(r"[\W_]+", "", "".join(texts))
+    cer = {}
+    for engine in ("fastspeech2", "espeak"):
+        opts = base.model_copy(update={"engine": engine})
+        gap = np.zeros(int(0.6 * SR), dtype=np.float32)
+        clip = np.concatenate(
+            [gap] + [np.concatenate([synthesize_utterance(t, i, options=opts), gap])
+                     for i, t in enumerate(texts)]
+        )  # fmt: skip
+        segs, _ = asr.transcribe(clip)
         hyp = re.sub(r"[\W_]+", "", to_simplified("".join(s.text for s in segs)))
-        ref = re.sub(r"[\W_]+", "", text)
-        errors += Levenshtein.distance(hyp, ref)
-        chars += len(ref)
-    assert errors / chars < 0.35, errors / chars
+        cer[engine] = Levenshtein.distance(hyp, ref) / len(ref)
+    # measured here: 0.23 vs 0.49 (margins, since the temperature fallback can sample)
+    assert cer["fastspeech2"] < 0.35, cer
+    assert cer["fastspeech2"] < cer["espeak"] - 0.15, cer
