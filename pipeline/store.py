@@ -417,7 +417,7 @@ class LocalStore(ObjectStore):
         except OSError as e:
             raise StoreError(f"cannot read {path}: {e.strerror or e}") from e
         with f:
-            return self._write(key, _chunks(f, None), content_type, metadata)
+            return self._write(key, read_chunks(f, None), content_type, metadata)
 
     def put_stream(
         self,
@@ -427,7 +427,7 @@ class LocalStore(ObjectStore):
         content_type: str = DEFAULT_CONTENT_TYPE,
         metadata: Mapping[str, str] | None = None,
     ) -> ObjectInfo:
-        return self._write(key, _chunks(fileobj, length), content_type, metadata)
+        return self._write(key, read_chunks(fileobj, length), content_type, metadata)
 
     # -- reads --------------------------------------------------------------------------------------
 
@@ -545,7 +545,9 @@ class LocalStore(ObjectStore):
             raise StoreError(f"{self.description} is not writable: {e.strerror}") from e
 
 
-def _chunks(f: IO[bytes], length: int | None, size: int = 1 << 20) -> Iterator[bytes]:
+def read_chunks(f: IO[bytes], length: int | None, size: int = 1 << 20) -> Iterator[bytes]:
+    """``length`` bytes of ``f`` (all of it when ``None``) in chunks of at most ``size``; a stream that
+    ends short of a declared length is an error, not a silently shorter object or response."""
     remaining = length
     while remaining is None or remaining > 0:
         chunk = f.read(size if remaining is None else min(size, remaining))
@@ -563,7 +565,7 @@ def _atomic_copy(src: IO[bytes], dest: Path) -> Path:
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as f:
-            for chunk in _chunks(src, None):
+            for chunk in read_chunks(src, None):
                 f.write(chunk)
         os.replace(tmp_name, dest)
     except BaseException:

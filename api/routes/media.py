@@ -15,6 +15,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi import Query as Q
 from fastapi.responses import StreamingResponse
 
+from pipeline.store import read_chunks
+
 from .. import audit
 from ..core.security import media_signature_valid
 from ..deps import CtxDep, SessionDep, client_ip
@@ -34,14 +36,7 @@ def _stream(store: Any, key: str, start: int, length: int | None) -> Iterator[by
                 skip = start
                 while skip > 0 and (chunk := fh.read(min(_CHUNK, skip))):
                     skip -= len(chunk)
-        left = length
-        while left is None or left > 0:
-            chunk = fh.read(_CHUNK if left is None else min(_CHUNK, left))
-            if not chunk:
-                break
-            if left is not None:
-                left -= len(chunk)
-            yield chunk
+        yield from read_chunks(fh, length, _CHUNK)
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | None:
