@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import wave
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -279,6 +279,26 @@ def number_to_chinese(number: str, next_char: str = "", units: str = "") -> str:
     return head
 
 
+def _spoken_tokens(text: str, options: SynthesisOptions) -> Iterator[tuple[str, str, int]]:
+    """What both voices say, in order: ``("han", chars, 0)`` for Chinese (digits already read as Chinese),
+    ``("latin", letters, 0)`` for Latin letters (lower case), ``("pause", "", ms)`` for punctuation."""
+    for m in _TOKEN.finditer(text):
+        num, latin, space, char = m.groups()
+        if num:
+            nxt = text[m.end() : m.end() + 1]
+            yield "han", number_to_chinese(num, nxt, options.cardinal_units), 0
+        elif latin:
+            yield "latin", latin.lower(), 0
+        elif space:
+            continue
+        elif char in _STOP:
+            yield "pause", "", options.stop_pause_ms
+        elif char in _COMMA:
+            yield "pause", "", options.comma_pause_ms
+        elif "\u3400" <= char <= "\u9fff":
+            yield "han", char, 0
+
+
 def text_to_pinyin_ssml(text: str, *, options: SynthesisOptions) -> str:
     """Mandarin text -> SSML for the ``cmn-latn-pinyin`` voice: TONE3 syllables, pauses as breaks."""
     from pypinyin import Style as PinyinStyle
@@ -304,22 +324,14 @@ def text_to_pinyin_ssml(text: str, *, options: SynthesisOptions) -> str:
         if ms > 0 and parts and not parts[-1].startswith("<break"):
             parts.append(f'<break time="{ms}ms"/>')
 
-    for m in _TOKEN.finditer(text):
-        num, latin, space, char = m.groups()
-        if num:
-            nxt = text[m.end() : m.end() + 1]
-            pending_han.append(number_to_chinese(num, nxt, options.cardinal_units))
-        elif latin:
+    for kind, chars, pause_ms in _spoken_tokens(text, options):
+        if kind == "han":
+            pending_han.append(chars)
+        elif kind == "latin":
             flush()
-            parts.extend(_LETTERS[c] for c in latin.lower())
-        elif space:
-            continue
-        elif char in _STOP:
-            pause(options.stop_pause_ms)
-        elif char in _COMMA:
-            pause(options.comma_pause_ms)
-        elif "\u3400" <= char <= "\u9fff":
-            pending_han.append(char)
+            parts.extend(_LETTERS[c] for c in chars)
+        else:
+            pause(pause_ms)
     flush()
     while parts and parts[-1].startswith("<break"):
         parts.pop()
@@ -455,22 +467,13 @@ def speakable_phrases(text: str, *, options: SynthesisOptions) -> list[tuple[str
         elif phrases:
             phrases[-1] = (phrases[-1][0], max(phrases[-1][1], pause_ms))
 
-    for m in _TOKEN.finditer(text):
-        num, latin, space, char = m.groups()
-        if num:
-            current.append(
-                number_to_chinese(num, text[m.end() : m.end() + 1], options.cardinal_units)
-            )
-        elif latin:
-            current.extend(_LETTER_HANZI[c] for c in latin.lower())
-        elif space:
-            continue
-        elif char in _STOP:
-            cut(options.stop_pause_ms)
-        elif char in _COMMA:
-            cut(options.comma_pause_ms)
-        elif "\u3400" <= char <= "\u9fff":
-            current.append(char)
+    for kind, chars, pause_ms in _spoken_tokens(text, options):
+        if kind == "han":
+            current.append(chars)
+        elif kind == "latin":
+            current.extend(_LETTER_HANZI[c] for c in chars)
+        else:
+            cut(pause_ms)
     cut(0)
     return phrases
 
