@@ -310,11 +310,11 @@ class AsrDetector:
         )
         stream = _guard_oom(raw, o.batch_size)
         if o.loop_min_repeats is not None:
-            stream = self._unloop(stream, samples)
+            stream = self._unloop(stream, samples, o.loop_min_repeats)
         segments = _convert(stream, duration, channel, o.to_simplified, o.stray_fullwidth_as_comma)
         return segments, info
 
-    def _unloop(self, raw: Iterable[Any], samples: np.ndarray) -> Iterator[Any]:
+    def _unloop(self, raw: Iterable[Any], samples: np.ndarray, min_repeats: int) -> Iterator[Any]:
         """Decode the span of consecutive looping segments again, on its own.
 
         Why: once Whisper falls into a loop, the temperature fallback often keeps it there and the loop
@@ -324,36 +324,36 @@ class AsrDetector:
         """
         pending: list[Any] = []
         for seg in raw:
-            if _loop_span(seg.text, self.options.loop_min_repeats) is not None:
+            if _loop_span(seg.text, min_repeats) is not None:
                 pending.append(seg)
                 continue
             if pending:
-                yield from self._redecode(pending, seg.start, samples)
+                yield from self._redecode(pending, seg.start, samples, min_repeats)
                 pending = []
             yield seg
         if pending:
-            yield from self._redecode(pending, samples.shape[0] / WHISPER_SAMPLE_RATE, samples)
+            end = samples.shape[0] / WHISPER_SAMPLE_RATE
+            yield from self._redecode(pending, end, samples, min_repeats)
 
-    def _redecode(self, looping: list[Any], end: float, samples: np.ndarray) -> Iterator[Any]:
+    def _redecode(
+        self, looping: list[Any], end: float, samples: np.ndarray, min_repeats: int
+    ) -> Iterator[Any]:
         start = float(looping[0].start)
         end = max(float(end), float(looping[-1].end))
         logger.warning("decoding loop at %.1f-%.1f s; decoding that span again", start, end)
         clip = samples[int(start * WHISPER_SAMPLE_RATE) : int(end * WHISPER_SAMPLE_RATE)]
         fresh = dict(self._decode_options(), initial_prompt=None)
         raw, _ = self.model.transcribe(clip, condition_on_previous_text=False, **fresh)
-        min_repeats = self.options.loop_min_repeats
         for seg in raw:
-            text = _cut_loop(seg.text, min_repeats) if min_repeats is not None else seg.text
+            text = _cut_loop(seg.text, min_repeats)
             words = [replace(w, start=w.start + start, end=w.end + start) for w in seg.words or ()]
             if text != seg.text:
                 words = []  # the loop's word times are meaningless; the segment span stays
             yield replace(seg, start=seg.start + start, end=seg.end + start, text=text, words=words)
 
 
-def _loop_span(text: str, min_repeats: int | None) -> tuple[int, int, str] | None:
+def _loop_span(text: str, min_repeats: int) -> tuple[int, int, str] | None:
     """Where ``text`` repeats one 1-4 character unit ``min_repeats`` times in a row, punctuation between."""
-    if min_repeats is None:
-        return None
     m = re.search(rf"(\w{{1,4}}?)(?:\W*\1){{{min_repeats - 1},}}", text)
     return (m.start(), m.end(), m.group(1)) if m else None
 

@@ -116,8 +116,7 @@ class _Markers:
     long: Matcher | None
 
     def found_in(self, clause: str) -> bool:
-        norm = normalize(clause)
-        if any(m and m in norm for m in self.exact):
+        if CueSet.has_marker(clause, self.exact):
             return True
         return self.long is not None and bool(self.long.find(clause))
 
@@ -181,8 +180,8 @@ class CueSet:
 
     @staticmethod
     def has_marker(text: str, markers: Sequence[str]) -> bool:
-        """Exact (normalised) containment: markers are short function words where homophones
-        are everywhere (晚上会 sounds like 上回), so they never match on pinyin."""
+        """Exact containment of normalised markers: short function words, where homophones are
+        everywhere (晚上会 sounds like 上回), never match on pinyin."""
         norm = normalize(text)
         return any(m and m in norm for m in markers)
 

@@ -201,7 +201,9 @@ def test_a_decoding_loop_is_decoded_again_from_its_own_start(
         id=0, seek=0, start=1.0, end=duration - 1.0, text="好," * 40, tokens=[],
         avg_logprob=-0.2, compression_ratio=9.0, no_speech_prob=0.0, words=[], temperature=1.0,
     )  # fmt: skip
-    out = list(sequential._unloop(iter([loop]), audio))
+    min_repeats = sequential.options.loop_min_repeats
+    assert min_repeats is not None
+    out = list(sequential._unloop(iter([loop]), audio, min_repeats))
     assert out, "the span holds speech: the fresh decode must find it"
     text = "".join(s.text for s in out)
     assert "好,好,好" not in text
