@@ -8,8 +8,12 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from pipeline.config import VigilConfig
+from pipeline.scratch import ScratchDir
+
 from .core.config import Settings
 from .db import Database
+from .throttle import LoginThrottle
 
 logger = logging.getLogger("vigil.api")
 
@@ -48,4 +52,7 @@ class AppContext:
     db: Database
     store: Any
     metrics: ApiMetrics
+    pipeline_config: VigilConfig
+    scratch: ScratchDir
+    throttle: LoginThrottle
     services: list[Any] = field(default_factory=list)

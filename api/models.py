@@ -35,7 +35,9 @@ SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
 RISK_RANK = {"low": 1, "medium": 2, "high": 3}
 ROLES = ("reviewer", "chief", "admin", "ingest")
 STATUSES = ("queued", "running", "done", "failed")
-REVIEW_STATUSES = ("clear", "unreviewed", "in_review", "reviewed", "escalated")
+# "pending" until an analysis is indexed, "failed" when none can be: a recording that was never
+# analysed must not read as "clear" (nothing found) in the queue.
+REVIEW_STATUSES = ("pending", "failed", "clear", "unreviewed", "in_review", "reviewed", "escalated")
 VERDICTS = ("confirm", "dismiss", "escalate")
 
 
@@ -141,6 +143,7 @@ class Recording(Base):
         Index("ix_recordings_status_next", "status", "next_attempt_at"),
         Index("ix_recordings_recorded_at", "recorded_at"),
         Index("ix_recordings_review", "review_status"),
+        Index("uq_recordings_media_key", "media_key", unique=True),  # one recording per raw object
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -174,7 +177,7 @@ class Recording(Base):
     max_severity_rank: Mapped[int] = mapped_column(SmallInteger, default=0)
     flag_count: Mapped[int] = mapped_column(Integer, default=0)
     flag_codes: Mapped[str] = mapped_column(String(512), default="")
-    review_status: Mapped[str] = mapped_column(String(16), default="clear")
+    review_status: Mapped[str] = mapped_column(String(16), default="pending")
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -183,19 +186,28 @@ class Recording(Base):
 
 
 class Flag(Base):
-    """One flag of one analysis; a reprocess adds new rows and retires the old (``current``)."""
+    """One flag of one analysis; a reprocess adds new rows and retires the old (``current``).
+
+    ``stable_key`` identifies the finding independently of its position in the document (rule, the
+    segments it cites, the quoted words), and ``lineage_id`` ties a flag to the flags of earlier
+    analyses it was matched to, so reviewers' decisions follow a finding across re-analyses.
+    """
 
     __tablename__ = "flags"
     __table_args__ = (
         Index("ix_flags_code_recording", "code", "current", "recording_id"),
         Index("ix_flags_recording_current", "recording_id", "current"),
         Index("ix_flags_rule", "rule_id"),
+        Index("ix_flags_lineage", "lineage_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     recording_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("recordings.id"))
     document_key: Mapped[str | None] = mapped_column(String(1024))
     flag_key: Mapped[str] = mapped_column(String(64))
+    stable_key: Mapped[str | None] = mapped_column(String(64))
+    lineage_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    quote: Mapped[str | None] = mapped_column(Text)
     code: Mapped[str] = mapped_column(String(40))
     rule_id: Mapped[str] = mapped_column(String(128))
     rule_version: Mapped[str] = mapped_column(String(32))
@@ -249,6 +261,7 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    scheme: Mapped[str] = mapped_column(String(16), default="hmac-sha256")
 
 
 class AuditHead(Base):

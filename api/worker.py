@@ -2,7 +2,11 @@
 that brings documents written by the Ray batch (``documents/`` in the store) into the queue.
 
 Both are plain threads over the database, so several API processes may run them: a recording is
-claimed with a conditional UPDATE, and the indexer's upsert is keyed by document key.
+claimed with a conditional UPDATE, and indexing is idempotent: a document is attached to the
+recording it belongs to (by document key, analysis id, raw object or content hash), so a worker killed
+between writing the document and committing never leaves a second row behind. Attempts are counted
+when a recording is claimed, so a recording that crashes its worker is failed after
+``WORKER_MAX_ATTEMPTS`` starts instead of looping for ever.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import logging
 import shutil
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -22,8 +27,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from detectors.types import IncidentRecord
 from pipeline.document import AnalysisDocument
 from pipeline.errors import ConfigError, MediaError, StoreError
+from pipeline.faults import crash_point
 
-from . import crud
+from . import audit, crud
 from .context import AppContext
 from .models import CaseRecord, Recording, utcnow
 
@@ -111,32 +117,51 @@ class Worker(_Service):
         return self._pipeline
 
     def start(self) -> None:
+        self.recover()
+        super().start()
+
+    def recover(self) -> int:
+        """Requeue recordings a dead process left ``running``; its attempt still counts, and one
+        that has used all its attempts is failed (it keeps killing workers). Returns how many."""
+        settings = self.ctx.settings
         with self.ctx.db.session() as session:
             stale = session.scalars(select(Recording).where(Recording.status == "running")).all()
-            for rec in stale:  # a previous process died mid-run; its attempt still counts
-                rec.status, rec.reason = "queued", "interrupted"
+            for rec in stale:
+                if rec.attempts >= settings.WORKER_MAX_ATTEMPTS:
+                    rec.status, rec.review_status = "failed", "failed"
+                    rec.reason = f"interrupted {rec.attempts} times (the worker died processing it)"
+                    rec.next_attempt_at = None
+                else:
+                    delay = settings.WORKER_RETRY_BACKOFF_SECONDS * 2 ** max(rec.attempts - 1, 0)
+                    rec.status, rec.reason = "queued", "interrupted"
+                    rec.next_attempt_at = utcnow() + timedelta(seconds=delay)
+                logger.warning("recording %s was interrupted: %s", rec.id, rec.status)
             session.commit()
-        super().start()
+            return len(stale)
 
     def run_once(self) -> int:
         """Process at most one due recording; returns how many were processed."""
         with self.ctx.db.session() as session:
-            rec = crud.claim_next(session=session)
+            rec = crud.claim_next(
+                session=session, max_attempts=self.ctx.settings.WORKER_MAX_ATTEMPTS
+            )
             if rec is None:
                 return 0
+            crash_point("worker.after_claim")
             record = session.get(CaseRecord, rec.incident_id) if rec.incident_id else None
             self._process(session, rec, _incident_for(record))
         return 1
 
     def _process(self, session: Any, rec: Recording, incident: IncidentRecord | None) -> None:
         settings, store = self.ctx.settings, self.ctx.store
-        spool = Path(settings.SPOOL_DIR)
-        spool.mkdir(parents=True, exist_ok=True)
         suffix = Path(rec.filename or rec.media_key or "").suffix[:16]
-        tmp = Path(tempfile.mkstemp(prefix="work-", suffix=suffix, dir=spool)[1])
+        tmp: Path | None = None
         try:
-            with store.open(rec.media_key) as src, tmp.open("wb") as dst:
+            fd, name = tempfile.mkstemp(prefix="work-", suffix=suffix, dir=self.ctx.scratch.path)
+            tmp = Path(name)
+            with store.open(rec.media_key) as src, open(fd, "wb") as dst:
                 shutil.copyfileobj(src, dst, 1024 * 1024)
+            crash_point("worker.after_copy")
             doc = self.pipeline.process(
                 tmp,
                 store,
@@ -149,7 +174,7 @@ class Worker(_Service):
 
             key = document_key(doc.recording.recording_id)
             info = store.stat(key)
-            crud.index_document(
+            _, carried = crud.index_document(
                 session=session,
                 doc=doc,
                 document_key=key,
@@ -157,17 +182,21 @@ class Worker(_Service):
                 buffer_s=settings.LINK_BUFFER_SECONDS,
                 etag=info.etag if info is not None else None,
             )
+            _audit_analysis(session, rec.id, key, carried, actor="worker")
             session.commit()
+            crash_point("worker.after_commit")
             self.ctx.metrics.processed.labels(outcome="done").inc()
             logger.info("processed recording %s", rec.id)
         except _permanent() as e:
             session.rollback()
-            self._fail(session, rec.id, str(e), permanent=True)
+            reason = str(e).replace(str(tmp), rec.media_key or "") if tmp else str(e)
+            self._fail(session, rec.id, reason, permanent=True)
         except (StoreError, SQLAlchemyError, OSError, Exception) as e:  # transient until proven
             session.rollback()
             self._fail(session, rec.id, f"{type(e).__name__}: {e}", permanent=False)
         finally:
-            tmp.unlink(missing_ok=True)
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
 
     def _fail(self, session: Any, rec_id: Any, reason: str, *, permanent: bool) -> None:
         settings = self.ctx.settings
@@ -181,10 +210,28 @@ class Worker(_Service):
             rec.status, rec.next_attempt_at = "queued", utcnow() + timedelta(seconds=delay)
         else:
             rec.status, rec.next_attempt_at = "failed", None
+        # an analysis that exists stays reviewable; one that never existed is not "clear"
+        if rec.document_key is None:
+            rec.review_status = "pending" if retry else "failed"
         session.commit()
         outcome = "retry" if retry else "failed"
         self.ctx.metrics.processed.labels(outcome=outcome).inc()
         logger.warning("recording %s %s: %s", rec_id, outcome, reason)
+
+
+def _audit_analysis(
+    session: Any, rec_id: uuid.UUID, key: str, counts: dict[str, int], *, actor: str
+) -> None:
+    """One event per indexed analysis: which document, and how much review work it carried over."""
+    audit.append(
+        session,
+        actor=actor,
+        role=None,
+        action="recording.analysed",
+        resource=f"recordings/{rec_id}",
+        ip=None,
+        detail={"document": key, **counts},
+    )
 
 
 def _key_of(item: Any) -> str:
@@ -235,15 +282,14 @@ class Indexer(_Service):
                 except ValueError as e:
                     logger.warning("skipping unreadable document %s: %s", key, e)
                     continue
-                existing = session.scalar(select(Recording).where(Recording.document_key == key))
-                crud.index_document(
+                rec, carried = crud.index_document(
                     session=session,
                     doc=doc,
                     document_key=key,
-                    recording=existing,
                     buffer_s=settings.LINK_BUFFER_SECONDS,
                     etag=etag,
                 )
+                _audit_analysis(session, rec.id, key, carried, actor="indexer")
                 session.commit()
                 self.ctx.metrics.indexed.inc()
                 done += 1

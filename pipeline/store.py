@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import tempfile
 import time
 import urllib.parse
@@ -192,6 +193,16 @@ def report_key(started_at: datetime) -> str:
     return f"reports/batch-{started_at.astimezone(UTC):%Y%m%dT%H%M%S%fZ}.json"
 
 
+# Top-level prefixes the store's own objects live under (and LocalStore's sidecar directory).
+RESERVED_PREFIXES = ("documents/", "derived/", "index/", "reports/", ".vigil/")
+
+
+def reserved_key(key: str) -> bool:
+    """True for keys in the store's own namespace: documents, derived artifacts, markers, reports
+    and LocalStore's internals. Such a key is never raw media, so it is never registered as one."""
+    return any(key.startswith(p) for p in RESERVED_PREFIXES)
+
+
 # --------------------------------------------------------------------------------------------------
 # Interface
 
@@ -267,6 +278,10 @@ class ObjectStore(ABC):
     @abstractmethod
     def check(self) -> None:
         """Readiness: raise :class:`StoreError` unless the store can be read and written."""
+
+    def free_bytes(self) -> int | None:
+        """Space left for new objects, where the store can tell (None: unknown, e.g. S3)."""
+        return None
 
     def put_json(self, key: str, obj: Any, metadata: Mapping[str, str] | None = None) -> ObjectInfo:
         """Canonical UTF-8 JSON (sorted keys, non-ASCII kept) under ``key``."""
@@ -348,7 +363,12 @@ class LocalStore(ObjectStore):
         meta = _check_metadata(metadata)
         md5 = hashlib.md5(usedforsecurity=False)
         size = 0
-        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="obj-")
+        try:
+            fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="obj-")
+        except OSError as e:  # a read-only or full filesystem refuses even the temp file
+            raise StoreError(
+                f"cannot write {key!r} to {self.description}: {e.strerror or e}"
+            ) from e
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -533,6 +553,12 @@ class LocalStore(ObjectStore):
     def presigned_get_url(self, key: str, expires: timedelta) -> str | None:
         self._path(key)
         return None
+
+    def free_bytes(self) -> int | None:
+        try:
+            return shutil.disk_usage(self.root).free
+        except OSError:
+            return None
 
     def check(self) -> None:
         if not self.root.is_dir() or not os.access(self.root, os.R_OK | os.W_OK | os.X_OK):
@@ -1072,6 +1098,7 @@ __all__ = [
     "open_store",
     "raw_key",
     "report_key",
+    "reserved_key",
     "sanitize_key",
     "sanitize_prefix",
     "store_from_config",

@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, HTTPException, Request
 
 from .. import audit, crud
-from ..deps import CtxDep, CurrentReviewer, SessionDep, can_see, client_ip
+from ..deps import CurrentReviewer, SessionDep, can_see, client_ip
 from ..models import Decision, Flag, Recording
 from ..schemas import DecisionCreate, DecisionPublic, Problem
 
@@ -31,7 +31,6 @@ def decide_flag(
     request: Request,
     flag_id: uuid.UUID,
     body: DecisionCreate,
-    ctx: CtxDep,
     session: SessionDep,
     user: CurrentReviewer,
 ) -> Decision:
@@ -43,11 +42,6 @@ def decide_flag(
     if body.verdict == "dismiss":
         if body.reason_code is None:
             raise HTTPException(status_code=422, detail="dismiss needs a reason_code")
-        if body.reason_code not in ctx.settings.DISMISS_REASONS:
-            raise HTTPException(
-                status_code=422,
-                detail="unknown reason_code; choose " + ", ".join(ctx.settings.DISMISS_REASONS),
-            )
     elif body.reason_code is not None:
         raise HTTPException(status_code=422, detail="reason_code is only for dismiss")
     if not flag.current:
@@ -65,6 +59,7 @@ def decide_flag(
             "verdict": body.verdict,
             "reason_code": decision.reason_code,
             "recording": str(rec.id),
+            "digest": audit.seal_decision(session, decision),
         },
     )
     session.commit()

@@ -9,7 +9,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from pipeline.document import AnalysisDocument
@@ -27,11 +27,14 @@ from ..schemas import (
     IncidentSummary,
     KeyframePublic,
     Level,
+    Line,
     Problem,
     RecordingPublic,
     ReviewStatus,
     Source,
     Status,
+    SupersededFlagPublic,
+    UtcTime,
 )
 from ..storage import media_url
 
@@ -56,21 +59,36 @@ _IMPORT_BODY = {
 }
 
 
-def _parse_import(body: bytes, content_type: str) -> list[CaseRecordIn]:
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def parse_import(body: bytes, content_type: str) -> list[CaseRecordIn]:
+    """Case records from a JSON list (or ``{"records": [...]}``) or a CSV with a header row.
+
+    Every way the body can be wrong is an HTTPException with a 4xx status and a short reason: not
+    UTF-8, malformed CSV (a field over the csv module's 128 KiB limit, a NUL byte), malformed,
+    over-deep or non-finite JSON, the wrong shape, an invalid record, a repeated incident id.
+    """
     ctype = content_type.split(";")[0].strip().lower()
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise HTTPException(status_code=422, detail="body is not UTF-8") from None
     if ctype == "text/csv":
-        rows: Any = [
-            {k: (v if v != "" else None) for k, v in row.items() if k is not None}
-            for row in csv.DictReader(io.StringIO(text))
-        ]
+        try:
+            rows: Any = [
+                {k: (v if v != "" else None) for k, v in row.items() if k is not None}
+                for row in csv.DictReader(io.StringIO(text))
+            ]
+        except csv.Error as e:
+            raise HTTPException(status_code=422, detail=f"malformed CSV: {e}") from None
     elif ctype in ("application/json", ""):
         try:
-            rows = json.loads(text)
-        except json.JSONDecodeError:
+            rows = json.loads(text, parse_constant=_no_constant)
+        except RecursionError:
+            raise HTTPException(status_code=422, detail="JSON is nested too deeply") from None
+        except ValueError:  # JSONDecodeError, NaN/Infinity
             raise HTTPException(status_code=422, detail="body is not valid JSON") from None
         if isinstance(rows, dict) and isinstance(rows.get("records"), list):
             rows = rows["records"]
@@ -84,8 +102,10 @@ def _parse_import(body: bytes, content_type: str) -> list[CaseRecordIn]:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise HTTPException(
-            status_code=422, detail=f"invalid record at {where}: {first['msg']}"
+            status_code=422, detail=f"invalid record at {where}: {first['msg']}"[:500]
         ) from None
+    except RecursionError:
+        raise HTTPException(status_code=422, detail="JSON is nested too deeply") from None
     ids = [r.incident_id for r in records]
     if len(set(ids)) != len(ids):
         raise HTTPException(status_code=422, detail="duplicate incident_id in one import")
@@ -108,7 +128,7 @@ async def import_incidents(
         body += chunk
         if len(body) > limit:
             raise HTTPException(status_code=413, detail="import exceeds the size limit")
-    records = _parse_import(bytes(body), request.headers.get("content-type", ""))
+    records = parse_import(bytes(body), request.headers.get("content-type", ""))
     result = crud.import_case_records(
         session=session, records=records, buffer_s=ctx.settings.LINK_BUFFER_SECONDS
     )
@@ -151,15 +171,15 @@ def list_incidents(
     ctx: CtxDep,
     session: SessionDep,
     user: CurrentReader,
-    unit: Annotated[str | None, Query(max_length=128)] = None,
+    unit: Annotated[Line | None, Query(max_length=128)] = None,
     source: Source | None = None,
     flag: Annotated[str | None, Query(max_length=40, pattern=r"^[A-Z_]+$")] = None,
     severity: Annotated[Level | None, Query(description="at least this flag severity")] = None,
     risk_level: Level | None = None,
     review_status: ReviewStatus | None = None,
     status: Status = "done",
-    recorded_from: AwareDatetime | None = None,
-    recorded_to: AwareDatetime | None = None,
+    recorded_from: UtcTime | None = None,
+    recorded_to: UtcTime | None = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> IncidentsPublic:
@@ -198,8 +218,30 @@ def list_incidents(
     return IncidentsPublic(data=[_summary(r) for r in rows], count=len(rows), next_cursor=nxt)
 
 
+def _load_document(store: Any, key: str) -> AnalysisDocument:
+    """The analysis document, or 409 when it is gone or damaged: retrying will not help, a
+    reprocess will (an outage of the store is still a 503 from the store's own error)."""
+    from pipeline.store import ObjectNotFoundError
+
+    try:
+        raw = store.get_bytes(key)
+    except ObjectNotFoundError:
+        raise HTTPException(
+            status_code=409, detail="analysis document is missing; reprocess the recording"
+        ) from None
+    try:
+        return AnalysisDocument.model_validate_json(raw)
+    except ValidationError:
+        raise HTTPException(
+            status_code=409,
+            detail="analysis document is unreadable (truncated or corrupt); reprocess the recording",
+        ) from None
+
+
 @router.get(
-    "/{incident_id}", response_model=IncidentDetail, responses={**_ERRORS, 404: {"model": Problem}}
+    "/{incident_id}",
+    response_model=IncidentDetail,
+    responses={**_ERRORS, 404: {"model": Problem}, 409: {"model": Problem}},
 )
 def read_incident(
     request: Request, incident_id: uuid.UUID, ctx: CtxDep, session: SessionDep, user: CurrentReader
@@ -209,17 +251,16 @@ def read_incident(
     scope = unit_scope(user)
     if rec is None or (scope is not None and rec.unit != scope):
         raise HTTPException(status_code=404, detail="incident not found")
-    doc: AnalysisDocument | None = None
-    if rec.document_key:
-        raw = ctx.store.get_bytes(rec.document_key)
-        doc = AnalysisDocument.model_validate_json(raw)
+    doc = _load_document(ctx.store, rec.document_key) if rec.document_key else None
     flag_rows = session.scalars(
         select(Flag).where(Flag.recording_id == rec.id, Flag.current.is_(True))
     ).all()
     by_key = {f.flag_key: f for f in flag_rows}
-    decisions = crud.decisions_for(session=session, flag_ids=[f.id for f in flag_rows])
+    decisions = crud.decisions_for(session=session, flags=flag_rows)
+    old = crud.superseded_flags(session=session, recording=rec)
+    old_decisions = crud.decisions_for(session=session, flags=old)
     record = session.get(CaseRecord, rec.incident_id) if rec.incident_id else None
-    settings, store = ctx.settings, ctx.store
+    settings = ctx.settings
     flags: list[FlagPublic] = []
     a = doc.assessment if doc else None
     for f in a.flags if a else []:
@@ -230,6 +271,7 @@ def read_incident(
             FlagPublic(
                 id=row.id,
                 flag_key=f.id,
+                stable_key=row.stable_key or "",
                 code=f.code,
                 rule_id=f.rule_id,
                 rule_version=f.rule_version,
@@ -243,15 +285,13 @@ def read_incident(
                 explanation_zh=f.explanation_zh,
                 explanation_en=f.explanation_en,
                 evidence=f.evidence,
-                media_url=media_url(store, rec.media_key, settings, user.username, offset=f.start),
+                media_url=media_url(rec.media_key, settings, user.username, offset=f.start),
                 latest_verdict=row.latest_verdict,  # type: ignore[arg-type]
                 decisions=[DecisionPublic.model_validate(d) for d in decisions.get(row.id, [])],
             )
         )
     keyframes = [
-        KeyframePublic(
-            time=k.time, reason=k.reason, url=media_url(store, k.key, settings, user.username)
-        )
+        KeyframePublic(time=k.time, reason=k.reason, url=media_url(k.key, settings, user.username))
         for k in (doc.video.keyframes if doc and doc.video else [])
     ]
     audit.append(
@@ -272,12 +312,26 @@ def read_incident(
         case_record=CaseRecordIn.model_validate(crud.case_record_dict(record)) if record else None,
         status=rec.status,  # type: ignore[arg-type]
         review_status=rec.review_status,  # type: ignore[arg-type]
-        media_url=media_url(store, rec.media_key, settings, user.username),
+        media_url=media_url(rec.media_key, settings, user.username),
         speakers=[s.model_dump(mode="json") for s in doc.speakers] if doc else [],
         transcript=[s.model_dump(mode="json", exclude={"words"}) for s in doc.segments]
         if doc
         else [],
         flags=flags,
+        superseded_flags=[
+            SupersededFlagPublic(
+                id=f.id,
+                code=f.code,
+                rule_id=f.rule_id,
+                severity=f.severity,  # type: ignore[arg-type]
+                start=f.start,
+                end=f.end,
+                quote=f.quote,
+                latest_verdict=f.latest_verdict,  # type: ignore[arg-type]
+                decisions=[DecisionPublic.model_validate(d) for d in old_decisions.get(f.id, [])],
+            )
+            for f in old
+        ],
         summary=dump(a.summary) if a else None,
         risk=dump(a.risk) if a else None,
         category=dump(a.category) if a else None,

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import secrets
 import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -160,7 +163,9 @@ PASSWORD = "correct-horse-battery"
 def make_settings(database_url: str, tmp: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "ENVIRONMENT": "test",
-        "SECRET_KEY": "test-secret-" + "x" * 40,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "AUDIT_KEY": secrets.token_urlsafe(48),
+        "DATA_DIR": str(tmp / "data"),
         "DATABASE_URL": database_url,
         "SPOOL_DIR": str(tmp / "spool"),
         "MAX_UPLOAD_BYTES": 4 * 1024 * 1024,
@@ -201,3 +206,34 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[s
     r = client.post("/login/access-token", data={"username": username, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@contextmanager
+def harness(
+    database_url: str, tmp: Path, *, store: Any = None, **overrides: Any
+) -> Iterator[ApiHarness]:
+    """A served app on ``database_url`` with a user and a login per persona (the ingest service
+    also with an API key, as in production); the app shuts down on exit."""
+    from api import create_app, crud
+
+    store = store if store is not None else LocalStore(tmp / "store", fsync=False)
+    app = create_app(make_settings(database_url, tmp, **overrides), store=store)
+    with TestClient(app) as client:
+        h = ApiHarness(client=client, ctx=app.state.ctx, store=store)
+        with h.ctx.db.session() as session:
+            for name, (role, unit) in PERSONAS.items():
+                user = crud.create_user(
+                    session=session, username=name, password=PASSWORD, role=role, unit=unit
+                )
+                h.ids[name] = str(user.id)
+            session.commit()
+        for name in PERSONAS:
+            h.headers[name] = login(client, name)
+        r = client.post(
+            f"/users/{h.ids['ingest']}/api-keys",
+            json={"name": "intake"},
+            headers=h.headers["admin"],
+        )
+        assert r.status_code == 201, r.text
+        h.headers["ingest_key"] = {"X-API-Key": r.json()["key"]}
+        yield h
