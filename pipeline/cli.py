@@ -21,11 +21,20 @@ os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
 
 logger = logging.getLogger("vigil.pipeline")
 
+# rich_markup_mode=None: help texts are plain text ("s3://BUCKET[/PREFIX]" is not a markup tag)
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    rich_markup_mode=None,
     help="Vigil: compliance analysis of police recordings (body-cam, counter, phone, 110 dispatch).",
 )
+audit_app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="The review API's audit log.",
+)
+app.add_typer(audit_app, name="audit")
 
 EXIT_INPUT = 2
 _SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
@@ -344,6 +353,34 @@ def create_user(
         typer.echo(_create(username, password, role, unit))
 
     _guard(debug, _run)
+
+
+@audit_app.command("verify")
+def audit_verify(debug: bool = typer.Option(False, help="full tracebacks")) -> None:
+    """Verify the audit log (keyed chain, anchor, decision seals) with the API's settings
+    (VIGIL_API_*); prints a JSON report, exits 0 when intact and 1 when not."""
+    _setup_logging(debug, quiet=True)
+
+    def _run() -> Any:
+        from api.main import verify_audit
+
+        return verify_audit()
+
+    report = _guard(debug, _run)
+    typer.echo(
+        json.dumps(
+            {
+                "ok": report.ok,
+                "events": report.events,
+                "decisions": report.decisions,
+                "first_bad_seq": report.first_bad_seq,
+                "reason": report.reason,
+            },
+            ensure_ascii=False,
+        )
+    )
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command()
