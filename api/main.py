@@ -20,7 +20,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from . import crud, errors
+from . import crud, errors, web
 from .context import ApiMetrics, AppContext
 from .core.config import Settings
 from .db import Database, migrate
@@ -30,11 +30,13 @@ from .worker import Indexer, Worker
 
 logger = logging.getLogger("vigil.api")
 
-PUBLIC_PATHS = frozenset(
-    {"/login/access-token", "/healthz", "/readyz", "/metrics", "/media/{key:path}"}
+PUBLIC_PATHS = (
+    frozenset({"/login/access-token", "/healthz", "/readyz", "/metrics", "/media/{key:path}"})
+    | web.PUBLIC_PATHS
 )
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "schemas" / "openapi.json"
 UPLOAD_PATH = "/recordings"
+UPLOAD_PATHS = frozenset({UPLOAD_PATH, web.UPLOAD_PATH})
 
 
 class _BodyLimit:
@@ -117,16 +119,20 @@ def create_app(
         version="1.0.0",
         description="Intake, triage queue, evidence, decisions and audit for legal-affairs reviewers.",
         lifespan=lifespan,
+        docs_url=None,  # served by api.web from local assets (the CDN default is blank offline)
+        redoc_url=None,
     )
     app.state.ctx = ctx
     errors.install(app, retry_after=settings.RETRY_AFTER_SECONDS)
     for module in (login, users, recordings, incidents, flags, metrics, audit, media, health):
         app.include_router(module.router)
+    web.install(app)
     _assert_every_route_guarded(app)
+    upload_limit = settings.MAX_UPLOAD_BYTES + 1024 * 1024
     app.add_middleware(
         _BodyLimit,
         limits={
-            UPLOAD_PATH: settings.MAX_UPLOAD_BYTES + 1024 * 1024,
+            **dict.fromkeys(UPLOAD_PATHS, upload_limit),
             "/incidents:import": settings.IMPORT_MAX_BYTES,
         },
     )
@@ -135,7 +141,7 @@ def create_app(
     async def guard_and_measure(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        if request.method == "POST" and request.url.path == UPLOAD_PATH:
+        if request.method == "POST" and request.url.path in UPLOAD_PATHS:
             length = request.headers.get("content-length")
             if length is not None:
                 if not length.isdigit():
