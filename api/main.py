@@ -218,6 +218,95 @@ def create_user(
         db.dispose()
 
 
+DEMO_USER = "demo"
+
+
+def _read_demo_password(path: Path) -> str | None:
+    try:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "password" and value.strip():
+                return value.strip()
+    except OSError:
+        return None
+    return None
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` readable by its owner only (0600 from the start, not chmod'ed afterwards)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+
+
+def prepare_demo(
+    credentials: Path, *, url: str, settings: Settings | None = None
+) -> tuple[str, str, int]:
+    """Make the demo ready to open: schema migrated, the store's documents indexed into the queue,
+    and a reviewer ``demo`` whose random password lives in ``credentials`` (mode 0600).
+
+    Idempotent: a second run keeps the password that still works, else sets a fresh one.
+    Returns (username, password, documents newly indexed).
+    """
+    import secrets
+
+    from sqlalchemy import select
+
+    from . import audit as audit_log
+    from .core.security import verify_secret
+    from .models import User
+
+    settings = settings or Settings()
+    db = Database(settings.DATABASE_URL)
+    try:
+        migrate(db.engine)
+        ctx = AppContext(
+            settings=settings, db=db, store=open_api_store(settings), metrics=ApiMetrics()
+        )
+        indexed = Indexer(ctx).run_once()
+        password = _read_demo_password(credentials)
+        with db.session() as session:
+            user = session.scalar(select(User).where(User.username == DEMO_USER))
+            fresh = (
+                user is None
+                or password is None
+                or not verify_secret(password, user.password_hash)
+                or user.role != "reviewer"
+            )
+            if fresh:
+                password = secrets.token_urlsafe(12)
+                if user is None:
+                    user = crud.create_user(
+                        session=session, username=DEMO_USER, password=password, role="reviewer"
+                    )
+                    action = "user.create"
+                else:
+                    crud.set_password(session=session, user=user, password=password)
+                    user.role, user.is_active = "reviewer", True
+                    action = "user.password"
+                audit_log.append(
+                    session,
+                    actor="demo",
+                    role=None,
+                    action=action,
+                    resource=f"users/{user.id}",
+                    ip=None,
+                    detail={"username": DEMO_USER, "role": "reviewer"},
+                )
+                session.commit()
+                _write_private(
+                    credentials, f"url: {url}\nusername: {DEMO_USER}\npassword: {password}\n"
+                )
+        assert password is not None
+        return DEMO_USER, password, indexed
+    finally:
+        db.dispose()
+
+
 def run_server(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None) -> None:
     """Serve the API with its worker and indexer until interrupted (``vigil serve``)."""
     import uvicorn
