@@ -14,7 +14,7 @@ import json
 import secrets
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -640,16 +640,20 @@ def rule_metrics(
     until: datetime,
     window: str,
     unit: str | None = None,
+    rule_ids: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Per rule and time window: the latest verdict of each flag decided in that window.
 
     precision = confirmed / (confirmed + dismissed); escalations are counted but are not a verdict on
-    whether the rule was right.
+    whether the rule was right. ``rule_ids`` narrows it to those rules (an incident page asks only
+    for its own flags' rules).
     """
     step = WINDOWS[window]
     conds: list[Any] = [Decision.created_at >= since, Decision.created_at < until]
     if unit is not None:
         conds.append(Decision.unit == unit)
+    if rule_ids is not None:
+        conds.append(Decision.rule_id.in_(list(rule_ids)))
     rows = session.execute(
         select(
             Decision.flag_id, Decision.rule_id, Decision.code, Decision.verdict, Decision.created_at

@@ -58,6 +58,7 @@ def rule_precision(*, session: Session, user: User, rule_ids: set[str]) -> dict[
         until=until,
         window="month",
         unit=unit_scope(user),
+        rule_ids=rule_ids,
     )
     return {
         r["rule_id"]: RulePrecision(r["confirmed"], r["dismissed"], r["escalated"], r["precision"])
