@@ -141,7 +141,9 @@ def create_app(
     async def guard_and_measure(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        if request.method == "POST" and request.url.path in UPLOAD_PATHS:
+        # the API answers an oversized upload before reading it; the upload page lets _BodyLimit cut
+        # the body off instead, so its refusal comes back as a page the reviewer can read
+        if request.method == "POST" and request.url.path == UPLOAD_PATH:
             length = request.headers.get("content-length")
             if length is not None:
                 if not length.isdigit():

@@ -55,7 +55,12 @@ _DETAIL_KEYS = {
     "missing or invalid CSRF token": "error.csrf",
     "invalid cursor": "error.bad_request",
 }
-_STATUS_KEYS = {400: "error.bad_request", 403: "error.forbidden", 404: "error.not_found"}
+_STATUS_KEYS = {
+    400: "error.bad_request",
+    403: "error.forbidden",
+    404: "error.not_found",
+    413: "upload.too_large",
+}
 
 
 def is_page(request: Request) -> bool:

@@ -262,6 +262,27 @@ def test_queue_filters_order_and_counts(api: ApiHarness, seeded: dict[str, str])
     assert "<html" not in partial.text and rows(partial.text) == rows(html)
 
 
+def test_queue_pages_by_cursor(
+    api: ApiHarness, seeded: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = signed_in(api, "reviewer")
+    everything = rows(client.get("/ui/queue").text)
+    monkeypatch.setattr(api.ctx.settings, "PAGE_SIZE_DEFAULT", 2)
+    seen: list[str] = []
+    html = client.get("/ui/queue").text
+    assert "回到第一页" not in html
+    while True:
+        page_rows = rows(html)
+        assert 0 < len(page_rows) <= 2
+        seen += page_rows
+        nxt = re.search(r'<a href="(/ui/queue\?[^"]*cursor=[^"]+)"[^>]*id="next-page"', html)
+        if nxt is None:
+            break
+        html = client.get(nxt[1].replace("&amp;", "&")).text
+        assert "回到第一页" in html
+    assert seen == everything and len(seen) == 4
+
+
 def test_queue_refuses_bad_filters(api: ApiHarness) -> None:
     client = signed_in(api, "reviewer")
     for params in ({"risk_level": "extreme"}, {"date_from": "yesterday"}, {"cursor": "garbage"}):
@@ -387,6 +408,10 @@ def test_upload_page_accepts_media_and_explains_refusals(api: ApiHarness) -> Non
     assert rid[1] in client.get("/ui/uploads").text
     no_token = client.post("/ui/uploads", data=meta, files={"file": ("x.wav", wav_bytes(seed=93))})
     assert no_token.status_code == 403
+    limit = api.ctx.settings.MAX_UPLOAD_BYTES
+    big = wav_bytes(seconds=limit / 32000 + 40, seed=94)  # past the limit and its 1 MiB slack
+    r = client.post("/ui/uploads", data=meta, files={"file": ("big.wav", big)}, headers=headers)
+    assert r.status_code == 413 and "文件超过大小上限" in r.text
 
 
 # -- pages and assets ----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from rules.findings import FlagCode
 
 from ... import audit, crud
-from ...deps import READERS, SessionDep, client_ip, unit_scope
+from ...deps import READERS, CtxDep, SessionDep, client_ip, unit_scope
 from ...models import REVIEW_STATUSES
 from ...schemas import Level, Source
 from ..forms import QueueQuery, first_error
@@ -27,7 +27,6 @@ from ..templating import page_context, render
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 Reader = Annotated[PageSession, Depends(page_user(*READERS))]
-PAGE_SIZE = 50
 FLAG_CODES: tuple[str, ...] = get_args(FlagCode)
 SOURCES: tuple[str, ...] = get_args(Source)
 LEVELS: tuple[str, ...] = get_args(Level)
@@ -51,14 +50,14 @@ def scoped_unit(ps: PageSession, q: QueueQuery) -> str | None:
 
 
 @router.get("/queue")
-def queue_page(request: Request, session: SessionDep, ps: Reader) -> Response:
+def queue_page(request: Request, ctx: CtxDep, session: SessionDep, ps: Reader) -> Response:
     page = page_context(request)
     q = parse_query(request)
     unit = scoped_unit(ps, q)
     filters = q.to_filter(page.zone, unit)
     try:
         rows, nxt = crud.list_incidents(
-            session=session, filters=filters, cursor=q.cursor, limit=PAGE_SIZE
+            session=session, filters=filters, cursor=q.cursor, limit=ctx.settings.PAGE_SIZE_DEFAULT
         )
     except ValueError:
         raise HTTPException(status_code=400, detail="invalid cursor") from None
