@@ -1,4 +1,6 @@
-"""Streaming intake for ``POST /recordings``: the multipart body is parsed as it arrives, the file
+"""Accepting a recording, shared by ``POST /recordings`` and the ingest page.
+
+Streaming intake for ``POST /recordings``: the multipart body is parsed as it arrives, the file
 part goes straight into this process's spool directory, and its first bytes are sniffed *before*
 the rest is read.
 
@@ -7,16 +9,24 @@ only then hand it to the route, so a 4 GiB text file named ``.mp4`` was read to 
 refused, and a full system temp directory failed outside our error handling. Here a non-media upload
 is refused after at most :data:`~api.sniff.SNIFF_BYTES` of its content, each text field is bounded,
 and a full or read-only spool is a 503 the client can retry.
+
+:func:`accept_recording` then stores the bytes and only then commits a row, so an acknowledged upload
+is never lost and a refused one leaves nothing behind. One recording per raw object: a ``media_key``
+that a recording already uses is refused (409, whatever the unit), the same bytes uploaded again come
+back as the existing recording only for the same unit, and neither answer says anything about the
+other recording. An upload the decoder cannot open is refused (422) rather than queued to fail later.
 """
 
 from __future__ import annotations
 
 import errno
 import hashlib
+import logging
 import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import parse_qsl
@@ -25,10 +35,22 @@ import anyio
 from fastapi import HTTPException, Request
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect
 
+from pipeline.errors import MediaError, StoreError
+
+from . import audit, crud
+from .context import AppContext
 from .errors import ServiceUnavailable
+from .models import Recording, User
+from .schemas import _utc
 from .sniff import SNIFF_BYTES, sniff_media
+
+logger = logging.getLogger("vigil.api")
+_CHUNK = 1024 * 1024
 
 MAX_FIELDS = 16
 MAX_FIELD_BYTES = 4096
@@ -258,3 +280,176 @@ async def receive_upload(request: Request, *, spool: Path, max_bytes: int) -> Re
         assert sink.content_type is not None
         spooled = Spooled(sink.path, sink.digest.hexdigest(), sink.size, sink.content_type)
     return Received(fields, spooled, state["filename"])
+
+
+async def spool_upload_file(upload: UploadFile, *, spool: Path, max_bytes: int) -> Spooled:
+    """Spool a file Starlette has already parsed (the ingest page's form), with the same limits,
+    sniffing and error answers as the streaming path."""
+    sink: _Sink | None = None
+    try:
+        sink = _Sink(spool, max_bytes)
+        while chunk := await upload.read(_CHUNK):
+            await anyio.to_thread.run_sync(sink.write, chunk)
+        if sink.content_type is None:
+            sink.sniff()
+        sink.close()
+    except BaseException as e:
+        if sink is not None:
+            sink.discard()
+        if isinstance(e, UploadTooLarge):
+            raise HTTPException(status_code=413, detail="upload exceeds the size limit") from None
+        if isinstance(e, NotMedia):
+            raise HTTPException(
+                status_code=415, detail="content is not a supported audio or video container"
+            ) from None
+        if isinstance(e, OSError) and (down := storage_unavailable(e, "the upload spool")):
+            raise down from None
+        raise
+    assert sink.content_type is not None
+    return Spooled(sink.path, sink.digest.hexdigest(), sink.size, sink.content_type)
+
+
+def _refuse_duplicate_key(session: Session, key: str) -> None:
+    if session.scalar(select(Recording.id).where(Recording.media_key == key)) is not None:
+        raise HTTPException(status_code=409, detail="media_key is already registered")
+
+
+async def _store_upload(
+    ctx: AppContext, session: Session, spooled: Spooled, filename: str, recorded_at: datetime
+) -> str:
+    """Check that the decoder can open the upload and that no recording uses its key, then store
+    it; returns the key."""
+    from pipeline.media import MediaOptions, probe
+    from pipeline.store import raw_key
+
+    options = MediaOptions.from_config(ctx.pipeline_config.section("media"))
+    try:
+        await anyio.to_thread.run_sync(probe, spooled.path, options)
+    except MediaError as e:
+        reason = str(e).replace(str(spooled.path), filename)
+        raise HTTPException(status_code=422, detail=f"media cannot be decoded: {reason}") from None
+    try:
+        key = raw_key(f"rec-{spooled.sha256[:16]}", filename, recorded_at)
+    except (ValueError, StoreError) as e:
+        raise HTTPException(status_code=422, detail=f"bad file name: {e}") from None
+    _refuse_duplicate_key(session, key)
+    # the store first: a row is only ever committed for bytes that are safely stored
+    await anyio.to_thread.run_sync(
+        lambda: ctx.store.put_file(key, spooled.path, content_type=spooled.content_type)
+    )
+    return key
+
+
+def _check_stored_key(store: Any, media_key: str) -> tuple[str, int | None]:
+    """A registrable key: well-formed, not in the store's own namespace, present, media."""
+    from pipeline.store import reserved_key, sanitize_key
+
+    try:
+        key = sanitize_key(media_key)
+    except (ValueError, StoreError) as e:
+        raise HTTPException(status_code=422, detail=f"invalid media_key: {e}") from None
+    if reserved_key(key):
+        raise HTTPException(
+            status_code=422, detail="invalid media_key: it lies under a prefix the store reserves"
+        )
+    try:
+        info = store.stat(key)
+    except ValueError as e:
+        raise HTTPException(status_code=422, detail=f"invalid media_key: {e}") from None
+    if info is None:
+        raise HTTPException(status_code=404, detail="media_key not found in the store")
+    with store.open(key) as fh:
+        head = fh.read(SNIFF_BYTES)
+    if sniff_media(head) is None:
+        raise HTTPException(
+            status_code=415, detail="content is not a supported audio or video container"
+        )
+    return key, getattr(info, "size", None)
+
+
+async def accept_recording(
+    *,
+    ctx: AppContext,
+    session: Session,
+    user: User,
+    ip: str | None,
+    source: str,
+    unit: str,
+    officer: str,
+    recorded_at: datetime,
+    incident_id: str | None,
+    media_key: str | None,
+    file: UploadFile | Spooled | None,
+    filename: str | None = None,
+) -> tuple[Recording, bool]:
+    """Register ``file`` (already spooled by :func:`receive_upload`, or a parsed form's file) or
+    ``media_key`` (already in the store). Returns the recording and whether it is new.
+
+    The caller's spooled file is removed here, whatever happens.
+    """
+    settings = ctx.settings
+    spooled = file if isinstance(file, Spooled) else None
+    try:
+        if (file is None) == (media_key is None):
+            raise HTTPException(status_code=422, detail="send exactly one of file or media_key")
+        try:
+            recorded_at = _utc(recorded_at)
+        except ValueError as e:
+            raise HTTPException(status_code=422, detail=f"recorded_at: {e}") from None
+        size: int | None
+        sha: str | None
+        if file is not None:
+            if isinstance(file, UploadFile):
+                filename = file.filename
+                spooled = await spool_upload_file(
+                    file, spool=ctx.scratch.path, max_bytes=settings.MAX_UPLOAD_BYTES
+                )
+            else:
+                spooled = file
+            existing = session.scalar(
+                select(Recording).where(Recording.sha256 == spooled.sha256).limit(1)
+            )
+            if existing is not None:
+                if existing.unit != unit:
+                    raise HTTPException(
+                        status_code=409, detail="these bytes are already registered"
+                    )
+                return existing, False
+            name = Path(filename or "upload").name[:255] or "upload"
+            key = await _store_upload(ctx, session, spooled, name, recorded_at)
+            size, sha = spooled.size, spooled.sha256
+        else:
+            assert media_key is not None
+            key, size = _check_stored_key(ctx.store, media_key)
+            _refuse_duplicate_key(session, key)
+            name, sha = Path(key).name[:255], None
+    finally:
+        if spooled is not None:
+            spooled.path.unlink(missing_ok=True)
+    rec = crud.create_recording(
+        session=session,
+        source=source,
+        unit=unit,
+        officer=officer,
+        recorded_at=recorded_at,
+        incident_id=incident_id,
+        media_key=key,
+        filename=name,
+        size_bytes=size,
+        sha256=sha,
+        created_by=user.username,
+        buffer_s=settings.LINK_BUFFER_SECONDS,
+    )
+    audit.append(
+        session,
+        actor=user.username,
+        role=user.role,
+        action="recording.create",
+        resource=f"recordings/{rec.id}",
+        ip=ip,
+        detail={"media_key": key, "sha256": sha, "size": size},
+    )
+    session.commit()
+    ctx.metrics.uploads.labels(source=source).inc()
+    logger.info("accepted recording %s (%s bytes)", rec.id, size)
+    return rec, True

@@ -27,7 +27,7 @@ from pipeline.config import load_config
 from pipeline.scratch import claim_scratch, sweep_scratch
 
 from . import audit as audit_log
-from . import crud, errors
+from . import crud, errors, web
 from .context import ApiMetrics, AppContext
 from .core.config import Settings
 from .db import Database, migrate
@@ -39,9 +39,12 @@ from .worker import Indexer, Worker
 
 logger = logging.getLogger("vigil.api")
 
-PUBLIC_PATHS = frozenset({"/login/access-token", "/healthz", "/readyz", "/metrics"})
+PUBLIC_PATHS = (
+    frozenset({"/login/access-token", "/healthz", "/readyz", "/metrics"}) | web.PUBLIC_PATHS
+)
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "schemas" / "openapi.json"
 UPLOAD_PATH = "/recordings"
+UPLOAD_PATHS = frozenset({UPLOAD_PATH, web.UPLOAD_PATH})
 IMPORT_PATH = "/incidents:import"
 SCRATCH_PREFIX = "api"
 
@@ -90,8 +93,8 @@ def _allowed_query(route: APIRoute) -> frozenset[str]:
 def forbid_unknown_query(request: Request) -> None:
     """422 for a query parameter the route does not declare, or one given twice."""
     route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
-        return
+    if not isinstance(route, APIRoute) or web.is_page(request):
+        return  # the pages read their filters from the query string themselves
     allowed = _allowed_query(route)
     seen: set[str] = set()
     problems = []
@@ -130,23 +133,16 @@ def _assert_every_route_guarded(app: FastAPI) -> None:
                 raise RuntimeError(f"route {route.path} has no role check (deny by default)")
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    store: Any = None,
-    pipeline_factory: Callable[[], Any] | None = None,
-) -> FastAPI:
-    """A ready app: schema migrated, store opened; worker/indexer run while the app is served."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
-    settings = settings or Settings()
+def make_context(settings: Settings, *, store: Any = None) -> AppContext:
+    """Database migrated, audit log anchored, store opened, this process's spool directory claimed
+    (those of dead processes removed): what the app, and one-off commands, run on."""
     db = Database(settings.DATABASE_URL, audit_keys=audit_keys(settings))
     migrate(db.engine)
     with db.session() as session:
         audit_log.ensure_anchor(session)
     spool = Path(settings.SPOOL_DIR)
     sweep_scratch(spool, SCRATCH_PREFIX)
-    ctx = AppContext(
+    return AppContext(
         settings=settings,
         db=db,
         store=store if store is not None else open_api_store(settings),
@@ -160,6 +156,20 @@ def create_app(
             lockout_s=settings.LOGIN_LOCKOUT_SECONDS,
         ),
     )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: Any = None,
+    pipeline_factory: Callable[[], Any] | None = None,
+) -> FastAPI:
+    """A ready app: schema migrated, store opened; worker/indexer run while the app is served."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
+    settings = settings or Settings()
+    ctx = make_context(settings, store=store)
+    db, spool = ctx.db, Path(settings.SPOOL_DIR)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -186,24 +196,31 @@ def create_app(
         description="Intake, triage queue, evidence, decisions and audit for legal-affairs reviewers.",
         lifespan=lifespan,
         dependencies=[Depends(forbid_unknown_query)],
+        docs_url=None,  # served by api.web from local assets (the CDN default is blank offline)
+        redoc_url=None,
     )
     app.state.ctx = ctx
     errors.install(app, retry_after=settings.RETRY_AFTER_SECONDS)
     for module in (login, users, recordings, incidents, flags, metrics, audit, media, health):
         app.include_router(module.router)
+    web.install(app)
     _assert_every_route_guarded(app)
+    upload_limit = settings.MAX_UPLOAD_BYTES + 1024 * 1024
     limits = {
-        UPLOAD_PATH: settings.MAX_UPLOAD_BYTES + 1024 * 1024,
+        **dict.fromkeys(UPLOAD_PATHS, upload_limit),
         IMPORT_PATH: settings.IMPORT_MAX_BYTES,
     }
     app.add_middleware(_BodyLimit, limits=limits)
+    # the API answers an oversized body before reading it; the upload page lets _BodyLimit cut
+    # the body off instead, so its refusal comes back as a page the reviewer can read
+    early = {UPLOAD_PATH: upload_limit, IMPORT_PATH: settings.IMPORT_MAX_BYTES}
 
     @app.middleware("http")
     async def guard_and_measure(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         t0 = time.perf_counter()
-        response = _refuse_by_length(request, limits)
+        response = _refuse_by_length(request, early)
         if response is None:
             try:
                 response = await call_next(request)
@@ -305,6 +322,93 @@ def create_user(
             session.commit()
             return str(user.id)
     finally:
+        db.dispose()
+
+
+DEMO_USER = "demo"
+
+
+def _read_demo_password(path: Path) -> str | None:
+    try:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "password" and value.strip():
+                return value.strip()
+    except OSError:
+        return None
+    return None
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` readable by its owner only (0600 from the start, not chmod'ed afterwards)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+
+
+def prepare_demo(
+    credentials: Path, *, url: str, settings: Settings | None = None
+) -> tuple[str, str, int]:
+    """Make the demo ready to open: schema migrated, the store's documents indexed into the queue,
+    and a reviewer ``demo`` whose random password lives in ``credentials`` (mode 0600).
+
+    Idempotent: a second run keeps the password that still works, else sets a fresh one.
+    Returns (username, password, documents newly indexed).
+    """
+    import secrets
+
+    from sqlalchemy import select
+
+    from . import audit as audit_log
+    from .core.security import verify_secret
+    from .models import User
+
+    settings = settings or Settings()
+    ctx = make_context(settings)
+    db = ctx.db
+    try:
+        indexed = Indexer(ctx).run_once()
+        password = _read_demo_password(credentials)
+        with db.session() as session:
+            user = session.scalar(select(User).where(User.username == DEMO_USER))
+            fresh = (
+                user is None
+                or password is None
+                or not verify_secret(password, user.password_hash)
+                or user.role != "reviewer"
+            )
+            if fresh:
+                password = secrets.token_urlsafe(12)
+                if user is None:
+                    user = crud.create_user(
+                        session=session, username=DEMO_USER, password=password, role="reviewer"
+                    )
+                    action = "user.create"
+                else:
+                    crud.set_password(session=session, user=user, password=password)
+                    user.role, user.is_active = "reviewer", True
+                    action = "user.password"
+                audit_log.append(
+                    session,
+                    actor="demo",
+                    role=None,
+                    action=action,
+                    resource=f"users/{user.id}",
+                    ip=None,
+                    detail={"username": DEMO_USER, "role": "reviewer"},
+                )
+                session.commit()
+                _write_private(
+                    credentials, f"url: {url}\nusername: {DEMO_USER}\npassword: {password}\n"
+                )
+        assert password is not None
+        return DEMO_USER, password, indexed
+    finally:
+        ctx.scratch.release()
         db.dispose()
 
 

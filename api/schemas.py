@@ -7,7 +7,7 @@ import math
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -22,6 +22,7 @@ Verdict = Literal["confirm", "dismiss", "escalate"]
 DismissReason = Literal[
     "asr_error", "wrong_speaker", "context_lawful", "quoting_party", "duplicate", "other"
 ]
+DISMISS_REASONS: tuple[str, ...] = get_args(DismissReason)
 
 # Control characters and unpaired surrogates: PostgreSQL refuses NUL, encoders refuse surrogates,
 # and neither belongs in a name, a unit or a comment. Bad input is a 422, not a database error.

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, Security
 from fastapi import Query as Q
 from fastapi.responses import StreamingResponse
 
@@ -20,12 +20,34 @@ from pipeline.store import read_chunks
 
 from .. import audit
 from ..core.security import media_signature_valid
-from ..deps import CtxDep, CurrentReader, SessionDep, client_ip
+from ..deps import READERS, CtxDep, SessionDep, api_key_header, client_ip, current_user, oauth2
+from ..models import User
 from ..schemas import Problem
 
 router = APIRouter(prefix="/media", tags=["media"])
 _CHUNK = 256 * 1024
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def media_reader(
+    request: Request,
+    ctx: CtxDep,
+    session: SessionDep,
+    token: Annotated[str | None, Security(oauth2)],
+    api_key: Annotated[str | None, Security(api_key_header)],
+) -> User:
+    """The caller: by API credentials, or by the reviewer pages' session cookie (the players on
+    those pages cannot send a bearer token). Either way the URL must have been minted for them."""
+    from ..web.session import current_page_session
+
+    page = current_page_session(request) if not (token or api_key) else None
+    user = page.user if page is not None else current_user(ctx, session, token, api_key)
+    if user.role not in READERS:
+        raise HTTPException(status_code=403, detail="role not permitted")
+    return user
+
+
+media_reader.vigil_roles = READERS  # type: ignore[attr-defined]
 
 
 def _stream(store: Any, key: str, start: int, length: int | None) -> Iterator[bytes]:
@@ -72,7 +94,7 @@ def get_media(
     key: str,
     ctx: CtxDep,
     session: SessionDep,
-    caller: CurrentReader,
+    caller: Annotated[User, Depends(media_reader)],
     expires: Annotated[int, Q(ge=0, le=2**40)],
     user: Annotated[str, Q(min_length=1, max_length=64)],
     signature: Annotated[str, Q(pattern=r"^[0-9a-f]{64}$")],
