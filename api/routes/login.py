@@ -48,7 +48,8 @@ def login_access_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> Token:
     ip = client_ip(request) or "unknown"
-    username = form.username[:64]
+    # the audit log and the throttle key by a printable rendering of what was typed
+    username = "".join(ch if ch.isprintable() else "?" for ch in form.username[:64])
     wait, ended = ctx.throttle.gate(username, ip)
     for action, detail in ended:
         audit.append(

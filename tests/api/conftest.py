@@ -11,26 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.utils.api_factories import ApiHarness, harness
-from tests.utils.postgres import PostgresServer, PostgresUnavailable, postgres_cluster
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """A throwaway PostgreSQL 15 cluster on a free 127.0.0.1 port, stopped and removed at the end.
-
-    Durability is off (fsync, synchronous commit): the tests check behaviour, not crash safety.
-    """
-    settings = {
-        "fsync": "off",
-        "synchronous_commit": "off",
-        "full_page_writes": "off",
-        "max_connections": "200",
-    }
-    try:
-        with postgres_cluster(settings) as server:
-            yield server
-    except PostgresUnavailable as e:
-        pytest.fail(str(e))
+from tests.utils.postgres import PostgresServer
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
