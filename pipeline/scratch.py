@@ -53,10 +53,11 @@ def claim_scratch(base: str | os.PathLike[str], prefix: str) -> ScratchDir:
     # locked under a hidden name first, so a concurrent sweep never sees it unlocked
     hidden = root / f".{name}"
     hidden.mkdir(mode=0o700)
-    lock = open(hidden / LOCK_NAME, "w", encoding="ascii")  # noqa: SIM115 - held for the lifetime
+    (hidden / LOCK_NAME).write_text(str(os.getpid()), encoding="ascii")
+    # held open read-only: flock does not need write access, and a file open for writing would
+    # stop the filesystem from being remounted read-only under a running server
+    lock = open(hidden / LOCK_NAME, encoding="ascii")  # noqa: SIM115 - held for the lifetime
     fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    lock.write(str(os.getpid()))
-    lock.flush()
     path = root / name
     hidden.rename(path)
     return ScratchDir(path, lock)
