@@ -8,13 +8,14 @@ the pipeline. Nothing else in ``pipeline`` imports upward (tests/test_layers.py 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import typer
 
@@ -280,6 +281,23 @@ def eval_(
     _guard(debug, _run)
 
 
+@contextlib.contextmanager
+def _stdout_reserved() -> Iterator[IO[str]]:
+    """Keep standard output for the batch's JSON report alone: while the batch runs, file
+    descriptor 1 points at stderr, so whatever Ray's processes (raylet, GCS, actors) or native code
+    print goes there; the yielded stream writes to the real stdout, kept open after the block."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    out = os.fdopen(os.dup(saved), "w", encoding="utf-8")
+    try:
+        yield out
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 @app.command()
 def batch(
     prefix: str = typer.Option(..., help="store prefix of raw recordings, e.g. raw/2026-03/"),
@@ -313,11 +331,13 @@ def batch(
             "force": force,
             "source": source,
         }
-        if watch_:
-            batch_mod.watch(prefix, **common)
-            return
-        report = batch_mod.run_batch(prefix, progress=False if no_progress else None, **common)
-        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+        with _stdout_reserved() as report_out:
+            if watch_:
+                batch_mod.watch(prefix, **common)
+                return
+            report = batch_mod.run_batch(prefix, progress=False if no_progress else None, **common)
+        report_out.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        report_out.flush()
         if report.failed:
             raise typer.Exit(1)
 

@@ -37,6 +37,7 @@ from detectors.types import SOURCES
 
 from ..config import VigilConfig, load_config
 from ..errors import ConfigError
+from ..faults import crash_point
 from ..store import (
     ACCESS_KEY_ENV,
     SECRET_KEY_ENV,
@@ -359,6 +360,7 @@ class BatchRunner:
         if write_report and (report.processed or report.failed or seen is None):
             key = report_key(started)
             report = _with_report_key(report, key)
+            crash_point("batch.before_report")
             self.store.put_json(key, report.to_dict())
         logger.info(
             "batch %s: %d processed, %d skipped, %d failed, %.3f audio h in %.1f s",
