@@ -311,6 +311,14 @@ class BatchRunner:
                     load[i] -= 1
                     try:
                         result = ray.get(ref)
+                    except ray.exceptions.ActorUnavailableError:
+                        # the actor is being restarted after a crash (reloading its models): the
+                        # call never ran there, so it is not an attempt; try again in a moment
+                        task.attempts -= 1
+                        seq += 1
+                        wait = max(1.0, self.options.retry_backoff_s)
+                        heapq.heappush(retry_heap, (time.monotonic() + wait, seq, task))
+                        continue
                     except Exception as e:  # the actor died (OOM, kill -9, segfault)
                         result = {"status": "retry", "reason": f"worker died: {_root_cause(e)}"}
                     status = result.get("status")

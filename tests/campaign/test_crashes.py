@@ -2,6 +2,7 @@
 at a write boundary (``pipeline.faults``), is started again, and so on. The attempt cap holds across
 the crashes (a recording that kills its worker is failed after WORKER_MAX_ATTEMPTS starts instead of
 looping for ever), each restart removes the dead process's scratch files, and nothing is duplicated.
+The surviving server's access log shows media URLs with their signature redacted.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from sqlalchemy import select
 
 from api.models import Recording
 from tests.campaign.conftest import Tally
-from tests.utils.api_factories import UNIT_A, harness, wav_bytes
+from tests.utils.api_factories import PASSWORD, UNIT_A, harness, wav_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,8 +78,8 @@ def test_worker_crash_loop_is_capped_and_cleaned_up(
             [sys.executable, "-m", "pipeline.cli", "serve", "--port", str(port)],
             cwd=ROOT,
             env=run_env,
-            stdout=subprocess.DEVNULL,
-            stderr=(tmp_path / "serve.log").open("ab"),
+            stdout=(tmp_path / "serve.log").open("ab"),  # uvicorn's access log
+            stderr=subprocess.STDOUT,
         )
 
     def recording() -> Recording:
@@ -117,6 +119,21 @@ def test_worker_crash_loop_is_capped_and_cleaned_up(
         live = _scratch_dirs(spool)
         assert len(live) == 1 and str(proc.pid) in live[0].name  # the dead ones were swept
         assert [p.name for p in live[0].iterdir()] == [".lock"]
+
+        # the live server's access log never shows a media URL's signature
+        base = f"http://127.0.0.1:{port}"
+        token = httpx.post(
+            f"{base}/login/access-token", data={"username": "reviewer", "password": PASSWORD}
+        ).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        url = httpx.get(f"{base}/incidents/{rec.id}", headers=auth).json()["media_url"]
+        signature = parse_qs(urlsplit(url).query)["signature"][0]
+        got = httpx.get(f"{base}{url}", headers=auth)
+        assert got.status_code == 200 and got.content == wav_bytes(0.5, seed=90)
+        assert httpx.get(f"{base}{url}").status_code == 401  # the URL alone is worth nothing
+        time.sleep(0.5)
+        log = (tmp_path / "serve.log").read_text()
+        assert "/media/" in log and "signature=REDACTED" in log and signature not in log
     finally:
         proc.terminate()
         proc.wait(timeout=60)
