@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -19,6 +18,8 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+
+from detectors.offline import pin_offline
 
 from . import crud, errors
 from .context import ApiMetrics, AppContext
@@ -84,8 +85,7 @@ def create_app(
     pipeline_factory: Callable[[], Any] | None = None,
 ) -> FastAPI:
     """A ready app: schema migrated, store opened; worker/indexer run while the app is served."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
+    pin_offline()
     settings = settings or Settings()
     db = Database(settings.DATABASE_URL)
     migrate(db.engine)

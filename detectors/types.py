@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 Role = Literal["officer", "party", "third_party"]
 Source = Literal["bodycam", "counter", "phone", "dispatch"]
 
-ROLES: tuple[Role, ...] = ("officer", "party", "third_party")
-SOURCES: tuple[Source, ...] = ("bodycam", "counter", "phone", "dispatch")
+# the one list of roles and of sources; every other layer imports these
+ROLES: tuple[Role, ...] = get_args(Role)
+SOURCES: tuple[Source, ...] = get_args(Source)
 
 
 @dataclass(frozen=True, slots=True)

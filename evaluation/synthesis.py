@@ -24,13 +24,18 @@ import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import signal
 
-from detectors.errors import ConfigError, VigilError
+from detectors.errors import VigilError
+from detectors.options import SectionOptions
+from detectors.types import Source
+
+if TYPE_CHECKING:
+    from pyannote.core import Annotation
 
 logger = logging.getLogger("vigil.evaluation")
 
@@ -125,10 +130,11 @@ class SceneOptions(BaseModel):
     crosstalk_delay_ms: float = Field(ge=0, le=50)
 
 
-class SynthesisOptions(BaseModel):
+class SynthesisOptions(SectionOptions):
     """The ``synthesis`` config section (see configs/default.yaml for the meaning of each key)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    section = "synthesis"
 
     engine: Literal["fastspeech2", "espeak"]
     fastspeech2: FastSpeechOptions
@@ -148,27 +154,25 @@ class SynthesisOptions(BaseModel):
     cardinal_units: str
     voices: tuple[VoiceOptions, ...] = Field(min_length=2)
     styles: dict[Style, StyleOptions]
-    scenes: dict[Literal["bodycam", "counter", "phone", "dispatch"], SceneOptions]
+    scenes: dict[Source, SceneOptions]
+
+    @model_validator(mode="after")
+    def _every_style(self) -> SynthesisOptions:
+        missing = [s for s in STYLES if s not in self.styles]
+        if missing:
+            raise ValueError(f"styles lacks {missing}; needs all of {list(STYLES)}")
+        return self
 
     @classmethod
     def from_config(
         cls, data: Mapping[str, Any] | SynthesisOptions | None = None
     ) -> SynthesisOptions:
         """Validate a section dict; ``None`` reads the ``synthesis`` section of ``configs/evaluation.yaml``."""
-        if isinstance(data, SynthesisOptions):
-            return data
         if data is None:
             from .config import load_evaluation_config
 
             data = load_evaluation_config().section("synthesis")
-        try:
-            opts = cls.model_validate(dict(data))
-        except ValidationError as e:
-            raise ConfigError(f"invalid synthesis config: {e}") from e
-        missing = [s for s in STYLES if s not in opts.styles]
-        if missing:
-            raise ConfigError(f"synthesis.styles lacks {missing}; needs all of {list(STYLES)}")
-        return opts
+        return super().from_config(data)
 
 
 # ----------------------------------------------------------------------------------------- results
@@ -213,7 +217,7 @@ class SyntheticRecording:
 
     @property
     def duration(self) -> float:
-        return self.audio.shape[-1] / self.sample_rate
+        return float(self.audio.shape[-1] / self.sample_rate)
 
     @property
     def channels(self) -> int:
@@ -221,7 +225,7 @@ class SyntheticRecording:
 
     def mono(self) -> np.ndarray:
         """The channel average, what a mono consumer would hear."""
-        return self.audio.mean(axis=0).astype(np.float32)
+        return np.asarray(self.audio.mean(axis=0), dtype=np.float32)
 
 
 # ------------------------------------------------------------------------------------ text to pinyin
@@ -403,7 +407,7 @@ def synthesize_utterance(
         voice = type(pool[0]).model_validate(dict(voice))
     if style not in opts.styles:
         raise ValueError(f"unknown style {style!r}; valid: {sorted(opts.styles)}")
-    sty = opts.styles[style]  # type: ignore[index]
+    sty = opts.styles[style]
     if isinstance(voice, NeuralVoiceOptions):
         x = _fastspeech_utterance(text, voice, sty, opts)
     elif isinstance(voice, VoiceOptions):
@@ -548,7 +552,7 @@ def _room(
     ir = rng.standard_normal(n) * np.exp(-6.9 * t / decay_s)  # -60 dB at decay_s
     ir /= np.sqrt(np.sum(ir**2))
     wet = signal.fftconvolve(x, ir)[: x.size]
-    return ((1 - mix) * x + mix * wet).astype(np.float32)
+    return np.asarray((1 - mix) * x + mix * wet, dtype=np.float32)
 
 
 def _band(x: np.ndarray, sr: int, low_hz: float | None, high_hz: float | None) -> np.ndarray:
@@ -581,7 +585,7 @@ def synthesize_scenario(
         opts = opts.model_copy(update={"seed": int(seed)})
     if source not in opts.scenes:
         raise ValueError(f"unknown source {source!r}; valid: {sorted(opts.scenes)}")
-    scene = opts.scenes[source]  # type: ignore[index]
+    scene = opts.scenes[source]
     sr = opts.sample_rate
     rng = np.random.default_rng([opts.seed, zlib.crc32(source.encode())])
 
@@ -635,7 +639,7 @@ def synthesize_scenario(
             audio[0, start : start + y.size] += y
             channel: int | None = None
         else:
-            channel = min(nch - 1, scene.role_channel.get(role, nch - 1))
+            channel = min(nch - 1, scene.role_channel.get(role, nch - 1))  # type: ignore[arg-type]
             audio[channel, start : start + y.size] += y
             for other in range(nch):
                 if other != channel:
@@ -702,7 +706,9 @@ def reference_rttm(
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def reference_annotation(ref: SyntheticRecording | Sequence[ReferenceTurn], uri: str = "synthetic"):
+def reference_annotation(
+    ref: SyntheticRecording | Sequence[ReferenceTurn], uri: str = "synthetic"
+) -> Annotation:
     """The reference as a ``pyannote.core.Annotation`` (speaker labels), for pyannote.metrics DER."""
     from pyannote.core import Annotation
     from pyannote.core import Segment as PSegment

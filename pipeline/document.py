@@ -13,12 +13,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from detectors.types import Role, Source
 from rules.findings import Assessment
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
-RoleName = Literal["officer", "party", "third_party"]
-SourceName = Literal["bodycam", "counter", "phone", "dispatch"]
+# the document's enums are the detectors' (one list of sources and roles for the whole product)
+RoleName = Role
+SourceName = Source
 
 
 class _Doc(BaseModel):

@@ -27,11 +27,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from detectors.options import validation_summary
 from detectors.types import Role, Source, Transcript, Utterance
 from rules.errors import RulePackError
 from rules.findings import Category, Disposition, Flag, FlagCode, Inference, Severity
 from rules.matching import ContextOptions, ContextReader, Match, Matcher, MatchingOptions, normalize
-from rules.pack import read_yaml, validation_summary
+from rules.pack import read_yaml
 
 logger = logging.getLogger("vigil.rules")
 

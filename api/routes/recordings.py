@@ -73,7 +73,7 @@ async def create_recording(
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Recording:
     """Either ``file`` (streamed to the store) or ``media_key`` (an object already in the store)."""
-    from pipeline.store import raw_key, sanitize_key
+    from pipeline.store import raw_key, recording_id_for, sanitize_key
 
     settings, store = ctx.settings, ctx.store
     if (file is None) == (media_key is None):
@@ -103,7 +103,7 @@ async def create_recording(
                 return existing
             filename = Path(file.filename or "upload").name[:255] or "upload"
             try:
-                key = raw_key(f"rec-{spooled.sha256[:16]}", filename, recorded_at)
+                key = raw_key(recording_id_for(spooled.sha256), filename, recorded_at)
             except (ValueError, StoreError) as e:
                 raise HTTPException(status_code=422, detail=f"bad file name: {e}") from None
             # the store first: a row is only ever committed for bytes that are safely stored

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..errors import ConfigError, DetectorError
+from ..errors import DetectorError
+from ..options import SectionOptions
 from ..types import SOURCES, Source, SpeakerTurn
 
 if TYPE_CHECKING:
@@ -224,8 +225,11 @@ class PyannoteOptions(_Strict):
     max_speakers: int | None = Field(ge=1)
 
 
-class DiarizationOptions(_Strict):
+class DiarizationOptions(SectionOptions):
     """The ``diarization`` config section: backend per source plus one sub-section per backend."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    section = "diarization"
 
     backend_by_source: dict[Source, Backend]
     channel: ChannelOptions
@@ -238,16 +242,6 @@ class DiarizationOptions(_Strict):
         if missing:
             raise ValueError(f"backend_by_source lacks {missing}; needs all of {list(SOURCES)}")
         return self
-
-    @classmethod
-    def from_config(cls, data: Mapping[str, Any] | DiarizationOptions) -> DiarizationOptions:
-        """Validate the section dict (an options instance passes through); errors are ConfigError."""
-        if isinstance(data, DiarizationOptions):
-            return data
-        try:
-            return cls.model_validate(dict(data))
-        except ValidationError as e:
-            raise ConfigError(f"invalid diarization config: {e}") from e
 
 
 class Diarizer(Protocol):

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DetectorError
+from ..errors import ModelError
 from ..types import SpeakerTurn
 from .base import (
     Diarization,
@@ -59,7 +59,7 @@ class EmbeddedDiarizer:
             from faster_whisper.vad import VadOptions, get_speech_timestamps
             from resemblyzer import VoiceEncoder, hparams
         except ImportError as e:  # pragma: no cover - both are core dependencies
-            raise DetectorError(
+            raise ModelError(
                 f"embedded diarization needs faster-whisper and resemblyzer: {e}"
             ) from e
         torch.set_num_threads(options.torch_threads)
@@ -81,7 +81,7 @@ class EmbeddedDiarizer:
         try:
             self.encoder = VoiceEncoder(device=options.device, verbose=False)
         except Exception as e:  # torch raises several types for a bad device / unreadable weights
-            raise DetectorError(f"could not load the Resemblyzer voice encoder: {e}") from e
+            raise ModelError(f"could not load the Resemblyzer voice encoder: {e}") from e
         self.encoder.eval()
 
     # -------------------------------------------------------------------------------------- stages
@@ -157,7 +157,7 @@ class EmbeddedDiarizer:
             if group:
                 self._encode(group, out)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-8)
+        return np.asarray(out / np.maximum(norms, 1e-8), dtype=np.float32)
 
     def _encode(self, group: list[tuple[int, np.ndarray]], out: np.ndarray) -> None:
         torch = self._torch
@@ -173,7 +173,8 @@ class EmbeddedDiarizer:
             wav.astype(np.float32), n_fft=self._mel_nfft, hop_length=self._mel_hop
         )
         power = (spec.real**2 + spec.imag**2).astype(np.float32)
-        return (self._mel_basis @ power).T
+        mel: np.ndarray = (self._mel_basis @ power).T
+        return mel
 
     def cluster(
         self, embeddings: np.ndarray, num_speakers: int | None, warnings: list[str]
@@ -381,7 +382,7 @@ def _to_model_rate(mono: np.ndarray, sample_rate: int) -> np.ndarray:
     from scipy.signal import resample_poly
 
     g = math.gcd(int(sample_rate), MODEL_RATE)
-    return resample_poly(mono, MODEL_RATE // g, int(sample_rate) // g).astype(np.float32)
+    return np.asarray(resample_poly(mono, MODEL_RATE // g, int(sample_rate) // g), dtype=np.float32)
 
 
 def _compact(labels: np.ndarray) -> np.ndarray:

@@ -9,14 +9,14 @@ by default and would try to reach its collector.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import DetectorError
+from ..errors import DetectorError, ModelError
+from ..offline import pin_offline
 from ..types import SpeakerTurn
 from .base import (
     Diarization,
@@ -32,11 +32,6 @@ logger = logging.getLogger("vigil.detectors")
 PIPELINE_FILE = "config.yaml"  # pyannote's fixed name for a pipeline checkpoint
 
 
-def _offline_env() -> None:
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["PYANNOTE_METRICS_ENABLED"] = "0"
-
-
 class PyannoteDiarizer:
     """Loads the pipeline once; each ``diarize`` feeds the waveform in memory (no temp files)."""
 
@@ -45,23 +40,23 @@ class PyannoteDiarizer:
     def __init__(self, options: PyannoteOptions) -> None:
         self.options = options
         if not options.pipeline_dir:
-            raise DetectorError(
+            raise ModelError(
                 "pyannote diarization needs diarization.pyannote.pipeline_dir: a local pipeline "
                 "directory (e.g. speaker-diarization-community-1) with a config.yaml"
             )
         directory = Path(options.pipeline_dir).expanduser()
         if not directory.is_dir():
-            raise DetectorError(f"pyannote pipeline directory not found: {directory}")
+            raise ModelError(f"pyannote pipeline directory not found: {directory}")
         if not (directory / PIPELINE_FILE).is_file():
-            raise DetectorError(f"pyannote pipeline directory has no {PIPELINE_FILE}: {directory}")
+            raise ModelError(f"pyannote pipeline directory has no {PIPELINE_FILE}: {directory}")
         self.directory = directory.resolve()
 
-        _offline_env()
+        pin_offline(force=True)
         try:
             import torch
             from pyannote.audio import Pipeline
         except ImportError as e:
-            raise DetectorError(
+            raise ModelError(
                 f"pyannote diarization needs pyannote.audio 4 (the 'pyannote' extra): {e}"
             ) from e
         self._torch = torch
@@ -70,12 +65,12 @@ class PyannoteDiarizer:
         try:
             pipeline = Pipeline.from_pretrained(self.directory)
         except Exception as e:  # pyannote raises many types for a broken directory
-            raise DetectorError(
+            raise ModelError(
                 f"could not load the pyannote pipeline from {self.directory}: "
                 f"{type(e).__name__}: {e}"
             ) from e
         if pipeline is None:
-            raise DetectorError(f"could not load the pyannote pipeline from {self.directory}")
+            raise ModelError(f"could not load the pyannote pipeline from {self.directory}")
         self.pipeline = pipeline
         self._configure()
         self.load_s = round(time.perf_counter() - t0, 3)
@@ -131,7 +126,7 @@ class PyannoteDiarizer:
             "sample_rate": sample_rate,
         }
         try:
-            output = self.pipeline(file, **kwargs)
+            output = self.pipeline(file, **kwargs)  # type: ignore[arg-type]  # stub: hook: bool
         except Exception as e:
             raise DetectorError(f"pyannote diarization failed: {type(e).__name__}: {e}") from e
 

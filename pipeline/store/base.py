@@ -18,11 +18,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from detectors.errors import ConfigError, StoreError
+from detectors.errors import StoreError
+from detectors.options import SectionOptions
 
 logger = logging.getLogger("vigil.pipeline")
 
@@ -51,11 +52,12 @@ class ObjectInfo:
     metadata: Mapping[str, str] = field(default_factory=dict)
 
 
-class StoreOptions(BaseModel):
+class StoreOptions(SectionOptions):
     """The ``store:`` config section. Credentials are deliberately absent: they come only from
     ``VIGIL_S3_ACCESS_KEY`` / ``VIGIL_S3_SECRET_KEY`` so they never land in a config file or a hash."""
 
     model_config = ConfigDict(extra="forbid")
+    section = "store"
 
     url: str = Field(description="a directory (embedded default) or s3://BUCKET[/PREFIX]")
     s3_endpoint: str = Field(description="host:port of the S3 service")
@@ -68,16 +70,11 @@ class StoreOptions(BaseModel):
     part_size_mb: int = Field(ge=5, le=5120, description="multipart part size for large uploads")
     fsync: bool = Field(description="LocalStore: fsync files before renaming them into place")
 
-    @classmethod
-    def from_config(cls, section: Mapping[str, Any]) -> StoreOptions:
-        try:
-            return cls.model_validate(dict(section))
-        except Exception as e:  # pydantic.ValidationError: one line for the user
-            raise ConfigError(f"invalid store config: {e}") from e
-
 
 class ObjectNotFoundError(StoreError):
     """The key does not exist. A permanent answer, not an outage: never retried."""
+
+    retryable: ClassVar[bool] = False
 
 
 class ObjectStore(ABC):

@@ -18,7 +18,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, BinaryIO, TypeVar
+from typing import IO, Any, BinaryIO, TypeVar, cast
 
 from detectors.errors import ConfigError, StoreError
 
@@ -217,7 +217,7 @@ class S3Store(ObjectStore):
                 io.BytesIO(data),
                 len(data),
                 content_type=content_type,
-                metadata=_encode_meta(meta),
+                metadata=_encode_meta(meta),  # type: ignore[arg-type]  # stub: dict invariance
             ),
         )
         return self._write_result(key, result, len(data), content_type, meta)
@@ -242,7 +242,7 @@ class S3Store(ObjectStore):
                 name,
                 str(path),
                 content_type=content_type,
-                metadata=_encode_meta(meta),
+                metadata=_encode_meta(meta),  # type: ignore[arg-type]  # stub: dict invariance
                 part_size=self.part_size,
             ),
         )
@@ -276,10 +276,10 @@ class S3Store(ObjectStore):
             return self._client.put_object(
                 self.bucket,
                 name,
-                counted,
+                cast(BinaryIO, counted),  # a raw reader that counts
                 -1 if length is None else length,
                 content_type=content_type,
-                metadata=_encode_meta(meta),
+                metadata=_encode_meta(meta),  # type: ignore[arg-type]  # stub: dict invariance
                 part_size=self.part_size,
             )
 
@@ -335,7 +335,7 @@ class S3Store(ObjectStore):
         def fetch() -> Path:
             resp = self._client.get_object(self.bucket, self._k(key))
             try:
-                return atomic_copy(resp, dest)
+                return atomic_copy(cast(IO[bytes], resp), dest)  # a readable binary stream
             finally:
                 resp.close()
                 resp.release_conn()
@@ -419,7 +419,7 @@ class _GuardedReader(io.RawIOBase):
 
     def readinto(self, b: Any) -> int:
         try:
-            return self._resp.readinto(b)
+            return int(self._resp.readinto(b))
         except Exception as e:
             if self._store._is_transient(e):
                 raise StoreError(
@@ -431,8 +431,8 @@ class _GuardedReader(io.RawIOBase):
 
 def _reason(e: BaseException) -> str:
     inner = e
-    while getattr(inner, "reason", None) is not None and isinstance(inner.reason, BaseException):
-        inner = inner.reason
+    while isinstance(reason := getattr(inner, "reason", None), BaseException):
+        inner = reason
     text = str(inner).split("\n", 1)[0]
     text = re.sub(r"<urllib3[^>]*>:\s*", "", text)
     return f"{type(inner).__name__}: {text}"[:200]
