@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import cached_property
 from importlib.metadata import version as _pkg_version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
 
 import numpy as np
 
@@ -29,7 +29,6 @@ from .attribution import AttributedUtterance, attribute
 from .config import VigilConfig, load_config
 from .document import (
     AnalysisDocument,
-    IncidentLink,
     KeyframeOut,
     PipelineInfo,
     ProsodyOut,
@@ -72,6 +71,16 @@ class Hook(Protocol):
 
 def _no_hook(step: str, artifact: Any, **kwargs: Any) -> None:
     return None
+
+
+class AnalyzeOptions(TypedDict, total=False):
+    """The optional keywords of :meth:`Pipeline.analyze`, shared by :meth:`Pipeline.run`."""
+
+    incident: IncidentRecord | None
+    recording_id: str | None
+    num_speakers: int | None
+    prior_incidents: Sequence[IncidentRecord]
+    hook: Hook | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,26 +170,10 @@ class Pipeline:
     # -- running -------------------------------------------------------------------------------
 
     def run(
-        self,
-        path: str | Path,
-        *,
-        source: Source,
-        incident: IncidentRecord | None = None,
-        recording_id: str | None = None,
-        num_speakers: int | None = None,
-        prior_incidents: Sequence[IncidentRecord] = (),
-        hook: Hook | None = None,
+        self, path: str | Path, *, source: Source, **options: Unpack[AnalyzeOptions]
     ) -> AnalysisDocument:
-        """Analyse one recording; nothing is stored."""
-        return self.analyze(
-            path,
-            source=source,
-            incident=incident,
-            recording_id=recording_id,
-            num_speakers=num_speakers,
-            prior_incidents=prior_incidents,
-            hook=hook,
-        ).document
+        """Analyse one recording; nothing is stored (:meth:`analyze` without the keyframe images)."""
+        return self.analyze(path, source=source, **options).document
 
     def analyze(
         self,
@@ -349,7 +342,7 @@ class Pipeline:
                 decode_errors=decoded.decode_errors,
                 decode_gap_seconds=round(decoded.gap_seconds, 3),
             ),
-            incident=IncidentLink(**incident.to_dict()) if incident else None,
+            incident=incident,
             speakers=_speakers(attributed, roles),
             segments=[_segment_out(a) for a in attributed],
             assessment=assessment,

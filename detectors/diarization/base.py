@@ -9,9 +9,11 @@ except the router in :mod:`detectors.diarization.detector`, lazily, when a backe
 from __future__ import annotations
 
 import logging
+import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -244,13 +246,31 @@ class DiarizationOptions(SectionOptions):
         return self
 
 
-class Diarizer(Protocol):
-    """A loaded backend. Models load once in the constructor; ``diarize`` is called per recording."""
+class Diarizer(ABC):
+    """A loaded backend: models load once in the constructor, :meth:`diarize` runs per recording.
 
-    name: str
+    What every backend does around its own work is written here once: check the input, time the run.
+
+    A backend implements :meth:`_diarize` on validated ``(channels, n)`` float32 audio; the
+    elapsed time lands in ``info["elapsed_s"]``.
+    """
+
+    name: ClassVar[str]
 
     def diarize(
         self, audio: np.ndarray, sample_rate: int, *, num_speakers: int | None = None
+    ) -> Diarization:
+        t0 = time.perf_counter()
+        audio = as_channels(audio)
+        check_rate(sample_rate)
+        check_num_speakers(num_speakers)
+        result = self._diarize(audio, sample_rate, num_speakers)
+        info = {**result.info, "elapsed_s": round(time.perf_counter() - t0, 4)}
+        return replace(result, info=info)
+
+    @abstractmethod
+    def _diarize(
+        self, audio: np.ndarray, sample_rate: int, num_speakers: int | None
     ) -> Diarization: ...
 
 

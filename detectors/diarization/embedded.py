@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,10 +23,8 @@ from ..errors import ModelError
 from ..types import SpeakerTurn
 from .base import (
     Diarization,
+    Diarizer,
     EmbeddedOptions,
-    as_channels,
-    check_num_speakers,
-    check_rate,
     relabel_by_first_appearance,
 )
 
@@ -46,7 +43,7 @@ class _Window:
     end: float
 
 
-class EmbeddedDiarizer:
+class EmbeddedDiarizer(Diarizer):
     """VAD + Resemblyzer + agglomerative clustering; loads both models once, here."""
 
     name = "embedded"
@@ -221,15 +218,11 @@ class EmbeddedDiarizer:
 
     # ----------------------------------------------------------------------------------- entry
 
-    def diarize(
-        self, audio: np.ndarray, sample_rate: int, *, num_speakers: int | None = None
+    def _diarize(
+        self, audio: np.ndarray, sample_rate: int, num_speakers: int | None
     ) -> Diarization:
         """Diarize ``(channels, n)`` audio (downmixed, resampled to 16 kHz); ``num_speakers`` fixes the
         cluster count instead of the distance threshold."""
-        t0 = time.perf_counter()
-        audio = as_channels(audio)
-        check_rate(sample_rate)
-        check_num_speakers(num_speakers)
         o = self.options
         warnings: list[str] = []
         info: dict[str, Any] = {
@@ -240,7 +233,6 @@ class EmbeddedDiarizer:
         mono = _to_model_rate(audio.mean(axis=0), sample_rate)
         duration = mono.shape[0] / MODEL_RATE
         if mono.size == 0 or float(np.max(np.abs(mono))) == 0.0:
-            info["elapsed_s"] = round(time.perf_counter() - t0, 4)
             return Diarization.from_turns((), self.name, info)
 
         regions = self.speech_regions(mono)
@@ -249,12 +241,10 @@ class EmbeddedDiarizer:
         labels = self.cluster(embeddings, num_speakers, warnings)
         info.update(regions=len(regions), windows=len(windows))
         if not regions:
-            info["elapsed_s"] = round(time.perf_counter() - t0, 4)
             return Diarization.from_turns((), self.name, info)
 
         turns = self._resegment(regions, windows, embeddings, labels, duration)
         turns, _ = relabel_by_first_appearance(turns, "spk")
-        info["elapsed_s"] = round(time.perf_counter() - t0, 4)
         if warnings:
             for w in warnings:
                 logger.warning("embedded diarization: %s", w)

@@ -20,10 +20,8 @@ from ..offline import pin_offline
 from ..types import SpeakerTurn
 from .base import (
     Diarization,
+    Diarizer,
     PyannoteOptions,
-    as_channels,
-    check_num_speakers,
-    check_rate,
     relabel_by_first_appearance,
 )
 
@@ -32,7 +30,7 @@ logger = logging.getLogger("vigil.detectors")
 PIPELINE_FILE = "config.yaml"  # pyannote's fixed name for a pipeline checkpoint
 
 
-class PyannoteDiarizer:
+class PyannoteDiarizer(Diarizer):
     """Loads the pipeline once; each ``diarize`` feeds the waveform in memory (no temp files)."""
 
     name = "pyannote"
@@ -93,13 +91,9 @@ class PyannoteDiarizer:
         except (RuntimeError, ValueError, AssertionError) as e:  # no CUDA build raises Assertion
             raise DetectorError(f"pyannote pipeline cannot run on device {o.device!r}: {e}") from e
 
-    def diarize(
-        self, audio: np.ndarray, sample_rate: int, *, num_speakers: int | None = None
+    def _diarize(
+        self, audio: np.ndarray, sample_rate: int, num_speakers: int | None
     ) -> Diarization:
-        t0 = time.perf_counter()
-        audio = as_channels(audio)
-        check_rate(sample_rate)
-        check_num_speakers(num_speakers)
         o = self.options
         duration = audio.shape[1] / sample_rate
         info: dict[str, Any] = {
@@ -139,7 +133,6 @@ class PyannoteDiarizer:
                 turns.append(SpeakerTurn(start, end, str(label)))
         turns, mapping = relabel_by_first_appearance(turns, "spk")
         info["label_map"] = mapping
-        info["elapsed_s"] = round(time.perf_counter() - t0, 4)
         return Diarization.from_turns(turns, self.name, info)
 
 

@@ -8,6 +8,7 @@ never leaves half an object under a key.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -24,6 +25,8 @@ from pydantic import ConfigDict, Field
 
 from detectors.errors import StoreError
 from detectors.options import SectionOptions
+
+from .keys import sanitize_key
 
 logger = logging.getLogger("vigil.pipeline")
 
@@ -83,16 +86,21 @@ class ObjectStore(ABC):
     #: a short human description for logs and errors (never contains credentials)
     description: str = ""
 
-    @abstractmethod
+    # -- writes: the checks live here once; a backend implements only _put ----------------------------
+
     def put_bytes(
         self,
         key: str,
         data: bytes,
         content_type: str = DEFAULT_CONTENT_TYPE,
         metadata: Mapping[str, str] | None = None,
-    ) -> ObjectInfo: ...
+    ) -> ObjectInfo:
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TypeError(f"data must be bytes, not {type(data).__name__}")
+        blob = bytes(data)
+        meta = check_metadata(metadata)
+        return self._put(sanitize_key(key), io.BytesIO(blob), len(blob), content_type, meta)
 
-    @abstractmethod
     def put_file(
         self,
         key: str,
@@ -101,8 +109,15 @@ class ObjectStore(ABC):
         metadata: Mapping[str, str] | None = None,
     ) -> ObjectInfo:
         """Upload a file without reading it into memory (multipart above ``part_size_mb``)."""
+        sanitize_key(key)
+        meta = check_metadata(metadata)
+        try:
+            f = open(path, "rb")  # noqa: SIM115 - closed below
+        except OSError as e:
+            raise StoreError(f"cannot read {path}: {e.strerror or e}") from e
+        with f:
+            return self._put(key, f, os.fstat(f.fileno()).st_size, content_type, meta)
 
-    @abstractmethod
     def put_stream(
         self,
         key: str,
@@ -112,6 +127,20 @@ class ObjectStore(ABC):
         metadata: Mapping[str, str] | None = None,
     ) -> ObjectInfo:
         """Upload from a readable stream; ``length=None`` when unknown (multipart on S3)."""
+        meta = check_metadata(metadata)
+        return self._put(sanitize_key(key), fileobj, length, content_type, meta)
+
+    @abstractmethod
+    def _put(
+        self,
+        key: str,
+        fileobj: BinaryIO,
+        length: int | None,
+        content_type: str,
+        metadata: dict[str, str],
+    ) -> ObjectInfo:
+        """Store ``length`` bytes of ``fileobj`` (to its end when ``None``) under ``key``, whole or
+        not at all; ``key`` and ``metadata`` are already checked."""
 
     @abstractmethod
     def get_bytes(self, key: str) -> bytes: ...

@@ -23,12 +23,10 @@ from typing import IO, Any, BinaryIO, TypeVar, cast
 from detectors.errors import ConfigError, StoreError
 
 from .base import (
-    DEFAULT_CONTENT_TYPE,
     ObjectInfo,
     ObjectNotFoundError,
     ObjectStore,
     atomic_copy,
-    check_metadata,
 )
 from .keys import sanitize_key, sanitize_prefix
 
@@ -197,66 +195,15 @@ class S3Store(ObjectStore):
 
     # -- writes -------------------------------------------------------------------------------------
 
-    def put_bytes(
-        self,
-        key: str,
-        data: bytes,
-        content_type: str = DEFAULT_CONTENT_TYPE,
-        metadata: Mapping[str, str] | None = None,
-    ) -> ObjectInfo:
-        if not isinstance(data, bytes | bytearray | memoryview):
-            raise TypeError(f"data must be bytes, not {type(data).__name__}")
-        data = bytes(data)
-        name, meta = self._k(key), check_metadata(metadata)
-        result = self._call(
-            "put",
-            key,
-            lambda: self._client.put_object(
-                self.bucket,
-                name,
-                io.BytesIO(data),
-                len(data),
-                content_type=content_type,
-                metadata=_encode_meta(meta),  # type: ignore[arg-type]  # stub: dict invariance
-            ),
-        )
-        return self._write_result(key, result, len(data), content_type, meta)
-
-    def put_file(
-        self,
-        key: str,
-        path: str | os.PathLike[str],
-        content_type: str = DEFAULT_CONTENT_TYPE,
-        metadata: Mapping[str, str] | None = None,
-    ) -> ObjectInfo:
-        name, meta = self._k(key), check_metadata(metadata)
-        try:
-            size = os.stat(path).st_size
-        except OSError as e:
-            raise StoreError(f"cannot read {path}: {e.strerror or e}") from e
-        result = self._call(
-            "put",
-            key,
-            lambda: self._client.fput_object(
-                self.bucket,
-                name,
-                str(path),
-                content_type=content_type,
-                metadata=_encode_meta(meta),  # type: ignore[arg-type]  # stub: dict invariance
-                part_size=self.part_size,
-            ),
-        )
-        return self._write_result(key, result, size, content_type, meta)
-
-    def put_stream(
+    def _put(
         self,
         key: str,
         fileobj: BinaryIO,
         length: int | None,
-        content_type: str = DEFAULT_CONTENT_TYPE,
-        metadata: Mapping[str, str] | None = None,
+        content_type: str,
+        metadata: dict[str, str],
     ) -> ObjectInfo:
-        name, meta = self._k(key), check_metadata(metadata)
+        name, meta = self._k(key), metadata
         seekable = False
         with contextlib.suppress(AttributeError, OSError, ValueError):
             seekable = fileobj.seekable()
