@@ -28,6 +28,13 @@ setup(
     package_data={
         "": ["py.typed"],
         "api": ["alembic.ini", "migrations/script.py.mako"],
+        "api.web": [
+            "messages.yaml",
+            "templates/*.html",
+            "static/*.css",
+            "static/*.js",
+            "static/vendor/*",
+        ],
         **{name: ["*.yaml", "*.json", "*.md"] for name in DATA},
     },
 )
