@@ -45,28 +45,6 @@ from .speech_text import number_to_chinese, speakable_phrases, text_to_pinyin_ss
 
 logger = logging.getLogger("vigil.evaluation")
 
-__all__ = [
-    "STYLES",
-    "FastSpeechOptions",
-    "NeuralVoiceOptions",
-    "ReferenceTurn",
-    "SceneOptions",
-    "StyleOptions",
-    "SynthesisError",
-    "SynthesisOptions",
-    "SyntheticRecording",
-    "VoiceOptions",
-    "assign_voices",
-    "number_to_chinese",
-    "reference_annotation",
-    "reference_rttm",
-    "speakable_phrases",
-    "synthesize_scenario",
-    "synthesize_utterance",
-    "text_to_pinyin_ssml",
-    "voice_pool",
-    "write_wav",
-]
 
 # ----------------------------------------------------------------------------------------- results
 
