@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from pyannote.core import Annotation
 
 from .speech_options import (
-    STYLES,
     FastSpeechOptions,
     NeuralVoiceOptions,
     SceneOptions,
