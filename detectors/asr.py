@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 
-from .errors import DetectorError
+from .errors import DetectorError, ModelError
 from .models import EMBEDDED_PREFIX, EMBEDDED_WHISPER, resolve_whisper_model
+from .options import SectionOptions
 from .types import Segment, Word
 
 logger = logging.getLogger("vigil.detectors")
@@ -35,7 +36,7 @@ __all__ = ["AsrDetector", "AsrInfo", "AsrOptions", "stray_fullwidth_to_comma", "
 WHISPER_SAMPLE_RATE = 16000  # fixed by Whisper's feature extractor, not a tunable
 
 
-class AsrOptions(BaseModel):
+class AsrOptions(SectionOptions):
     """ASR settings, validated from the ``asr:`` config section (YAML is the single source of truth).
 
     Attributes:
@@ -70,6 +71,7 @@ class AsrOptions(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    section = "asr"
 
     model_path: str
     cache_dir: str
@@ -95,20 +97,6 @@ class AsrOptions(BaseModel):
     stray_fullwidth_as_comma: bool
     initial_prompt: str | None
     loop_min_repeats: int | None = Field(ge=3)
-
-    @classmethod
-    def from_config(cls, section: dict[str, Any] | AsrOptions) -> AsrOptions:
-        """Accept the ``asr:`` dict or an instance; a bad value raises ``ValueError`` naming it."""
-        if isinstance(section, AsrOptions):
-            return section
-        if not isinstance(section, dict):
-            raise TypeError(
-                f"asr options must be a dict or AsrOptions, not {type(section).__name__}"
-            )
-        try:
-            return cls.model_validate(section)
-        except ValidationError as e:
-            raise ValueError(f"invalid asr config: {e}") from e
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +180,7 @@ def _load_whisper(
             local_files_only=True,
         )
     except (RuntimeError, ValueError, OSError) as e:
-        raise DetectorError(f"cannot load Whisper model from {path} on {device}: {e}") from e
+        raise ModelError(f"cannot load Whisper model from {path} on {device}: {e}") from e
 
 
 class AsrDetector:
