@@ -19,8 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from pipeline.config import load_config
-from pipeline.synthesis import synthesize_scenario, write_wav
+from evaluation.synthesis import synthesize_scenario, write_wav
 from tests.utils.api_factories import PASSWORD, UNIT_A, UNIT_B
 from tests.utils.browser import VIEWPORT, LiveServer, launch_chromium, live_server, sign_in
 
@@ -72,7 +71,7 @@ def processed(
     """The ingest user uploads a synthetic counter recording from the page and watches its status
     panel (htmx polling) until the server's worker has analysed it; -> the incident as the API has it."""
     tmp = tmp_path_factory.mktemp("upload")
-    rec = synthesize_scenario(TURNS, "counter", options=load_config().section("synthesis"), seed=7)
+    rec = synthesize_scenario(TURNS, "counter", options=None, seed=7)
     wav = write_wav(tmp / "counter-visit.wav", rec.audio, rec.sample_rate)
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import ConfigError
-from pipeline.evaluation import (
+from evaluation.harness import (
     EvalReport,
     ScenarioResult,
     aggregate,
@@ -22,6 +21,7 @@ from pipeline.evaluation import (
     scenario_transcript,
     write_report_json,
 )
+from pipeline.errors import ConfigError
 
 THEFT_REFUSED = {
     "id": "t-counter-001",

@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from .diarization import (
+from ..errors import DetectorError
+from ..types import SpeakerTurn
+from .base import (
     Diarization,
     PyannoteOptions,
     as_channels,
@@ -24,8 +26,6 @@ from .diarization import (
     check_rate,
     relabel_by_first_appearance,
 )
-from .errors import DetectorError
-from .types import SpeakerTurn
 
 logger = logging.getLogger("vigil.detectors")
 

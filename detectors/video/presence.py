@@ -21,10 +21,9 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from detectors.errors import DetectorError
-
-from .types import VideoEvent
-from .video_frames import FrameSample, _scaled_size
+from ..errors import DetectorError
+from ..types import VideoEvent
+from .frames import FrameSample, _scaled_size
 
 logger = logging.getLogger("vigil.detectors")
 

@@ -14,7 +14,8 @@ import time
 
 import numpy as np
 
-from .diarization import (
+from ..types import SpeakerTurn
+from .base import (
     ChannelOptions,
     Diarization,
     as_channels,
@@ -22,7 +23,6 @@ from .diarization import (
     check_rate,
     turns_from_mask,
 )
-from .types import SpeakerTurn
 
 logger = logging.getLogger("vigil.detectors")
 

@@ -21,261 +21,37 @@ listing is consumed lazily, so driver memory stays flat over any number of files
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import heapq
 import logging
 import os
-import re
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from detectors.types import SOURCES
 
-from .config import VigilConfig, load_config
-from .errors import ConfigError, MediaError, StoreError, VigilError
-from .store import (
+from ..config import VigilConfig, load_config
+from ..errors import ConfigError
+from ..store import (
     ACCESS_KEY_ENV,
     SECRET_KEY_ENV,
     ObjectInfo,
-    ObjectNotFoundError,
     ObjectStore,
     StoreOptions,
-    document_key,
-    index_key,
+    markers,
     open_store,
     report_key,
     sanitize_prefix,
 )
+from .options import BatchFailure, BatchOptions, BatchReport, Hook, parse_since
+from .worker import RecordingWorker
 
 logger = logging.getLogger("vigil.pipeline")
-
-SOURCES = ("bodycam", "counter", "phone", "dispatch")
-Hook = Callable[..., None]
-
-
-class BatchOptions(BaseModel):
-    """The ``batch:`` config section."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    address: str | None = Field(description="null: start a local Ray; 'auto' or ray://HOST:PORT")
-    workers: int = Field(ge=1, description="actors, each holding one loaded Pipeline")
-    num_cpus_per_worker: float = Field(gt=0)
-    num_gpus_per_worker: float = Field(ge=0)
-    cpu_threads: int | None = Field(
-        ge=1, description="threads per actor (ASR, torch, BLAS); null keeps the configured ones"
-    )
-    thread_keys: list[str] = Field(
-        description="dotted config keys set to cpu_threads in each actor (those that exist)"
-    )
-    max_in_flight_per_worker: int = Field(ge=1, description="queued tasks per actor")
-    retries: int = Field(ge=0, description="extra attempts per recording on transient failures")
-    retry_backoff_s: float = Field(ge=0)
-    max_actor_restarts: int = Field(ge=-1, description="Ray restarts of a crashed actor (-1: any)")
-    watch_interval_s: float = Field(gt=0)
-    default_source: str = Field(description="source when the raw object carries no 'source' tag")
-    media_extensions: list[str]
-    object_store_memory_mb: int = Field(ge=80, description="local Ray only")
-    work_dir: str | None = Field(
-        description="actors' scratch space for downloads; null: system temp"
-    )
-    progress: bool
-
-    @classmethod
-    def from_config(cls, section: Mapping[str, Any]) -> BatchOptions:
-        try:
-            opts = cls.model_validate(dict(section))
-        except Exception as e:
-            raise ConfigError(f"invalid batch config: {e}") from e
-        if opts.default_source not in SOURCES:
-            raise ConfigError(
-                f"batch.default_source {opts.default_source!r} is not one of {', '.join(SOURCES)}"
-            )
-        return opts
-
-
-@dataclass(frozen=True, slots=True)
-class BatchFailure:
-    """A recording the batch gave up on, and why."""
-
-    key: str
-    reason: str
-    attempts: int
-    permanent: bool
-
-
-@dataclass(frozen=True, slots=True)
-class BatchReport:
-    """What one batch run (or one watch pass) did."""
-
-    prefix: str
-    started_at: datetime
-    processed: int
-    skipped: int
-    failed: tuple[BatchFailure, ...]
-    audio_seconds: float
-    wall_seconds: float
-    stage_seconds: Mapping[str, float]
-    workers: int
-    pipeline_version: str
-    config_hash: str
-    report_key: str | None = None
-
-    @property
-    def audio_hours(self) -> float:
-        return self.audio_seconds / 3600.0
-
-    @property
-    def real_time_factor(self) -> float | None:
-        """Wall seconds per audio second (lower is faster); None when nothing was processed."""
-        return self.wall_seconds / self.audio_seconds if self.audio_seconds > 0 else None
-
-    @property
-    def audio_hours_per_wall_hour(self) -> float | None:
-        return self.audio_seconds / self.wall_seconds if self.wall_seconds > 0 else None
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["started_at"] = self.started_at.isoformat()
-        d["failed"] = [asdict(f) for f in self.failed]
-        d["stage_seconds"] = dict(self.stage_seconds)
-        d["audio_hours"] = round(self.audio_hours, 6)
-        d["real_time_factor"] = self.real_time_factor
-        d["audio_hours_per_wall_hour"] = self.audio_hours_per_wall_hour
-        return d
-
-
-# --------------------------------------------------------------------------------------------------
-# The actor
-
-
-class RecordingWorker:
-    """One Ray actor: a loaded Pipeline and a store handle, analysing one recording per call.
-
-    Plain Python (wrapped with ``ray.remote`` by the driver) so it can be unit-run without Ray.
-    """
-
-    def __init__(
-        self,
-        config: Mapping[str, Any],
-        store_url: str,
-        cpu_threads: int | None,
-        warm: bool = True,
-        work_dir: str | None = None,
-    ) -> None:
-        if cpu_threads:
-            # Ray starts actors with OMP_NUM_THREADS=1 unless told; make every pool explicit.
-            for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-                os.environ[var] = str(cpu_threads)
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
-        from .analyzer import Pipeline
-
-        cfg = VigilConfig(config)
-        if cpu_threads:
-            with contextlib.suppress(ImportError):
-                import torch
-
-                torch.set_num_threads(cpu_threads)
-        self.pipeline = Pipeline.from_config(cfg)
-        self.store = open_store(store_url, StoreOptions.from_config(cfg.section("store")))
-        self.pid = os.getpid()
-        self.work_dir = work_dir
-        if work_dir:
-            Path(work_dir).mkdir(parents=True, exist_ok=True)
-        if warm:
-            t0 = time.perf_counter()
-            _ = self.pipeline.asr  # load the models now, once, not inside the first file's timing
-            logger.info("worker %d: models loaded in %.1fs", self.pid, time.perf_counter() - t0)
-
-    def ping(self) -> int:
-        return self.pid
-
-    def process(self, key: str, etag: str, source: str | None, default_source: str) -> dict:
-        """Analyse the raw object ``key``; returns a small summary (never the document)."""
-        t0 = time.perf_counter()
-        tmp = Path(tempfile.mkdtemp(prefix="vigil-batch-", dir=self.work_dir))
-        try:
-            info = self.store.stat(key)
-            if info is None:
-                raise ObjectNotFoundError(f"raw object {key!r} vanished before it was processed")
-            src = source or info.metadata.get("source") or default_source
-            if src not in SOURCES:
-                raise MediaError(f"{key}: unknown source tag {src!r}")
-            local = self.store.download(key, tmp / PurePosixPath(key).name)
-            doc = self.pipeline.process(local, self.store, source=src, media_key=key)
-            rec_id = doc.recording.recording_id
-            # The marker is written last: its presence means document and artifacts are stored.
-            self.store.put_json(
-                index_key(key),
-                {
-                    "status": "done",
-                    "raw_key": key,
-                    "etag": info.etag if info.etag else etag,
-                    "recording_id": rec_id,
-                    "document_key": document_key(rec_id),
-                    "version": self.pipeline.version,
-                    "config_hash": self.pipeline.config_hash,
-                    "duration": doc.recording.duration,
-                    "processed_at": datetime.now(UTC).isoformat(),
-                },
-            )
-            return {
-                "status": "ok",
-                "key": key,
-                "recording_id": rec_id,
-                "duration": float(doc.recording.duration),
-                "timings": dict(doc.timings),
-                "wall": time.perf_counter() - t0,
-                "pid": self.pid,
-            }
-        except (MediaError, ObjectNotFoundError) as e:
-            return self._failure(key, etag, _one_line(e, tmp, key), permanent=True)
-        except (ConfigError, ValidationError) as e:  # a bad config fails every file: stop the batch
-            return {"status": "fatal", "key": key, "reason": _one_line(e, tmp, key)}
-        except Exception as e:  # StoreError and anything unexpected: retried by the driver
-            reason = _one_line(e, tmp, key)
-            logger.warning("worker %d: %s failed: %s", self.pid, key, reason)
-            return {"status": "retry", "key": key, "reason": reason, "pid": self.pid}
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-
-    def _failure(self, key: str, etag: str, reason: str, *, permanent: bool) -> dict:
-        with contextlib.suppress(StoreError, ValueError):
-            # Permanent failures get a marker too, so a rerun does not decode a corrupt file again
-            # (unless --force); the reason stays with it.
-            self.store.put_json(
-                index_key(key),
-                {
-                    "status": "failed",
-                    "raw_key": key,
-                    "etag": etag,
-                    "reason": reason,
-                    "version": self.pipeline.version,
-                    "config_hash": self.pipeline.config_hash,
-                    "processed_at": datetime.now(UTC).isoformat(),
-                },
-            )
-        return {"status": "failed", "key": key, "reason": reason, "permanent": permanent}
-
-
-def _one_line(e: BaseException, tmp: Path | None = None, key: str | None = None) -> str:
-    text = str(e).strip().splitlines()[0] if str(e).strip() else ""
-    if tmp is not None and key is not None:  # name the object, not the worker's temp copy
-        text = text.replace(str(tmp / PurePosixPath(key).name), key).replace(str(tmp), "")
-    return f"{type(e).__name__}: {text}"[:500]
-
-
-# --------------------------------------------------------------------------------------------------
-# The driver
 
 
 @dataclass(slots=True)
@@ -293,21 +69,6 @@ class _Tally:
     audio_seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
     failures: list[BatchFailure] = field(default_factory=list)
-
-
-def parse_since(text: str) -> datetime:
-    """``--since``: an ISO date/time (naive = UTC) or a look-back such as ``90m``, ``6h``, ``2d``."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", text)
-    if m:
-        unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[m.group(2)]
-        return datetime.now(UTC) - timedelta(**{unit: float(m.group(1))})
-    try:
-        dt = datetime.fromisoformat(text.strip())
-    except ValueError as e:
-        raise ConfigError(
-            f"--since {text!r}: use an ISO date/time (2026-03-01T08:00) or 90m / 6h / 2d"
-        ) from e
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 class BatchRunner:
@@ -338,7 +99,7 @@ class BatchRunner:
                 {k: options.cpu_threads for k in options.thread_keys if _has_path(data, k)}
             )
         self.config = config
-        from .analyzer import PIPELINE_VERSION
+        from ..analyzer import PIPELINE_VERSION
 
         self.version = PIPELINE_VERSION
         self.config_hash = config.hash
@@ -435,27 +196,9 @@ class BatchRunner:
 
     def already_done(self, obj: ObjectInfo) -> dict[str, Any] | None:
         """The marker if ``obj`` was analysed (or refused) by this version and config, else None."""
-        try:
-            marker = self.store.get_json(index_key(obj.key))
-        except ObjectNotFoundError:
-            return None
-        except StoreError as e:
-            if "not valid JSON" in str(e):
-                return None  # a torn marker is treated as absent: redo
-            raise
-        if not isinstance(marker, dict):
-            return None
-        if (
-            marker.get("etag") != obj.etag
-            or marker.get("version") != self.version
-            or marker.get("config_hash") != self.config_hash
-        ):
-            return None
-        if marker.get("status") == "done":
-            doc = marker.get("document_key")
-            if not isinstance(doc, str) or not self.store.exists(doc):
-                return None
-        return marker
+        return markers.current_marker(
+            self.store, obj, version=self.version, config_hash=self.config_hash
+        )
 
     # -- one pass -----------------------------------------------------------------------------------
 
@@ -658,10 +401,6 @@ def _progress_bar(enabled: bool, total: int | None) -> Any:
     return tqdm(total=total, unit="file", desc="batch", dynamic_ncols=True, file=sys.stderr)
 
 
-# --------------------------------------------------------------------------------------------------
-# Entry points (the CLI wires these)
-
-
 def run_batch(
     prefix: str,
     *,
@@ -743,53 +482,3 @@ def watch(
         except KeyboardInterrupt:
             logger.info("watch stopped")
     return reports
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m pipeline.batch`` (the same flags as ``vigil batch``), for scripts and tests."""
-    p = argparse.ArgumentParser(prog="vigil batch", description=__doc__.splitlines()[0])
-    p.add_argument("--prefix", required=True, help="store prefix, e.g. raw/2026-03/")
-    p.add_argument("--store", default=None, help="directory or s3://BUCKET[/PREFIX]")
-    p.add_argument("--config", default=None, help="config YAML (default configs/default.yaml)")
-    p.add_argument("--address", default=None, help="auto | ray://HOST:PORT (default: local Ray)")
-    p.add_argument("--workers", type=int, default=None)
-    p.add_argument("--since", default=None, help="ISO time or look-back (90m, 6h, 2d)")
-    p.add_argument("--source", default=None, choices=SOURCES)
-    p.add_argument("--force", action="store_true")
-    p.add_argument("--watch", action="store_true")
-    p.add_argument("--no-progress", action="store_true")
-    p.add_argument("--debug", action="store_true")
-    args = p.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    try:
-        cfg = load_config(args.config)
-        common = {
-            "config": cfg,
-            "store_url": args.store,
-            "address": args.address,
-            "workers": args.workers,
-            "since": args.since,
-            "force": args.force,
-            "source": args.source,
-        }
-        if args.watch:
-            watch(args.prefix, **common)
-            return 0
-        report = run_batch(args.prefix, progress=not args.no_progress, **common)
-    except (VigilError, ValueError) as e:
-        if args.debug:
-            raise
-        sys.stderr.write(f"vigil: error: {e}\n")
-        return 2
-    import json
-
-    sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n")
-    return 1 if report.failed else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -3,7 +3,7 @@
 Why PyAV rather than ``cv2.VideoCapture``: PyAV gives each frame its stream PTS, which is the
 timestamp the audio of the same file is laid out against, lets the decoder use threads and skip
 non-reference frames (most of the decode cost of a 30 fps file we only sample at 5 fps), and
-reports corrupt input as exceptions we can turn into :class:`~pipeline.errors.MediaError`.
+reports corrupt input as exceptions we can turn into :class:`~detectors.errors.MediaError`.
 Only one decoded frame (plus the small analysis copies) is held at a time, so memory is flat in
 the length of the video. The container is always closed by a context manager.
 """
@@ -22,7 +22,7 @@ import av
 import cv2
 import numpy as np
 
-from pipeline.errors import MediaError
+from ..errors import MediaError
 
 logger = logging.getLogger("vigil.detectors")
 

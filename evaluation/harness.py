@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from detectors.types import IncidentRecord, Transcript, Utterance
+from pipeline.config import VigilConfig, load_config
+from pipeline.errors import ConfigError
 from rules.findings import Assessment
 
-from .config import VigilConfig, load_config
-from .errors import ConfigError
-
-logger = logging.getLogger("vigil.pipeline")
+logger = logging.getLogger("vigil.evaluation")
 
 Mode = Literal["text", "audio"]
 ACCURACY_FIELDS = ("category", "disposition", "risk_level", "call_class", "urgency")
@@ -323,16 +322,19 @@ class _AudioRunner:
     """
 
     def __init__(self, cfg: VigilConfig, oracle_roles: bool) -> None:
-        from .analyzer import Pipeline
+        from pipeline.analyzer import Pipeline
+
+        from .synthesis import SynthesisOptions
 
         self.cfg = cfg
         self.pipeline = Pipeline.from_config(cfg)
+        self.synthesis = SynthesisOptions.from_config(None)
         self.tmp = tempfile.TemporaryDirectory(prefix="vigil-eval-")
 
     def __call__(self, sc: Scenario) -> Assessment:
         from .synthesis import synthesize_scenario, write_wav
 
-        rec = synthesize_scenario(list(sc.turns), sc.source, options=self.cfg.section("synthesis"))
+        rec = synthesize_scenario(list(sc.turns), sc.source, options=self.synthesis)
         wav = write_wav(Path(self.tmp.name) / f"{sc.id}.wav", rec.audio, rec.sample_rate)
         doc = self.pipeline.run(
             wav,

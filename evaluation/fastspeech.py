@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
-logger = logging.getLogger("vigil.pipeline")
+logger = logging.getLogger("vigil.evaluation")
 
 MODEL_RATE = 24000  # the vocoder's output rate, fixed by the shipped model
 _ACOUSTIC = "fastspeech2_quan.tflite"

@@ -20,7 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from .diarization import (
+from ..errors import DetectorError
+from ..types import SpeakerTurn
+from .base import (
     Diarization,
     EmbeddedOptions,
     as_channels,
@@ -28,8 +30,6 @@ from .diarization import (
     check_rate,
     relabel_by_first_appearance,
 )
-from .errors import DetectorError
-from .types import SpeakerTurn
 
 logger = logging.getLogger("vigil.detectors")
 

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from .types import VideoEvent
+from ..types import VideoEvent
 
 logger = logging.getLogger("vigil.detectors")
 

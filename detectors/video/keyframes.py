@@ -17,9 +17,8 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline.errors import MediaError
-
-from .video_frames import _AV_ERRORS, FrameSample, _short, encode_jpeg, open_video
+from ..errors import MediaError
+from .frames import _AV_ERRORS, FrameSample, _short, encode_jpeg, open_video
 
 logger = logging.getLogger("vigil.detectors")
 

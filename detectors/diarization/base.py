@@ -1,32 +1,23 @@
-"""Who spoke when: one interface, three backends chosen per source by config.
+"""What every diarization backend shares: the result (:class:`Diarization`), the ``diarization``
+config section (:class:`DiarizationOptions` and one sub-model per backend), the :class:`Diarizer`
+protocol and the input checks and turn helpers.
 
-* ``channel`` - multi-channel recordings (counter array mic, stereo phone line): each speaker has a
-  channel of their own, so per-channel energy with crosstalk suppression is both cheaper and more
-  reliable than any voice model.
-* ``embedded`` - the default for mono: Silero VAD + Resemblyzer speaker embeddings + agglomerative
-  clustering. Every weight ships inside a registry package, so it runs offline on a fresh machine.
-* ``pyannote`` - a pyannote.audio 4 pipeline an operator copied into a local directory
-  (e.g. community-1); never a hub download.
-
-This module is the public entry point: :class:`Diarization` (the result), :class:`DiarizationOptions`
-(the ``diarization`` config section), :func:`build_diarizer` (registry by backend name) and
-:class:`DiarizationDetector` (routes a recording to its source's backend, falling back from ``channel``
-to ``embedded`` on mono input). The backends live in ``diarization_<name>.py`` and are imported only
-when built, so a counter-only deployment never imports torch.
+The backends (``channel``, ``embedded``, ``pyannote``) import from here and nothing imports them back
+except the router in :mod:`detectors.diarization.detector`, lazily, when a backend is built.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import DetectorError
-from .types import SOURCES, Source, SpeakerTurn
+from ..errors import ConfigError, DetectorError
+from ..types import SOURCES, Source, SpeakerTurn
 
 if TYPE_CHECKING:
     from pyannote.core import Annotation
@@ -37,12 +28,10 @@ __all__ = [
     "BACKENDS",
     "ChannelOptions",
     "Diarization",
-    "DiarizationDetector",
     "DiarizationOptions",
     "Diarizer",
     "EmbeddedOptions",
     "PyannoteOptions",
-    "build_diarizer",
     "turns_from_mask",
 ]
 
@@ -251,25 +240,14 @@ class DiarizationOptions(_Strict):
         return self
 
     @classmethod
-    def from_config(
-        cls, data: Mapping[str, Any] | DiarizationOptions | None = None
-    ) -> DiarizationOptions:
-        """Validate a section dict; ``None`` reads the ``diarization`` section of the default config."""
-        from pipeline.errors import ConfigError
-
+    def from_config(cls, data: Mapping[str, Any] | DiarizationOptions) -> DiarizationOptions:
+        """Validate the section dict (an options instance passes through); errors are ConfigError."""
         if isinstance(data, DiarizationOptions):
             return data
-        if data is None:
-            from pipeline.config import load_config
-
-            data = load_config().section("diarization")
         try:
             return cls.model_validate(dict(data))
         except ValidationError as e:
             raise ConfigError(f"invalid diarization config: {e}") from e
-
-
-# ---------------------------------------------------------------------------------------- backends
 
 
 class Diarizer(Protocol):
@@ -280,103 +258,6 @@ class Diarizer(Protocol):
     def diarize(
         self, audio: np.ndarray, sample_rate: int, *, num_speakers: int | None = None
     ) -> Diarization: ...
-
-
-def _build_channel(options: DiarizationOptions) -> Diarizer:
-    from .diarization_channel import ChannelDiarizer
-
-    return ChannelDiarizer(options.channel)
-
-
-def _build_embedded(options: DiarizationOptions) -> Diarizer:
-    from .diarization_embedded import EmbeddedDiarizer
-
-    return EmbeddedDiarizer(options.embedded)
-
-
-def _build_pyannote(options: DiarizationOptions) -> Diarizer:
-    from .diarization_pyannote import PyannoteDiarizer
-
-    return PyannoteDiarizer(options.pyannote)
-
-
-_REGISTRY: dict[str, Callable[[DiarizationOptions], Diarizer]] = {
-    "channel": _build_channel,
-    "embedded": _build_embedded,
-    "pyannote": _build_pyannote,
-}
-
-
-def build_diarizer(
-    backend: str, options: DiarizationOptions | Mapping[str, Any] | None = None
-) -> Diarizer:
-    """Build (and load the models of) one backend by its registered name."""
-    try:
-        factory = _REGISTRY[backend]
-    except KeyError:
-        raise ValueError(
-            f"unknown diarization backend {backend!r}; choose one of {sorted(_REGISTRY)}"
-        ) from None
-    return factory(DiarizationOptions.from_config(options))
-
-
-class DiarizationDetector:
-    """Routes each recording to its source's backend; builds each backend once, on first use.
-
-    A mono file routed to ``channel`` falls back to ``embedded`` (there is no second channel to
-    compare), with a warning logged and recorded in ``info["warnings"]``.
-    """
-
-    def __init__(
-        self,
-        options: DiarizationOptions | Mapping[str, Any] | None = None,
-        *,
-        preload: Iterable[str] = (),
-    ) -> None:
-        """``preload`` builds those backends now (a Ray actor or a server pays the load once,
-        up front); the others are built on first use."""
-        self.options = DiarizationOptions.from_config(options)
-        self._diarizers: dict[str, Diarizer] = {}
-        for backend in preload:
-            self.diarizer(backend)
-
-    def backend_for(self, source: Source, channels: int) -> tuple[str, list[str]]:
-        """The backend a recording will use, and the warnings the choice produced."""
-        if source not in self.options.backend_by_source:
-            raise ValueError(f"unknown source {source!r}; choose one of {list(SOURCES)}")
-        backend: str = self.options.backend_by_source[source]
-        warnings: list[str] = []
-        if backend == "channel" and channels < 2:
-            warnings.append(
-                f"source {source!r} is configured for channel diarization but the recording is mono;"
-                " fell back to embedded"
-            )
-            backend = "embedded"
-        return backend, warnings
-
-    def diarizer(self, backend: str) -> Diarizer:
-        if backend not in self._diarizers:
-            self._diarizers[backend] = build_diarizer(backend, self.options)
-        return self._diarizers[backend]
-
-    def diarize(
-        self,
-        audio: np.ndarray,
-        sample_rate: int,
-        *,
-        source: Source,
-        num_speakers: int | None = None,
-    ) -> Diarization:
-        audio = as_channels(audio)
-        backend, warnings = self.backend_for(source, audio.shape[0])
-        for w in warnings:
-            logger.warning("%s", w)
-        result = self.diarizer(backend).diarize(audio, sample_rate, num_speakers=num_speakers)
-        info = dict(result.info)
-        info["source"] = source
-        info["configured_backend"] = self.options.backend_by_source[source]
-        info["warnings"] = [*info.get("warnings", []), *warnings]
-        return Diarization(result.turns, result.backend, result.num_speakers, info)
 
 
 # ----------------------------------------------------------------------------------------- helpers

