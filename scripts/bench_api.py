@@ -140,9 +140,10 @@ def seed(app: object, store: LocalStore, n: int, with_docs: int, rng: random.Ran
             conn.execute(insert(Recording), recs)
             if flags:
                 conn.execute(insert(Flag), flags)
-    # fresh statistics, as autovacuum would have them in production
+    # fresh statistics (and on PostgreSQL the visibility map that index-only scans need), as
+    # autovacuum would have them in production after a bulk load
     with ctx.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("ANALYZE")
+        conn.exec_driver_sql("VACUUM ANALYZE" if ctx.db.dialect == "postgresql" else "ANALYZE")
     return doc_ids
 
 
