@@ -84,6 +84,9 @@ class AsrOptions(BaseModel):
             log-probability under it, or a loop); each step decodes that window alone, sequentially,
             at temperature 0. Greedy steps instead of temperature sampling: CTranslate2's sampler is
             seeded once per thread, so sampled fallbacks would change documents between runs.
+        max_unheard_tail_s: batched decoding only: a window whose last word ends with more than this
+            many seconds of its VAD speech still to come stopped early (Whisper emitted end-of-text;
+            the batched decoder, unlike the sequential one, never seeks on), and falls back.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -113,6 +116,7 @@ class AsrOptions(BaseModel):
     initial_prompt: str | None
     loop_min_repeats: int | None = Field(ge=3)
     fallback: tuple[FallbackStep, ...]
+    max_unheard_tail_s: float = Field(gt=0)
 
     @classmethod
     def from_config(cls, section: dict[str, Any] | AsrOptions) -> AsrOptions:
@@ -440,7 +444,7 @@ class AsrDetector:
         o = self.options
         if not segs:
             return []
-        verdict = self._verdict(segs)
+        verdict = self._verdict(segs, pieces)
         if verdict == "silent":
             return []
         if verdict == "ok":
@@ -453,7 +457,7 @@ class AsrDetector:
         candidates = [segs]
         for step in o.fallback:
             segs = self._decode_alone(samples, pieces, language, step, first)
-            verdict = self._verdict(segs)
+            verdict = self._verdict(segs, pieces)
             if verdict in ("ok", "silent"):
                 return [] if verdict == "silent" else segs
             candidates.append(segs)
@@ -488,7 +492,7 @@ class AsrDetector:
         n = self.options.loop_min_repeats
         return n is not None and any(_loop_span(s.text, n) is not None for s in segs)
 
-    def _verdict(self, segs: list[Any]) -> str:
+    def _verdict(self, segs: list[Any], pieces: list[dict[str, int]]) -> str:
         """``silent``, ``ok``, or what is wrong with one window's decoded segments.
 
         The same tests faster-whisper's sequential decoder applies per window (a window that is
@@ -515,6 +519,10 @@ class AsrDetector:
             return "a decoding loop"
         if low:
             return f"unsure (average log-probability {logprob:.2f})"
+        heard = int(max(float(s.end) for s in segs) * WHISPER_SAMPLE_RATE)
+        unheard = sum(max(0, p["end"] - max(p["start"], heard)) for p in pieces)
+        if unheard / WHISPER_SAMPLE_RATE > o.max_unheard_tail_s:
+            return f"stopped early ({unheard / WHISPER_SAMPLE_RATE:.1f} s of speech unheard)"
         return "ok"
 
     def _unloop(self, raw: Iterable[Any], samples: np.ndarray, min_repeats: int) -> Iterator[Any]:
