@@ -397,6 +397,37 @@ def schema(
     typer.echo(f"wrote {export_openapi(out_dir / 'openapi.json')}")
 
 
+@app.command()
+def bench(
+    only: list[str] | None = typer.Option(
+        None, help="run only these parts: asr, memory, video, batch, api (repeatable; default all)"
+    ),
+    seconds: float = typer.Option(240.0, help="length of the real-Mandarin file for the asr part"),
+    lengths: list[float] | None = typer.Option(
+        None, "--length", help="recording lengths in seconds for the memory part (repeatable)"
+    ),
+    api_n: int = typer.Option(100_000, help="incidents seeded for the api part"),
+    json_out: Path | None = typer.Option(None, "--json", help="write the report as JSON"),
+    debug: bool = typer.Option(False, help="full tracebacks and debug logging"),
+) -> None:
+    """Throughput and memory from one run on the same files: raw ASR vs full pipeline, stages,
+    peak RSS vs length, video x real time, Ray scaling, queue p95. Minutes of CPU; not for CI."""
+    _setup_logging(debug)
+
+    def _run() -> None:
+        from .bench import PARTS, format_table, run_bench
+
+        report = run_bench(
+            only or list(PARTS), seconds=seconds, lengths=lengths or (300.0, 1200.0), api_n=api_n
+        )
+        typer.echo(format_table(report))
+        if json_out is not None:
+            json_out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+            typer.echo(f"report: {json_out}")
+
+    _guard(debug, _run)
+
+
 def main() -> None:
     app()
 
