@@ -320,7 +320,7 @@ async def _store_upload(
     """Check that the decoder can open the upload and that no recording uses its key, then store
     it; returns the key."""
     from pipeline.media import MediaOptions, probe
-    from pipeline.store import raw_key
+    from pipeline.store import raw_key, recording_id_for
 
     options = MediaOptions.from_config(ctx.pipeline_config.section("media"))
     try:
@@ -329,7 +329,7 @@ async def _store_upload(
         reason = str(e).replace(str(spooled.path), filename)
         raise HTTPException(status_code=422, detail=f"media cannot be decoded: {reason}") from None
     try:
-        key = raw_key(f"rec-{spooled.sha256[:16]}", filename, recorded_at)
+        key = raw_key(recording_id_for(spooled.sha256), filename, recorded_at)
     except (ValueError, StoreError) as e:
         raise HTTPException(status_code=422, detail=f"bad file name: {e}") from None
     _refuse_duplicate_key(session, key)

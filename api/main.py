@@ -23,6 +23,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from detectors.offline import pin_offline
 from pipeline.config import load_config
 from pipeline.scratch import claim_scratch, sweep_scratch
 
@@ -165,8 +166,7 @@ def create_app(
     pipeline_factory: Callable[[], Any] | None = None,
 ) -> FastAPI:
     """A ready app: schema migrated, store opened; worker/indexer run while the app is served."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
+    pin_offline()
     settings = settings or Settings()
     ctx = make_context(settings, store=store)
     db, spool = ctx.db, Path(settings.SPOOL_DIR)

@@ -11,8 +11,9 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from detectors.types import Source as Source  # re-exported: the API's sources are the product's
+
 Role = Literal["reviewer", "chief", "admin", "ingest"]
-Source = Literal["bodycam", "counter", "phone", "dispatch"]
 Status = Literal["queued", "running", "done", "failed"]
 ReviewStatus = Literal[
     "pending", "failed", "clear", "unreviewed", "in_review", "reviewed", "escalated"

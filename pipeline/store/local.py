@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -25,7 +25,6 @@ from .base import (
     ObjectNotFoundError,
     ObjectStore,
     atomic_copy,
-    check_metadata,
     read_chunks,
 )
 from .keys import sanitize_key, sanitize_prefix
@@ -77,10 +76,9 @@ class LocalStore(ObjectStore):
         key: str,
         chunks: Iterator[bytes],
         content_type: str,
-        metadata: Mapping[str, str] | None,
+        meta: dict[str, str],
     ) -> ObjectInfo:
         dest = self._path(key)
-        meta = check_metadata(metadata)
         md5 = hashlib.md5(usedforsecurity=False)
         size = 0
         try:
@@ -134,38 +132,13 @@ class LocalStore(ObjectStore):
             metadata=meta,
         )
 
-    def put_bytes(
-        self,
-        key: str,
-        data: bytes,
-        content_type: str = DEFAULT_CONTENT_TYPE,
-        metadata: Mapping[str, str] | None = None,
-    ) -> ObjectInfo:
-        if not isinstance(data, bytes | bytearray | memoryview):
-            raise TypeError(f"data must be bytes, not {type(data).__name__}")
-        return self._write(key, iter([bytes(data)]), content_type, metadata)
-
-    def put_file(
-        self,
-        key: str,
-        path: str | os.PathLike[str],
-        content_type: str = DEFAULT_CONTENT_TYPE,
-        metadata: Mapping[str, str] | None = None,
-    ) -> ObjectInfo:
-        try:
-            f = open(path, "rb")  # noqa: SIM115 - closed below
-        except OSError as e:
-            raise StoreError(f"cannot read {path}: {e.strerror or e}") from e
-        with f:
-            return self._write(key, read_chunks(f, None), content_type, metadata)
-
-    def put_stream(
+    def _put(
         self,
         key: str,
         fileobj: BinaryIO,
         length: int | None,
-        content_type: str = DEFAULT_CONTENT_TYPE,
-        metadata: Mapping[str, str] | None = None,
+        content_type: str,
+        metadata: dict[str, str],
     ) -> ObjectInfo:
         return self._write(key, read_chunks(fileobj, length), content_type, metadata)
 
