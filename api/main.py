@@ -94,8 +94,8 @@ def _allowed_query(route: APIRoute) -> frozenset[str]:
 def forbid_unknown_query(request: Request) -> None:
     """422 for a query parameter the route does not declare, or one given twice."""
     route = request.scope.get("route")
-    if not isinstance(route, APIRoute) or web.is_page(request):
-        return  # the pages read their filters from the query string themselves
+    if not isinstance(route, APIRoute) or not route.include_in_schema or web.is_page(request):
+        return  # the pages (and the docs) read their query strings themselves
     allowed = _allowed_query(route)
     seen: set[str] = set()
     problems = []
