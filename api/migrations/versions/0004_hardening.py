@@ -1,6 +1,6 @@
 """hardening: keyed audit rows, stable flag lineage, one recording per raw object, honest review status
 
-Revision ID: 0004_hardening
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-22
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_hardening"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
