@@ -42,6 +42,7 @@ from .models import (
     Decision,
     Flag,
     Recording,
+    TaskSheet,
     User,
     UTCDateTime,
     utcnow,
@@ -368,6 +369,8 @@ def index_document(
     recording.flag_count = len(flags)
     recording.flag_codes = ",".join(sorted({f.code for f in flags}))[:512]
     recording.review_status = "unreviewed" if flags else "clear"
+    category = assessment.category if assessment else None
+    recording.category = category.value if category is not None else None
     session.flush()
     return recording
 
@@ -386,6 +389,7 @@ class QueueFilter:
     status: str = "done"
     recorded_from: datetime | None = None
     recorded_to: datetime | None = None
+    sheet_overdue: bool | None = None
 
 
 def encode_cursor(rec: Recording) -> str:
@@ -436,6 +440,11 @@ def list_incidents(
                 Flag.recording_id == Recording.id, Flag.code == filters.flag, Flag.current.is_(True)
             )
         )
+    if filters.sheet_overdue is not None:
+        overdue_sheet = exists().where(
+            TaskSheet.id == Recording.task_sheet_id, TaskSheet.overdue.is_(True)
+        )
+        conds.append(overdue_sheet if filters.sheet_overdue else ~overdue_sheet)
     if cursor is not None:
         risk, sev, at, rid = decode_cursor(cursor)
         conds.append(

@@ -24,14 +24,40 @@ from . import crud, errors
 from .context import ApiMetrics, AppContext
 from .core.config import Settings
 from .db import Database, migrate
-from .routes import audit, flags, health, incidents, login, media, metrics, recordings, users
+from .routes import (
+    audit,
+    flags,
+    health,
+    incidents,
+    login,
+    media,
+    metrics,
+    recordings,
+    reports,
+    tasksheets,
+    users,
+)
 from .storage import open_api_store
-from .worker import Indexer, Worker
+from .tasksheets.config import load_tasksheet_config
+from .worker import Indexer, OverdueMonitor, Worker
 
 logger = logging.getLogger("vigil.api")
 
 PUBLIC_PATHS = frozenset(
     {"/login/access-token", "/healthz", "/readyz", "/metrics", "/media/{key:path}"}
+)
+ROUTERS = (
+    login,
+    users,
+    recordings,
+    incidents,
+    flags,
+    tasksheets,
+    reports,
+    metrics,
+    audit,
+    media,
+    health,
 )
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "schemas" / "openapi.json"
 UPLOAD_PATH = "/recordings"
@@ -94,6 +120,7 @@ def create_app(
         db=db,
         store=store if store is not None else open_api_store(settings),
         metrics=ApiMetrics(),
+        sheets=load_tasksheet_config(settings.TASKSHEETS_CONFIG),
     )
 
     @asynccontextmanager
@@ -102,6 +129,8 @@ def create_app(
             ctx.services.append(Worker(ctx, pipeline_factory))
         if settings.INDEXER_ENABLED:
             ctx.services.append(Indexer(ctx))
+        if settings.OVERDUE_ENABLED:
+            ctx.services.append(OverdueMonitor(ctx))
         for svc in ctx.services:
             svc.start()
         try:
@@ -120,7 +149,7 @@ def create_app(
     )
     app.state.ctx = ctx
     errors.install(app, retry_after=settings.RETRY_AFTER_SECONDS)
-    for module in (login, users, recordings, incidents, flags, metrics, audit, media, health):
+    for module in ROUTERS:
         app.include_router(module.router)
     _assert_every_route_guarded(app)
     app.add_middleware(
@@ -158,7 +187,7 @@ def openapi_schema(settings: Settings | None = None) -> dict[str, Any]:
     from fastapi.openapi.utils import get_openapi
 
     app = FastAPI(title="Vigil review API", version="1.0.0")
-    for module in (login, users, recordings, incidents, flags, metrics, audit, media, health):
+    for module in ROUTERS:
         app.include_router(module.router)
     return get_openapi(
         title="Vigil review API",

@@ -97,3 +97,15 @@ def media_url(
     if offset is not None:
         url += f"#t={offset:.3f}"
     return url
+
+
+def load_document(store: Any, document_key: str | None) -> Any:
+    """The analysis document under ``document_key``, or None when the recording has none yet.
+
+    Returns a :class:`pipeline.document.AnalysisDocument`; typed ``Any`` like the store itself.
+    """
+    if not document_key:
+        return None
+    from pipeline.document import AnalysisDocument
+
+    return AnalysisDocument.model_validate_json(store.get_bytes(document_key))

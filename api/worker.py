@@ -1,5 +1,6 @@
-"""Background services of ``vigil serve``: the worker that analyses queued recordings and the indexer
-that brings documents written by the Ray batch (``documents/`` in the store) into the queue.
+"""Background services of ``vigil serve``: the worker that analyses queued recordings, the indexer
+that brings documents written by the Ray batch (``documents/`` in the store) into the queue, and the
+overdue monitor that flags task sheets past their deadline.
 
 Both are plain threads over the database, so several API processes may run them: a recording is
 claimed with a conditional UPDATE, and the indexer's upsert is keyed by document key.
@@ -12,7 +13,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from detectors.types import IncidentRecord
 from pipeline.document import AnalysisDocument
 from pipeline.errors import ConfigError, MediaError, StoreError
 
-from . import crud
+from . import crud, tasksheets
 from .context import AppContext
 from .models import CaseRecord, Recording, utcnow
 
@@ -157,6 +158,7 @@ class Worker(_Service):
                 buffer_s=settings.LINK_BUFFER_SECONDS,
                 etag=info.etag if info is not None else None,
             )
+            tasksheets.on_indexed(session=session, config=self.ctx.sheets, recording=rec, doc=doc)
             session.commit()
             self.ctx.metrics.processed.labels(outcome="done").inc()
             logger.info("processed recording %s", rec.id)
@@ -236,7 +238,7 @@ class Indexer(_Service):
                     logger.warning("skipping unreadable document %s: %s", key, e)
                     continue
                 existing = session.scalar(select(Recording).where(Recording.document_key == key))
-                crud.index_document(
+                rec = crud.index_document(
                     session=session,
                     doc=doc,
                     document_key=key,
@@ -244,9 +246,46 @@ class Indexer(_Service):
                     buffer_s=settings.LINK_BUFFER_SECONDS,
                     etag=etag,
                 )
+                tasksheets.on_indexed(
+                    session=session, config=self.ctx.sheets, recording=rec, doc=doc
+                )
                 session.commit()
                 self.ctx.metrics.indexed.inc()
                 done += 1
         if done:
             logger.info("indexed %d documents", done)
         return done
+
+
+class OverdueMonitor(_Service):
+    """Flags open task sheets whose deadline has passed and keeps the Prometheus gauges current.
+
+    ``clock`` is injectable so tests move time instead of waiting for it.
+    """
+
+    name = "overdue"
+
+    def __init__(self, ctx: AppContext, clock: Callable[[], datetime] = utcnow) -> None:
+        super().__init__(ctx.settings.OVERDUE_INTERVAL_SECONDS)
+        self.ctx = ctx
+        self.clock = clock
+
+    def run_once(self) -> int:
+        """One pass; returns how many sheets became overdue (0 lets the loop sleep)."""
+        with self.ctx.db.session() as session:
+            newly = tasksheets.mark_overdue(session=session, now=self.clock())
+            session.commit()
+            publish_sheet_metrics(self.ctx, session)
+        if newly:
+            logger.info("%d task sheets became overdue", len(newly))
+        return 0
+
+
+def publish_sheet_metrics(ctx: AppContext, session: Any) -> None:
+    """Set the task-sheet gauges from the database (every process sees the same numbers)."""
+    counts = tasksheets.state_counts(session=session)
+    for state in tasksheets.STATES:
+        ctx.metrics.sheets.labels(state=state).set(counts.get(state, 0))
+    ctx.metrics.sheets_overdue.clear()
+    for unit, n in tasksheets.overdue_counts(session=session).items():
+        ctx.metrics.sheets_overdue.labels(unit=unit or "").set(n)

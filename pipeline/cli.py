@@ -346,6 +346,36 @@ def create_user(
     _guard(debug, _run)
 
 
+report_app = typer.Typer(no_args_is_help=True, help="Reports for station chiefs.")
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("weekly")
+def report_weekly(
+    week: str = typer.Option(..., help="ISO week, e.g. 2026-W10"),
+    unit: str | None = typer.Option(None, help="one unit (派出所)"),
+    district: str | None = typer.Option(
+        None, help="one district (分局) from configs/tasksheets.yaml"
+    ),
+    out: Path = typer.Option(Path("var/reports"), help="output directory"),
+    debug: bool = typer.Option(False, help="full tracebacks and debug logging"),
+) -> None:
+    """The weekly security report (治安周报) as HTML and PDF, from the review API's database."""
+    _setup_logging(debug, quiet=True)
+
+    def _run() -> None:
+        from api.reports import weekly_from_settings
+
+        files = weekly_from_settings(week=week, out_dir=out, unit=unit, district=district)
+        typer.echo(
+            f"{files.report.scope.name} {files.report.week.label}: {files.report.total} incidents"
+        )
+        typer.echo(f"wrote {files.html}")
+        typer.echo(f"wrote {files.pdf}")
+
+    _guard(debug, _run)
+
+
 @app.command()
 def schema(
     out_dir: Path = typer.Option(Path("schemas"), help="where to write the JSON Schemas"),

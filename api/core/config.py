@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     WORKER_RETRY_BACKOFF_SECONDS: float = Field(default=30.0, ge=0.0)
     INDEXER_ENABLED: bool = True
     INDEXER_INTERVAL_SECONDS: float = Field(default=30.0, gt=0.0)
+    TASKSHEETS_CONFIG: str | None = Field(
+        default=None,
+        description="task-sheet and weekly-report YAML; None = configs/tasksheets.yaml",
+    )
+    OVERDUE_ENABLED: bool = True
+    OVERDUE_INTERVAL_SECONDS: float = Field(default=60.0, gt=0.0)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

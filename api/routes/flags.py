@@ -6,10 +6,11 @@ import uuid
 
 from fastapi import APIRouter, HTTPException, Request
 
-from .. import audit, crud
+from .. import audit, crud, tasksheets
 from ..deps import CtxDep, CurrentReviewer, SessionDep, can_see, client_ip
 from ..models import Decision, Flag, Recording
 from ..schemas import DecisionCreate, DecisionPublic, Problem
+from ..storage import load_document
 
 router = APIRouter(prefix="/flags", tags=["decisions"])
 
@@ -35,7 +36,8 @@ def decide_flag(
     session: SessionDep,
     user: CurrentReviewer,
 ) -> Decision:
-    """confirm | dismiss (with a reason code) | escalate, with an optional comment."""
+    """confirm | dismiss (with a reason code) | escalate, with an optional comment. Confirming a code
+    listed under the task-sheet triggers opens a sheet for the incident if it has none."""
     flag = session.get(Flag, flag_id)
     rec = session.get(Recording, flag.recording_id) if flag else None
     if flag is None or rec is None or not can_see(user, rec.unit):
@@ -53,6 +55,16 @@ def decide_flag(
     if not flag.current:
         raise HTTPException(status_code=409, detail="flag superseded by a newer analysis")
     decision = crud.record_decision(session=session, flag=flag, recording=rec, user=user, body=body)
+    trigger = tasksheets.decision_trigger(ctx.sheets, code=flag.code, verdict=body.verdict)
+    if trigger and tasksheets.sheet_for_incident(session=session, recording=rec) is None:
+        tasksheets.create_sheet(
+            session=session,
+            config=ctx.sheets,
+            recording=rec,
+            doc=load_document(ctx.store, rec.document_key),
+            triggers=[trigger],
+            actor=tasksheets.SYSTEM_ACTOR,
+        )
     audit.append(
         session,
         actor=user.username,
