@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
@@ -81,5 +82,8 @@ def weekly_report(
     return Response(
         render_weekly_pdf(report, ctx.sheets),
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{report_stem(report)}.pdf"'},
+        headers={
+            "Content-Disposition": "inline; filename=\"weekly-report.pdf\"; "
+            f"filename*=UTF-8''{quote(report_stem(report))}.pdf"
+        },
     )

@@ -283,7 +283,10 @@ def test_confirmed_flag_creates_sheet_dismissed_does_not(api: ApiHarness) -> Non
         flags=[("SPEECH_PROFANITY", "medium")],
     )
     with api.ctx.db.session() as s:
-        assert s.scalar(select(TaskSheet).where(TaskSheet.recording_id == uuid.UUID(confirmed))) is None
+        assert (
+            s.scalar(select(TaskSheet).where(TaskSheet.recording_id == uuid.UUID(confirmed)))
+            is None
+        )
     r = api.client.post(
         f"/flags/{_flag_id(api, dismissed)}/decision",
         json={"verdict": "dismiss", "reason_code": "asr_error"},
@@ -300,7 +303,10 @@ def test_confirmed_flag_creates_sheet_dismissed_does_not(api: ApiHarness) -> Non
         sheet = s.scalar(select(TaskSheet).where(TaskSheet.recording_id == uuid.UUID(confirmed)))
         assert sheet is not None and sheet.triggers == ["confirmed:SPEECH_PROFANITY"]
         assert sheet.content["findings"][0]["verdict"] == "confirm"
-        assert s.scalar(select(TaskSheet).where(TaskSheet.recording_id == uuid.UUID(dismissed))) is None
+        assert (
+            s.scalar(select(TaskSheet).where(TaskSheet.recording_id == uuid.UUID(dismissed)))
+            is None
+        )
     # a second confirmation does not open a second sheet
     r = api.client.post(
         f"/flags/{_flag_id(api, confirmed)}/decision",
@@ -309,7 +315,9 @@ def test_confirmed_flag_creates_sheet_dismissed_does_not(api: ApiHarness) -> Non
     )
     assert r.status_code == 201
     with api.ctx.db.session() as s:
-        n = s.scalars(select(TaskSheet.id).where(TaskSheet.recording_id == uuid.UUID(confirmed))).all()
+        n = s.scalars(
+            select(TaskSheet.id).where(TaskSheet.recording_id == uuid.UUID(confirmed))
+        ).all()
         assert len(n) == 1
 
 
