@@ -229,9 +229,11 @@ def test_closed_loop_with_roles(api: ApiHarness) -> None:
         assert done[stamp] is not None
     with api.ctx.db.session() as s:
         rows = s.execute(
-            select(AuditEvent.action, AuditEvent.actor).where(
+            select(AuditEvent.action, AuditEvent.actor)
+            .where(
                 AuditEvent.resource == f"task-sheets/{sid}", AuditEvent.action != "tasksheet.read"
             )
+            .order_by(AuditEvent.seq)
         ).all()
         assert [a for a, _ in rows] == [f"tasksheet.{e['action']}" for e in done["events"]]
     # the queue shows the incident's sheet
