@@ -6,8 +6,8 @@ and the printable PDF."""
 from __future__ import annotations
 
 import itertools
-import uuid
 import subprocess
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
