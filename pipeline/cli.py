@@ -36,7 +36,15 @@ def _setup_logging(debug: bool, quiet: bool = False) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    for noisy in ("faster_whisper", "urllib3", "numba", "matplotlib", "speechbrain"):
+    for noisy in (
+        "faster_whisper",
+        "urllib3",
+        "numba",
+        "matplotlib",
+        "speechbrain",
+        "weasyprint",
+        "fontTools",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

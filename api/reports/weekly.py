@@ -12,7 +12,7 @@ Definitions (printed in the report's footnotes too):
 - task sheets are those created in the week; a sheet is closed when its state is verified or closed
   (as of the report), time to close runs from creation to verification;
 - the overdue list holds the scope's sheets that were still open at the end of the week (or now, if
-  earlier) with their deadline already passed.
+  earlier) with their deadline already passed, longest overdue first (at most ``overdue_max``).
 """
 
 from __future__ import annotations
@@ -132,6 +132,7 @@ class WeeklyReport:
     sheets_closed: int
     median_hours_to_close: float | None
     overdue: list[dict[str, Any]]
+    overdue_total: int
     current: WeekCounts
     previous: WeekCounts
     charts: list[Any] = field(default_factory=list)
@@ -200,6 +201,7 @@ class WeeklyReport:
                 "median_hours_to_close": None
                 if self.median_hours_to_close is None
                 else round(self.median_hours_to_close, 2),
+                "overdue_total": self.overdue_total,
                 "overdue": self.overdue,
             },
             "week_over_week": self.change(),
@@ -337,18 +339,18 @@ def build_weekly(
         if (r.verified_at or r.closed_at) is not None
     ]
     as_of = min(now, iso.end)
+    overdue_conds = [
+        TaskSheet.unit.in_(scope.units),
+        TaskSheet.created_at < as_of,
+        TaskSheet.deadline_at < as_of,
+        or_(TaskSheet.state.in_(sorted(OPEN_STATES)), TaskSheet.completed_at > as_of),
+    ]
+    overdue_total = int(session.scalar(select(func.count()).where(*overdue_conds)) or 0)
     overdue_rows = session.scalars(
         select(TaskSheet)
-        .where(
-            TaskSheet.unit.in_(scope.units),
-            TaskSheet.created_at < as_of,
-            TaskSheet.deadline_at < as_of,
-            or_(
-                TaskSheet.state.in_(sorted(OPEN_STATES)),
-                TaskSheet.completed_at > as_of,
-            ),
-        )
+        .where(*overdue_conds)
         .order_by(TaskSheet.deadline_at, TaskSheet.id)
+        .limit(config.weekly_report.overdue_max)
     ).all()
     overdue = [
         {
@@ -377,6 +379,7 @@ def build_weekly(
         sheets_closed=current.sheets_closed,
         median_hours_to_close=statistics.median(hours) if hours else None,
         overdue=overdue,
+        overdue_total=overdue_total,
         current=current,
         previous=_counts(session, scope, iso.previous(config)),
     )

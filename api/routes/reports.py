@@ -83,7 +83,7 @@ def weekly_report(
         render_weekly_pdf(report, ctx.sheets),
         media_type="application/pdf",
         headers={
-            "Content-Disposition": "inline; filename=\"weekly-report.pdf\"; "
+            "Content-Disposition": 'inline; filename="weekly-report.pdf"; '
             f"filename*=UTF-8''{quote(report_stem(report))}.pdf"
         },
     )

@@ -78,6 +78,7 @@ class MeasureSpec(_Strict):
 class WeeklyReportConfig(_Strict):
     timezone: str = "Asia/Shanghai"
     top_risk: int = Field(default=10, ge=1, le=100)
+    overdue_max: int = Field(default=30, ge=1, le=1000)
     districts: dict[str, list[str]] = Field(default_factory=dict)
     cjk_font: str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
     cjk_font_family: str = "Noto Sans CJK SC"
