@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit, tasksheets
-from ..deps import CtxDep, CurrentReader, SessionDep, can_see, client_ip, unit_scope
-from ..models import Recording, TaskSheet, User
+from ..deps import CtxDep, CurrentReader, SessionDep, client_ip, unit_scope
+from ..models import Recording, TaskSheet
 from ..reports import render_task_sheet_pdf
 from ..schemas import (
     Problem,
@@ -25,7 +25,7 @@ from ..schemas import (
     TaskSheetSummary,
     TaskSheetTransition,
 )
-from ..storage import load_document
+from ..tasksheets import actions
 
 router = APIRouter(prefix="/task-sheets", tags=["task-sheets"])
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -34,22 +34,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": Problem},
     503: {"model": Problem},
 }
-_NOT_FOUND = HTTPException(status_code=404, detail="task sheet not found")
-CREATORS = frozenset({"reviewer", "chief", "admin"})
 
 
-def _actor(user: User, request: Request) -> tasksheets.Actor:
-    return tasksheets.Actor(user.username, user.role, client_ip(request))
-
-
-def _visible(session: Session, user: User, sheet_id: uuid.UUID) -> TaskSheet:
-    sheet = session.get(TaskSheet, sheet_id)
-    if sheet is None or not can_see(user, sheet.unit):
-        raise _NOT_FOUND
-    return sheet
-
-
-def _detail(session: Session, sheet: TaskSheet) -> TaskSheetPublic:
+def sheet_detail(session: Session, sheet: TaskSheet) -> TaskSheetPublic:
     out = TaskSheetPublic.model_validate(sheet)
     out.recordings = list(
         session.scalars(
@@ -109,24 +96,17 @@ def create_task_sheet(
     request: Request, body: TaskSheetCreate, ctx: CtxDep, session: SessionDep, user: CurrentReader
 ) -> TaskSheetPublic:
     """Open a sheet by hand for an analysed incident that has none."""
-    rec = session.get(Recording, body.recording_id)
-    if rec is None or not can_see(user, rec.unit):
-        raise HTTPException(status_code=404, detail="incident not found")
-    if rec.status != "done":
-        raise HTTPException(status_code=409, detail="incident is not analysed yet")
-    if tasksheets.sheet_for_incident(session=session, recording=rec) is not None:
-        raise HTTPException(status_code=409, detail="incident already has a task sheet")
-    sheet = tasksheets.create_sheet(
+    sheet = actions.open_sheet(
         session=session,
         config=ctx.sheets,
-        recording=rec,
-        doc=load_document(ctx.store, rec.document_key),
-        triggers=["manual"],
-        actor=_actor(user, request),
+        store=ctx.store,
+        user=user,
+        recording_id=body.recording_id,
         note=body.note,
+        ip=client_ip(request),
     )
     session.commit()
-    return _detail(session, sheet)
+    return sheet_detail(session, sheet)
 
 
 @router.get(
@@ -135,7 +115,7 @@ def create_task_sheet(
 def read_task_sheet(
     request: Request, sheet_id: uuid.UUID, session: SessionDep, user: CurrentReader
 ) -> TaskSheetPublic:
-    sheet = _visible(session, user, sheet_id)
+    sheet = actions.visible_sheet(session=session, user=user, sheet_id=sheet_id)
     audit.append(
         session,
         actor=user.username,
@@ -145,7 +125,7 @@ def read_task_sheet(
         ip=client_ip(request),
     )
     session.commit()
-    return _detail(session, sheet)
+    return sheet_detail(session, sheet)
 
 
 @router.get(
@@ -157,7 +137,7 @@ def task_sheet_pdf(
     request: Request, sheet_id: uuid.UUID, ctx: CtxDep, session: SessionDep, user: CurrentReader
 ) -> Response:
     """The sheet as a printable A4 PDF in Chinese."""
-    sheet = _visible(session, user, sheet_id)
+    sheet = actions.visible_sheet(session=session, user=user, sheet_id=sheet_id)
     pdf = render_task_sheet_pdf(
         sheet, tasksheets.events_of(session=session, sheet_id=sheet.id), ctx.sheets
     )
@@ -191,32 +171,20 @@ def transition_task_sheet(
 ) -> TaskSheetPublic:
     """review | issue | acknowledge | complete | verify | close | reopen; 409 when the sheet's state
     does not allow the action, 403 when the caller's role may not take it."""
-    sheet = _visible(session, user, sheet_id)
-    if user.role not in tasksheets.TRANSITIONS[body.action].roles:
-        raise HTTPException(status_code=403, detail="role not permitted for this action")
-    try:
-        tasksheets.apply(
-            session=session,
-            sheet=sheet,
-            action=body.action,
-            actor=_actor(user, request),
-            body=tasksheets.TransitionInput(
-                note=body.note,
-                measures=[m.model_dump() for m in body.measures]
-                if body.measures is not None
-                else None,
-                responsible=body.responsible,
-                deadline_at=body.deadline_at,
-                result=body.result,
-            ),
-        )
-    except tasksheets.IllegalTransition as e:
-        session.rollback()
-        raise HTTPException(
-            status_code=409, detail=f"cannot {e.action} a sheet in state {e.state}"
-        ) from None
-    except tasksheets.SheetInputError as e:
-        session.rollback()
-        raise HTTPException(status_code=422, detail=str(e)) from None
+    sheet = actions.visible_sheet(session=session, user=user, sheet_id=sheet_id)
+    actions.take_action(
+        session=session,
+        user=user,
+        sheet=sheet,
+        action=body.action,
+        body=tasksheets.TransitionInput(
+            note=body.note,
+            measures=[m.model_dump() for m in body.measures] if body.measures is not None else None,
+            responsible=body.responsible,
+            deadline_at=body.deadline_at,
+            result=body.result,
+        ),
+        ip=client_ip(request),
+    )
     session.commit()
-    return _detail(session, sheet)
+    return sheet_detail(session, sheet)
