@@ -111,7 +111,7 @@ class TaskSheetConfig(_Strict):
     triggers: TriggerConfig
     urgency: UrgencyConfig
     history: HistoryConfig = Field(default_factory=HistoryConfig)
-    incident_url: str = "/incidents/{recording_id}?t={start:.1f}"
+    incident_url: str = "/ui/incidents/{recording_id}?t={start:.1f}"
     measures: list[MeasureSpec]
     weekly_report: WeeklyReportConfig = Field(default_factory=WeeklyReportConfig)
     labels: LabelConfig = Field(default_factory=LabelConfig)

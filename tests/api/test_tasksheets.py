@@ -185,7 +185,7 @@ def test_closed_loop_with_roles(api: ApiHarness) -> None:
     assert sheet["content"]["summary"] == [{"key": "cause", "label": "起因", "text": "电动车被盗"}]
     finding = sheet["content"]["findings"][0]
     assert finding["code"] == "SPEECH_THREAT" and finding["start"] == 1.0
-    assert finding["link"] == f"/incidents/{rid}?t=1.0"
+    assert finding["link"] == f"/ui/incidents/{rid}?t=1.0"
     ids = [m["id"] for m in sheet["measures"]]
     assert ids == ["call_back", "officer_rectification", "risk_followup"]
 
