@@ -39,7 +39,7 @@ from .routes import (
 )
 from .storage import open_api_store
 from .tasksheets.config import load_tasksheet_config
-from .worker import Indexer, OverdueMonitor, Worker
+from .worker import Indexer, OverdueMonitor, WeeklyReporter, Worker
 
 logger = logging.getLogger("vigil.api")
 
@@ -133,6 +133,8 @@ def create_app(
             ctx.services.append(Indexer(ctx))
         if settings.OVERDUE_ENABLED:
             ctx.services.append(OverdueMonitor(ctx))
+        if settings.WEEKLY_REPORTS_ENABLED:
+            ctx.services.append(WeeklyReporter(ctx))
         for svc in ctx.services:
             svc.start()
         try:

@@ -289,3 +289,47 @@ def publish_sheet_metrics(ctx: AppContext, session: Any) -> None:
     ctx.metrics.sheets_overdue.clear()
     for unit, n in tasksheets.overdue_counts(session=session).items():
         ctx.metrics.sheets_overdue.labels(unit=unit or "").set(n)
+
+
+class WeeklyReporter(_Service):
+    """Writes last week's report of every unit that had incidents, and of every configured district,
+    into the object store (HTML and PDF under ``weekly_report.store_prefix``), once: a report already
+    there is left alone, so several API processes and restarts write each one once."""
+
+    name = "weekly-reports"
+
+    def __init__(self, ctx: AppContext, clock: Callable[[], datetime] = utcnow) -> None:
+        super().__init__(ctx.settings.WEEKLY_REPORTS_INTERVAL_SECONDS)
+        self.ctx = ctx
+        self.clock = clock
+
+    def run_once(self) -> int:
+        """Write the missing reports of the last complete week; returns how many were written."""
+        from .reports import render_weekly_html, report_stem, weekly_scopes, with_charts
+        from .reports.render import html_to_pdf
+        from .reports.weekly import build_weekly, last_week
+
+        config, store = self.ctx.sheets, self.ctx.store
+        week = last_week(config, self.clock())
+        prefix = f"{config.weekly_report.store_prefix}{week}/"
+        written = 0
+        with self.ctx.db.session() as session:
+            for kind, name in weekly_scopes(session=session, config=config, week=week):
+                report = build_weekly(
+                    session=session,
+                    config=config,
+                    week=week,
+                    unit=name if kind == "unit" else None,
+                    district=name if kind == "district" else None,
+                    now=self.clock(),
+                )
+                key = f"{prefix}{kind}-{report_stem(report)}"
+                if store.stat(f"{key}.pdf") is not None:
+                    continue
+                html = render_weekly_html(with_charts(report, config), config)
+                store.put_bytes(f"{key}.html", html.encode(), content_type="text/html")
+                store.put_bytes(f"{key}.pdf", html_to_pdf(html), content_type="application/pdf")
+                written += 1
+        if written:
+            logger.info("wrote %d weekly reports for %s", written, week)
+        return 0

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     )
     OVERDUE_ENABLED: bool = True
     OVERDUE_INTERVAL_SECONDS: float = Field(default=60.0, gt=0.0)
+    WEEKLY_REPORTS_ENABLED: bool = Field(
+        default=False, description="write last week's reports into the object store on a schedule"
+    )
+    WEEKLY_REPORTS_INTERVAL_SECONDS: float = Field(default=3600.0, gt=0.0)
     WEB_SESSION_HOURS: float = Field(
         default=10.0, gt=0.0, le=24.0 * 7, description="reviewer page session lifetime"
     )

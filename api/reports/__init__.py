@@ -15,7 +15,16 @@ from ..tasksheets.config import TaskSheetConfig
 from ..tasksheets.lifecycle import STATE_ZH
 from .charts import Chart, bar_chart
 from .render import html_to_pdf, render_html
-from .weekly import IsoWeek, Scope, WeeklyReport, build_weekly, parse_week, resolve_scope
+from .weekly import (
+    IsoWeek,
+    Scope,
+    WeeklyReport,
+    build_weekly,
+    last_week,
+    parse_week,
+    resolve_scope,
+    weekly_scopes,
+)
 
 ACTION_ZH = {
     "create": "创建",
@@ -211,5 +220,7 @@ __all__ = [
     "resolve_scope",
     "weekly_from_settings",
     "with_charts",
+    "weekly_scopes",
     "write_weekly",
+    "last_week",
 ]

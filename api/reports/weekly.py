@@ -383,3 +383,26 @@ def build_weekly(
         current=current,
         previous=_counts(session, scope, iso.previous(config)),
     )
+
+
+def last_week(config: TaskSheetConfig, now: datetime) -> str:
+    """The last complete ISO week before ``now`` in the report's time zone."""
+    d = (now.astimezone(config.weekly_report.zone) - timedelta(days=7)).isocalendar()
+    return f"{d.year}-W{d.week:02d}"
+
+
+def weekly_scopes(*, session: Session, config: TaskSheetConfig, week: str) -> list[tuple[str, str]]:
+    """(kind, name) of every unit with incidents in ``week`` and every configured district."""
+    iso = parse_week(week, config)
+    units = session.scalars(
+        select(Recording.unit)
+        .where(
+            Recording.recorded_at >= iso.start,
+            Recording.recorded_at < iso.end,
+            Recording.status == "done",
+            Recording.unit.is_not(None),
+        )
+        .distinct()
+    ).all()
+    scopes = [("unit", u) for u in sorted(str(u) for u in units if u)]
+    return scopes + [("district", d) for d in sorted(config.weekly_report.districts)]

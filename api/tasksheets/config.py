@@ -79,6 +79,7 @@ class WeeklyReportConfig(_Strict):
     timezone: str = "Asia/Shanghai"
     top_risk: int = Field(default=10, ge=1, le=100)
     overdue_max: int = Field(default=30, ge=1, le=1000)
+    store_prefix: str = Field(default="reports/weekly/", pattern=r"^[A-Za-z0-9_./-]+/$")
     districts: dict[str, list[str]] = Field(default_factory=dict)
     cjk_font: str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
     cjk_font_family: str = "Noto Sans CJK SC"

@@ -394,3 +394,26 @@ def test_sheet_in_week_of_a_quiet_unit_is_empty_report(api: ApiHarness, seeded: 
     assert r.median_hours_to_close is None and r.by_source == {}
     assert r.week.start == datetime(2026, 7, 20, tzinfo=api.ctx.sheets.weekly_report.zone)
     assert {t.key for t in with_charts(r, api.ctx.sheets).charts} == {"risk"}
+
+
+def test_scheduled_reports_land_in_the_store_once(
+    api: ApiHarness, seeded: Seeded, tmp_path: Path
+) -> None:
+    from api.worker import WeeklyReporter
+
+    tuesday_after = datetime(2026, 3, 10, 2, tzinfo=UTC)  # W11: last complete week is W10
+    reporter = WeeklyReporter(api.ctx, clock=lambda: tuesday_after)
+    reporter.run_once()
+    prefix = f"{api.ctx.sheets.weekly_report.store_prefix}{WEEK}/"
+    keys = sorted(i.key for i in api.store.list(prefix))
+    pdfs = [k for k in keys if k.endswith(".pdf")]
+    units_in_week = {UNIT_A, UNIT_B}
+    assert len(pdfs) == len(units_in_week) + len(api.ctx.sheets.weekly_report.districts)
+    assert len(keys) == 2 * len(pdfs)
+    unit_a_pdf = next(k for k in pdfs if f"unit-weekly-{UNIT_A}-" in k)
+    text = _pdf_text(api.store.get_bytes(unit_a_pdf), tmp_path)
+    assert "治安周报" in text and re.search(r"警情总数\s+10\b", text)
+    before = {k: api.store.stat(k) for k in keys}
+    reporter.run_once()  # a second pass (another process, a restart) writes nothing again
+    after = {i.key: api.store.stat(i.key) for i in api.store.list(prefix)}
+    assert before == after
