@@ -271,7 +271,7 @@ class OverdueMonitor(_Service):
         self.clock = clock
 
     def run_once(self) -> int:
-        """One pass; returns how many sheets became overdue (0 lets the loop sleep)."""
+        """One pass, then sleep a whole interval (returns 0); each newly overdue sheet is audited."""
         with self.ctx.db.session() as session:
             newly = tasksheets.mark_overdue(session=session, now=self.clock())
             session.commit()

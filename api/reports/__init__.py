@@ -64,9 +64,10 @@ def render_task_sheet_html(
 
 
 def render_task_sheet_pdf(
-    sheet: TaskSheet, events: Sequence[TaskSheetEvent], config: TaskSheetConfig
+    sheet: TaskSheet, events: Sequence[TaskSheetEvent], config: TaskSheetConfig, base_url: str = ""
 ) -> bytes:
-    return html_to_pdf(render_task_sheet_html(sheet, events, config))
+    """The A4 print; ``base_url`` (the deployment's public address) makes the findings' links absolute."""
+    return html_to_pdf(render_task_sheet_html(sheet, events, config, base_url))
 
 
 def with_charts(report: WeeklyReport, config: TaskSheetConfig) -> WeeklyReport:

@@ -139,7 +139,10 @@ def task_sheet_pdf(
     """The sheet as a printable A4 PDF in Chinese."""
     sheet = actions.visible_sheet(session=session, user=user, sheet_id=sheet_id)
     pdf = render_task_sheet_pdf(
-        sheet, tasksheets.events_of(session=session, sheet_id=sheet.id), ctx.sheets
+        sheet,
+        tasksheets.events_of(session=session, sheet_id=sheet.id),
+        ctx.sheets,
+        ctx.settings.PUBLIC_BASE_URL.rstrip("/"),
     )
     audit.append(
         session,

@@ -222,7 +222,10 @@ def sheet_pdf(
 ) -> Response:
     sheet = actions.visible_sheet(session=session, user=ps.user, sheet_id=sheet_id)
     pdf = render_task_sheet_pdf(
-        sheet, tasksheets.events_of(session=session, sheet_id=sheet.id), ctx.sheets
+        sheet,
+        tasksheets.events_of(session=session, sheet_id=sheet.id),
+        ctx.sheets,
+        ctx.settings.PUBLIC_BASE_URL.rstrip("/"),
     )
     audit.append(
         session,
