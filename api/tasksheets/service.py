@@ -23,7 +23,7 @@ from pipeline.document import AnalysisDocument
 from .. import audit
 from ..models import CaseRecord, Flag, Recording, TaskSheet, TaskSheetEvent, utcnow
 from .config import URGENCY_RANK, TaskSheetConfig
-from .lifecycle import OPEN_STATES, IllegalTransition, transition
+from .lifecycle import OPEN_STATES, TRANSITIONS, IllegalTransition, transition
 
 logger = logging.getLogger("vigil.api")
 
@@ -372,7 +372,7 @@ def on_indexed(
         if recording.task_sheet_id == sheet.id:
             return sheet  # a reprocess of a recording already on the sheet
         recording.task_sheet_id = sheet.id
-        if sheet.state in transition("reopen", "closed").sources:
+        if sheet.state in TRANSITIONS["reopen"].sources:
             _move(
                 session=session,
                 sheet=sheet,
