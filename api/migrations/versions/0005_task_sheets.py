@@ -1,7 +1,7 @@
 """task sheets (处置意见任务单) with their event history; recordings.category and task_sheet_id
 
-Revision ID: 0002_task_sheets
-Revises: 0003
+Revision ID: 0005
+Revises: 0004 (0004_hardening)
 Create Date: 2026-11-30
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from api.models import UTCDateTime
 
-revision = "0002_task_sheets"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
