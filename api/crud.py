@@ -46,6 +46,7 @@ from .models import (
     Decision,
     Flag,
     Recording,
+    TaskSheet,
     User,
     UTCDateTime,
     WebSession,
@@ -519,6 +520,8 @@ def index_document(
     recording.max_severity_rank = max((SEVERITY_RANK[f.severity] for f in flags), default=0)
     recording.flag_count = len(flags)
     recording.flag_codes = ",".join(sorted({f.code for f in flags}))[:512]
+    category = assessment.category if assessment else None
+    recording.category = category.value if category is not None else None
     session.flush()
     recording.review_status = review_status(session=session, recording=recording)
     session.flush()
@@ -542,6 +545,7 @@ class QueueFilter:
     recorded_from: datetime | None = None
     recorded_to: datetime | None = None
     officer: str | None = None
+    sheet_overdue: bool | None = None
 
 
 def encode_cursor(rec: Recording) -> str:
@@ -626,6 +630,11 @@ def _queue_conditions(
                     )
                 )
             )
+    if filters.sheet_overdue is not None:
+        overdue_sheet = exists().where(
+            TaskSheet.id == Recording.task_sheet_id, TaskSheet.overdue.is_(True)
+        )
+        conds.append(overdue_sheet if filters.sheet_overdue else ~overdue_sheet)
     return conds
 
 

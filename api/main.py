@@ -33,15 +33,41 @@ from .context import ApiMetrics, AppContext
 from .core.config import Settings
 from .db import Database, migrate
 from .logs import uvicorn_log_config
-from .routes import audit, flags, health, incidents, login, media, metrics, recordings, users
+from .routes import (
+    audit,
+    flags,
+    health,
+    incidents,
+    login,
+    media,
+    metrics,
+    recordings,
+    reports,
+    tasksheets,
+    users,
+)
 from .storage import open_api_store
+from .tasksheets.config import load_tasksheet_config
 from .throttle import LoginThrottle
-from .worker import Indexer, Worker
+from .worker import Indexer, OverdueMonitor, WeeklyReporter, Worker
 
 logger = logging.getLogger("vigil.api")
 
 PUBLIC_PATHS = (
     frozenset({"/login/access-token", "/healthz", "/readyz", "/metrics"}) | web.PUBLIC_PATHS
+)
+ROUTERS = (
+    login,
+    users,
+    recordings,
+    incidents,
+    flags,
+    tasksheets,
+    reports,
+    metrics,
+    audit,
+    media,
+    health,
 )
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "schemas" / "openapi.json"
 UPLOAD_PATH = "/recordings"
@@ -156,6 +182,7 @@ def make_context(settings: Settings, *, store: Any = None) -> AppContext:
             window_s=settings.LOGIN_WINDOW_SECONDS,
             lockout_s=settings.LOGIN_LOCKOUT_SECONDS,
         ),
+        sheets=load_tasksheet_config(settings.TASKSHEETS_CONFIG),
     )
 
 
@@ -179,6 +206,10 @@ def create_app(
             ctx.services.append(Worker(ctx, pipeline_factory))
         if settings.INDEXER_ENABLED:
             ctx.services.append(Indexer(ctx))
+        if settings.OVERDUE_ENABLED:
+            ctx.services.append(OverdueMonitor(ctx))
+        if settings.WEEKLY_REPORTS_ENABLED:
+            ctx.services.append(WeeklyReporter(ctx))
         for svc in ctx.services:
             svc.start()
         try:
@@ -201,7 +232,7 @@ def create_app(
     )
     app.state.ctx = ctx
     errors.install(app, retry_after=settings.RETRY_AFTER_SECONDS)
-    for module in (login, users, recordings, incidents, flags, metrics, audit, media, health):
+    for module in ROUTERS:
         app.include_router(module.router)
     web.install(app)
     _assert_every_route_guarded(app)
@@ -273,7 +304,7 @@ def openapi_schema(settings: Settings | None = None) -> dict[str, Any]:
     from fastapi.openapi.utils import get_openapi
 
     app = FastAPI(title="Vigil review API", version="1.0.0")
-    for module in (login, users, recordings, incidents, flags, metrics, audit, media, health):
+    for module in ROUTERS:
         app.include_router(module.router)
     return get_openapi(
         title="Vigil review API",

@@ -11,13 +11,10 @@ import uuid
 from typing import Any
 
 from fastapi import HTTPException
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.document import AnalysisDocument
-
-from . import audit, crud
+from . import audit, crud, tasksheets
 from .context import AppContext
 from .deps import can_see, unit_scope
 from .models import CaseRecord, Decision, Flag, Recording, User
@@ -31,7 +28,7 @@ from .schemas import (
     RecordingPublic,
     SupersededFlagPublic,
 )
-from .storage import media_url
+from .storage import load_document, media_url
 
 
 def visible_incident(*, session: Session, user: User, incident_id: uuid.UUID) -> Recording:
@@ -42,26 +39,6 @@ def visible_incident(*, session: Session, user: User, incident_id: uuid.UUID) ->
     if rec is None or (scope is not None and rec.unit != scope):
         raise HTTPException(status_code=404, detail="incident not found")
     return rec
-
-
-def load_document(store: Any, key: str) -> AnalysisDocument:
-    """The analysis document, or 409 when it is gone or damaged: retrying will not help, a
-    reprocess will (an outage of the store is still a 503 from the store's own error)."""
-    from pipeline.store import ObjectNotFoundError
-
-    try:
-        raw = store.get_bytes(key)
-    except ObjectNotFoundError:
-        raise HTTPException(
-            status_code=409, detail="analysis document is missing; reprocess the recording"
-        ) from None
-    try:
-        return AnalysisDocument.model_validate_json(raw)
-    except ValidationError:
-        raise HTTPException(
-            status_code=409,
-            detail="analysis document is unreadable (truncated or corrupt); reprocess the recording",
-        ) from None
 
 
 def incident_detail(
@@ -169,6 +146,8 @@ def decide(
 
     A dismissal needs a reason (the schema's enum); a flag of an older analysis is refused. The
     audit event seals the decision row (a MAC over its fields), so later edits are detectable.
+    Confirming a code listed under the task-sheet triggers opens a sheet for the incident if it has
+    none (in the same transaction).
     """
     flag = session.get(Flag, flag_id)
     rec = session.get(Recording, flag.recording_id) if flag else None
@@ -182,6 +161,16 @@ def decide(
     if not flag.current:
         raise HTTPException(status_code=409, detail="flag superseded by a newer analysis")
     decision = crud.record_decision(session=session, flag=flag, recording=rec, user=user, body=body)
+    trigger = tasksheets.decision_trigger(ctx.sheets, code=flag.code, verdict=body.verdict)
+    if trigger and tasksheets.sheet_for_incident(session=session, recording=rec) is None:
+        tasksheets.create_sheet(
+            session=session,
+            config=ctx.sheets,
+            recording=rec,
+            doc=load_document(ctx.store, rec.document_key),
+            triggers=[trigger],
+            actor=tasksheets.SYSTEM_ACTOR,
+        )
     detail: dict[str, Any] = {
         "decision": str(decision.id),
         "verdict": body.verdict,

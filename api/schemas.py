@@ -60,6 +60,11 @@ def _utc(value: datetime) -> datetime:
 Line = Annotated[str, AfterValidator(_one_line)]
 Text = Annotated[str, AfterValidator(_text)]
 UtcTime = Annotated[AwareDatetime, AfterValidator(_utc)]
+SheetState = Literal[
+    "draft", "reviewed", "issued", "acknowledged", "completed", "verified", "closed", "reopened"
+]
+SheetAction = Literal["review", "issue", "acknowledge", "complete", "verify", "close", "reopen"]
+Urgency = Literal["normal", "important", "urgent"]
 
 
 class _Out(BaseModel):
@@ -206,6 +211,9 @@ class IncidentSummary(_Out):
     flag_codes: list[str]
     review_status: ReviewStatus
     duration: float | None
+    task_sheet_id: uuid.UUID | None = None
+    task_sheet_state: SheetState | None = None
+    task_sheet_overdue: bool = False
 
 
 class IncidentsPublic(BaseModel):
@@ -325,3 +333,78 @@ class AuditVerifyPublic(BaseModel):
 class Health(BaseModel):
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class Measure(BaseModel):
+    """One proposed or edited measure of a task sheet."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z_0-9]+$")
+    text: str = Field(min_length=1, max_length=500)
+    hours: float | None = Field(default=None, gt=0, le=24 * 365)
+
+
+class TaskSheetCreate(_In):
+    recording_id: uuid.UUID
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class TaskSheetTransition(_In):
+    """An action on a sheet. ``issue`` needs ``responsible`` and may replace ``measures`` and the
+    deadline; ``complete`` needs ``result``; every action may carry a ``note``."""
+
+    action: SheetAction
+    note: str | None = Field(default=None, max_length=2000)
+    measures: list[Measure] | None = Field(default=None, max_length=50)
+    responsible: str | None = Field(default=None, max_length=128)
+    deadline_at: AwareDatetime | None = None
+    result: str | None = Field(default=None, max_length=8000)
+
+
+class TaskSheetSummary(_Out):
+    id: uuid.UUID
+    recording_id: uuid.UUID
+    incident_id: str | None
+    unit: str | None
+    state: SheetState
+    urgency: Urgency
+    deadline_at: datetime
+    overdue: bool
+    overdue_since: datetime | None
+    responsible: str | None
+    triggers: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class TaskSheetEventPublic(_Out):
+    action: str
+    from_state: SheetState | None
+    to_state: SheetState
+    actor: str
+    note: str | None
+    at: datetime
+
+
+class TaskSheetPublic(TaskSheetSummary):
+    content: dict[str, Any]
+    measures: list[Measure]
+    result: str | None
+    reopen_count: int
+    created_by: str
+    reviewed_at: datetime | None
+    issued_at: datetime | None
+    acknowledged_at: datetime | None
+    completed_at: datetime | None
+    verified_at: datetime | None
+    closed_at: datetime | None
+    reopened_at: datetime | None
+    recordings: list[uuid.UUID] = Field(default_factory=list)
+    events: list[TaskSheetEventPublic] = Field(default_factory=list)
+
+
+class TaskSheetsPublic(BaseModel):
+    data: list[TaskSheetSummary]
+    count: int
+    total: int

@@ -42,3 +42,33 @@ def media_url(
     if offset is not None:
         url += f"#t={offset:.3f}"
     return url
+
+
+def load_document(store: Any, document_key: str | None) -> Any:
+    """The analysis document under ``document_key``, None when the recording has none yet, or 409
+    when it is gone or damaged: retrying will not help, a reprocess will (an outage of the store is
+    still a 503 from the store's own error).
+
+    Returns a :class:`pipeline.document.AnalysisDocument`; typed ``Any`` like the store itself.
+    """
+    if not document_key:
+        return None
+    from fastapi import HTTPException
+    from pydantic import ValidationError
+
+    from pipeline.document import AnalysisDocument
+    from pipeline.store import ObjectNotFoundError
+
+    try:
+        raw = store.get_bytes(document_key)
+    except ObjectNotFoundError:
+        raise HTTPException(
+            status_code=409, detail="analysis document is missing; reprocess the recording"
+        ) from None
+    try:
+        return AnalysisDocument.model_validate_json(raw)
+    except ValidationError:
+        raise HTTPException(
+            status_code=409,
+            detail="analysis document is unreadable (truncated or corrupt); reprocess the recording",
+        ) from None

@@ -1,5 +1,6 @@
-"""Background services of ``vigil serve``: the worker that analyses queued recordings and the indexer
-that brings documents written by the Ray batch (``documents/`` in the store) into the queue.
+"""Background services of ``vigil serve``: the worker that analyses queued recordings, the indexer
+that brings documents written by the Ray batch (``documents/`` in the store) into the queue, and the
+overdue monitor that flags task sheets past their deadline.
 
 Both are plain threads over the database, so several API processes may run them: a recording is
 claimed with a conditional UPDATE, and indexing is idempotent: a document is attached to the
@@ -17,7 +18,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -30,7 +31,7 @@ from pipeline.document import AnalysisDocument
 from pipeline.faults import crash_point
 from pipeline.store import DOCUMENTS_PREFIX, document_key
 
-from . import audit, crud
+from . import audit, crud, tasksheets
 from .context import AppContext
 from .models import CaseRecord, Recording, utcnow
 
@@ -175,6 +176,7 @@ class Worker(_Service):
                 etag=info.etag if info is not None else None,
             )
             _audit_analysis(session, rec.id, key, carried, actor="worker")
+            tasksheets.on_indexed(session=session, config=self.ctx.sheets, recording=rec, doc=doc)
             session.commit()
             crash_point("worker.after_commit")
             self.ctx.metrics.processed.labels(outcome="done").inc()
@@ -283,9 +285,90 @@ class Indexer(_Service):
                     etag=etag,
                 )
                 _audit_analysis(session, rec.id, key, carried, actor="indexer")
+                tasksheets.on_indexed(
+                    session=session, config=self.ctx.sheets, recording=rec, doc=doc
+                )
                 session.commit()
                 self.ctx.metrics.indexed.inc()
                 done += 1
         if done:
             logger.info("indexed %d documents", done)
         return done
+
+
+class OverdueMonitor(_Service):
+    """Flags open task sheets whose deadline has passed and keeps the Prometheus gauges current.
+
+    ``clock`` is injectable so tests move time instead of waiting for it.
+    """
+
+    name = "overdue"
+
+    def __init__(self, ctx: AppContext, clock: Callable[[], datetime] = utcnow) -> None:
+        super().__init__(ctx.settings.OVERDUE_INTERVAL_SECONDS)
+        self.ctx = ctx
+        self.clock = clock
+
+    def run_once(self) -> int:
+        """One pass, then sleep a whole interval (returns 0); each newly overdue sheet is audited."""
+        with self.ctx.db.session() as session:
+            newly = tasksheets.mark_overdue(session=session, now=self.clock())
+            session.commit()
+            publish_sheet_metrics(self.ctx, session)
+        if newly:
+            logger.info("%d task sheets became overdue", len(newly))
+        return 0
+
+
+def publish_sheet_metrics(ctx: AppContext, session: Any) -> None:
+    """Set the task-sheet gauges from the database (every process sees the same numbers)."""
+    counts = tasksheets.state_counts(session=session)
+    for state in tasksheets.STATES:
+        ctx.metrics.sheets.labels(state=state).set(counts.get(state, 0))
+    ctx.metrics.sheets_overdue.clear()
+    for unit, n in tasksheets.overdue_counts(session=session).items():
+        ctx.metrics.sheets_overdue.labels(unit=unit or "").set(n)
+
+
+class WeeklyReporter(_Service):
+    """Writes last week's report of every unit that had incidents, and of every configured district,
+    into the object store (HTML and PDF under ``weekly_report.store_prefix``), once: a report already
+    there is left alone, so several API processes and restarts write each one once."""
+
+    name = "weekly-reports"
+
+    def __init__(self, ctx: AppContext, clock: Callable[[], datetime] = utcnow) -> None:
+        super().__init__(ctx.settings.WEEKLY_REPORTS_INTERVAL_SECONDS)
+        self.ctx = ctx
+        self.clock = clock
+
+    def run_once(self) -> int:
+        """Write the missing reports of the last complete week; returns how many were written."""
+        from .reports import render_weekly_html, report_stem, weekly_scopes, with_charts
+        from .reports.render import html_to_pdf
+        from .reports.weekly import build_weekly, last_week
+
+        config, store = self.ctx.sheets, self.ctx.store
+        week = last_week(config, self.clock())
+        prefix = f"{config.weekly_report.store_prefix}{week}/"
+        written = 0
+        with self.ctx.db.session() as session:
+            for kind, name in weekly_scopes(session=session, config=config, week=week):
+                report = build_weekly(
+                    session=session,
+                    config=config,
+                    week=week,
+                    unit=name if kind == "unit" else None,
+                    district=name if kind == "district" else None,
+                    now=self.clock(),
+                )
+                key = f"{prefix}{kind}-{report_stem(report)}"
+                if store.stat(f"{key}.pdf") is not None:
+                    continue
+                html = render_weekly_html(with_charts(report, config), config)
+                store.put_bytes(f"{key}.html", html.encode(), content_type="text/html")
+                store.put_bytes(f"{key}.pdf", html_to_pdf(html), content_type="application/pdf")
+                written += 1
+        if written:
+            logger.info("wrote %d weekly reports for %s", written, week)
+        return 0

@@ -53,7 +53,15 @@ def _setup_logging(debug: bool, quiet: bool = False) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    for noisy in ("faster_whisper", "urllib3", "numba", "matplotlib", "speechbrain"):
+    for noisy in (
+        "faster_whisper",
+        "urllib3",
+        "numba",
+        "matplotlib",
+        "speechbrain",
+        "weasyprint",
+        "fontTools",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -412,6 +420,36 @@ def audit_verify(debug: bool = typer.Option(False, help="full tracebacks")) -> N
     )
     if not report.ok:
         raise typer.Exit(1)
+
+
+report_app = typer.Typer(no_args_is_help=True, help="Reports for station chiefs.")
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("weekly")
+def report_weekly(
+    week: str = typer.Option(..., help="ISO week, e.g. 2026-W10"),
+    unit: str | None = typer.Option(None, help="one unit (派出所)"),
+    district: str | None = typer.Option(
+        None, help="one district (分局) from configs/tasksheets.yaml"
+    ),
+    out: Path = typer.Option(Path("var/reports"), help="output directory"),
+    debug: bool = typer.Option(False, help="full tracebacks and debug logging"),
+) -> None:
+    """The weekly security report (治安周报) as HTML and PDF, from the review API's database."""
+    _setup_logging(debug, quiet=True)
+
+    def _run() -> None:
+        from api.reports import weekly_from_settings
+
+        files = weekly_from_settings(week=week, out_dir=out, unit=unit, district=district)
+        typer.echo(
+            f"{files.report.scope.name} {files.report.week.label}: {files.report.total} incidents"
+        )
+        typer.echo(f"wrote {files.html}")
+        typer.echo(f"wrote {files.pdf}")
+
+    _guard(debug, _run)
 
 
 @app.command("demo-user")

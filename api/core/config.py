@@ -80,6 +80,16 @@ class Settings(BaseSettings):
         ge=0,
         description="/readyz fails below this free space (spool, store)",
     )
+    TASKSHEETS_CONFIG: str | None = Field(
+        default=None,
+        description="task-sheet and weekly-report YAML; None = configs/tasksheets.yaml",
+    )
+    OVERDUE_ENABLED: bool = True
+    OVERDUE_INTERVAL_SECONDS: float = Field(default=60.0, gt=0.0)
+    WEEKLY_REPORTS_ENABLED: bool = Field(
+        default=False, description="write last week's reports into the object store on a schedule"
+    )
+    WEEKLY_REPORTS_INTERVAL_SECONDS: float = Field(default=3600.0, gt=0.0)
     WEB_SESSION_HOURS: float = Field(
         default=10.0, gt=0.0, le=24.0 * 7, description="reviewer page session lifetime"
     )

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from .. import crud
 from ..deps import CtxDep
 from ..schemas import Health
+from ..worker import publish_sheet_metrics
 
 logger = logging.getLogger("vigil.api")
 router = APIRouter(tags=["health"])
@@ -67,6 +68,7 @@ def prometheus_metrics(ctx: CtxDep) -> Response:
     try:
         with ctx.db.session() as session:
             counts = crud.status_counts(session=session)
+            publish_sheet_metrics(ctx, session)
         for status in ("queued", "running", "done", "failed"):
             ctx.metrics.queue.labels(status=status).set(counts.get(status, 0))
     except Exception as e:  # metrics must still be served when the database is down

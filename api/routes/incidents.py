@@ -11,9 +11,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import TypeAdapter, ValidationError
 
-from .. import audit, crud, review
+from .. import audit, crud, review, tasksheets
 from ..deps import CtxDep, CurrentIngest, CurrentReader, SessionDep, client_ip, unit_scope
-from ..models import RANK_SEVERITY_NAMES, Recording
+from ..models import RANK_SEVERITY_NAMES, Recording, TaskSheet
 from ..schemas import (
     CaseRecordIn,
     ImportResult,
@@ -136,7 +136,7 @@ async def import_incidents(
     return result
 
 
-def _summary(rec: Recording) -> IncidentSummary:
+def _summary(rec: Recording, sheet: TaskSheet | None = None) -> IncidentSummary:
     return IncidentSummary(
         id=rec.id,
         analysis_id=rec.analysis_id,
@@ -153,6 +153,9 @@ def _summary(rec: Recording) -> IncidentSummary:
         flag_codes=[c for c in rec.flag_codes.split(",") if c],
         review_status=rec.review_status,  # type: ignore[arg-type]
         duration=rec.duration,
+        task_sheet_id=sheet.id if sheet else None,
+        task_sheet_state=sheet.state if sheet else None,  # type: ignore[arg-type]
+        task_sheet_overdue=bool(sheet and sheet.overdue),
     )
 
 
@@ -172,6 +175,9 @@ def list_incidents(
     status: Status = "done",
     recorded_from: UtcTime | None = None,
     recorded_to: UtcTime | None = None,
+    overdue: Annotated[
+        bool | None, Query(description="only incidents whose task sheet is (not) overdue")
+    ] = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> IncidentsPublic:
@@ -193,6 +199,7 @@ def list_incidents(
         status=status,
         recorded_from=recorded_from,
         recorded_to=recorded_to,
+        sheet_overdue=overdue,
     )
     try:
         rows, nxt = crud.list_incidents(session=session, filters=filters, cursor=cursor, limit=size)
@@ -208,7 +215,11 @@ def list_incidents(
         detail={"unit": unit, "count": len(rows), "ids": [str(r.id) for r in rows]},
     )
     session.commit()
-    return IncidentsPublic(data=[_summary(r) for r in rows], count=len(rows), next_cursor=nxt)
+    sheets = tasksheets.sheets_by_id(
+        session=session, ids=[r.task_sheet_id for r in rows if r.task_sheet_id is not None]
+    )
+    data = [_summary(r, sheets.get(r.task_sheet_id) if r.task_sheet_id else None) for r in rows]
+    return IncidentsPublic(data=data, count=len(rows), next_cursor=nxt)
 
 
 @router.get(

@@ -109,7 +109,40 @@ ENDPOINTS: dict[str, tuple[Call, dict[str, int]]] = {
         {"admin": 200, "reviewer": 200, "chief_a": 200, "chief_b": 200},
     ),
     "GET /audit/verify": (lambda a, h: a.client.get("/audit/verify", headers=h), {"admin": 200}),
+    "GET /task-sheets": (
+        lambda a, h: a.client.get("/task-sheets", headers=h),
+        {"admin": 200, "reviewer": 200, "chief_a": 200, "chief_b": 200},
+    ),
+    "GET /task-sheets/{id}": (
+        lambda a, h: a.client.get(f"/task-sheets/{_fresh_sheet(a)}", headers=h),
+        {"admin": 200, "reviewer": 200, "chief_a": 200, "chief_b": 404},
+    ),
+    "POST /task-sheets/{id}/transitions review": (
+        lambda a, h: a.client.post(
+            f"/task-sheets/{_fresh_sheet(a)}/transitions", json={"action": "review"}, headers=h
+        ),
+        {"admin": 200, "reviewer": 200, "chief_a": 403, "chief_b": 404},
+    ),
+    "GET /reports/weekly?unit=A": (
+        lambda a, h: a.client.get(
+            "/reports/weekly", params={"week": "2026-W10", "unit": UNIT_A}, headers=h
+        ),
+        {"admin": 200, "reviewer": 200, "chief_a": 200, "chief_b": 403},
+    ),
 }
+
+
+def _fresh_sheet(api: ApiHarness) -> str:
+    """A fresh high-risk incident of unit A: the indexer opens its task sheet (draft)."""
+    import uuid
+
+    from api.models import Recording
+
+    rid, _ = _fresh(api)
+    with api.ctx.db.session() as s:
+        rec = s.get(Recording, uuid.UUID(rid))
+        assert rec is not None and rec.task_sheet_id is not None
+        return str(rec.task_sheet_id)
 
 
 def _fresh_with_media(api: ApiHarness) -> str:

@@ -31,7 +31,15 @@ from pipeline.document import (
     SpeakerInfo,
 )
 from pipeline.store import LocalStore, document_key
-from rules.findings import Assessment, Flag, RiskAssessment, Summary, SummaryItem
+from rules.findings import (
+    Assessment,
+    CallTriage,
+    Flag,
+    Inference,
+    RiskAssessment,
+    Summary,
+    SummaryItem,
+)
 
 
 def wav_bytes(seconds: float = 1.0, freq: float = 220.0, seed: int = 0) -> bytes:
@@ -62,6 +70,8 @@ def make_document(
     recorded_at: datetime | None = None,
     incident_id: str | None = None,
     media_key: str | None = None,
+    category: str | None = None,
+    call: tuple[str, str] | None = None,
 ) -> AnalysisDocument:
     sha = hashlib.sha256(name.encode()).hexdigest()
     rec_id = f"rec-{sha[:16]}"
@@ -132,6 +142,10 @@ def make_document(
         assessment=Assessment(
             flags=flag_models,
             risk=RiskAssessment(level=risk, score=risk_score),  # type: ignore[arg-type]
+            category=Inference(value=category, confidence=0.9) if category else None,
+            call=CallTriage(call_class=call[0], urgency=call[1], routing="open_case")  # type: ignore[arg-type]
+            if call
+            else None,
             summary=Summary(
                 method="extractive", cause=SummaryItem(text="电动车被盗", segment_ids=["seg-1"])
             ),
