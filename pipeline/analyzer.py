@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import cached_property
 from importlib.metadata import version as _pkg_version
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -40,6 +40,9 @@ from .document import (
     WordOut,
 )
 from .errors import ConfigError, MediaError
+
+if TYPE_CHECKING:
+    from detectors.semantic import SemanticDetector
 
 logger = logging.getLogger("vigil.pipeline")
 
@@ -129,6 +132,11 @@ class Pipeline:
         from detectors.prosody import ProsodyDetector, ProsodyOptions
 
         return ProsodyDetector(ProsodyOptions.model_validate(self.config.section("prosody")))
+
+    @cached_property
+    def semantic(self) -> SemanticDetector | None:
+        """The semantic heads over sentence embeddings, or ``None`` when disabled in config."""
+        return build_semantic(self.config)
 
     @cached_property
     def video(self) -> Any:
@@ -255,7 +263,10 @@ class Pipeline:
             attributed = [_with_role(a, roles) for a in attributed]
         hook("roles", roles, recording_id=rec_id)
 
-        utterances = tuple(a.utterance for a in attributed)
+        with _timed(timings, "semantic"):
+            utterances = tuple(a.utterance for a in attributed)
+            if self.semantic is not None:
+                utterances = tuple(self.semantic.annotate(utterances))
         transcript = Transcript(
             recording_id=rec_id,
             source=source,
@@ -415,6 +426,17 @@ class Pipeline:
             if any(p and p in text for p in opts["struggle_phrases"]):
                 cues.append((u.start, u.end, float(opts["phrase_cue_weight"])))
         return cues
+
+
+def build_semantic(config: VigilConfig) -> SemanticDetector | None:
+    """The configured semantic detector (``semantic`` + ``embeddings`` sections), if enabled."""
+    from detectors.embeddings import EmbeddingOptions
+    from detectors.semantic import SemanticDetector, SemanticOptions
+
+    options = SemanticOptions.model_validate(config.section("semantic"))
+    if not options.enabled:
+        return None
+    return SemanticDetector(options, EmbeddingOptions.model_validate(config.section("embeddings")))
 
 
 @contextmanager

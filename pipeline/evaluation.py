@@ -300,8 +300,11 @@ class _TextRunner:
     def __init__(self, cfg: VigilConfig, oracle_roles: bool) -> None:
         from rules.analysis import RuleAnalyzer
 
+        from .analyzer import build_semantic
+
         self.analyzer = RuleAnalyzer.from_config(cfg)
         self.oracle = oracle_roles
+        self.semantic = build_semantic(cfg)
         self.roles: Any = None
         if not oracle_roles:
             from detectors.roles import RoleDetector, RoleOptions
@@ -312,6 +315,8 @@ class _TextRunner:
         tr = scenario_transcript(sc, oracle_roles=self.oracle)
         if self.roles is not None:
             tr = _with_roles(tr, self.roles)
+        if self.semantic is not None:
+            tr = replace(tr, utterances=tuple(self.semantic.annotate(tr.utterances)))
         return self.analyzer.assess(tr)
 
 

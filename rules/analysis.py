@@ -99,7 +99,8 @@ class RuleAnalyzer:
     def assess(
         self, transcript: Transcript, *, prior_incidents: Sequence[IncidentRecord] = ()
     ) -> Assessment:
-        engine_flags = self.engine.run(transcript)
+        result = self.engine.run_detailed(transcript)
+        engine_flags = result.flags
         cat, disp = self.inferrer.infer(transcript)
         mine = self.inferrer.flags(transcript, cat, disp)
         have = {f.code for f in engine_flags}
@@ -128,6 +129,7 @@ class RuleAnalyzer:
             summary = self.llm.summarize(transcript, summary)
         return Assessment(
             flags=flags,
+            review_hints=result.hints,
             category=cat.inference,
             disposition=disp.inference,
             risk=risk,

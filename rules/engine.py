@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from detectors.types import Transcript
 from rules.errors import RulePackError
-from rules.findings import Flag
+from rules.findings import Flag, ReviewHint
 from rules.matching import MatchingOptions
 from rules.registry import Finding, Rule, RuleRegistry
 
@@ -63,10 +63,25 @@ class RuleEngineOptions(BaseModel):
 class EngineResult:
     flags: list[Flag]
     suppressed: list[Flag]
+    hints: list[ReviewHint]
 
 
 def _factor(weight: float, value: float) -> float:
     return 1.0 - weight * (1.0 - max(0.0, min(1.0, value)))
+
+
+def _hint(rule: Rule, f: Finding, reason: str, score: float) -> ReviewHint:
+    return ReviewHint(
+        code=rule.code,  # type: ignore[arg-type]
+        rule_id=rule.id,
+        reason=reason,  # type: ignore[arg-type]
+        score=round(max(0.0, min(1.0, score)), 4),
+        start=max(0.0, f.start),
+        end=max(0.0, f.end, f.start),
+        segment_ids=[u.id for u in f.utterances],
+        quote=f.quote,
+        evidence=dict(f.evidence),
+    )
 
 
 class _SafeDict(dict[str, str]):
@@ -108,12 +123,16 @@ class RuleEngine:
 
     def run_detailed(self, transcript: Transcript) -> EngineResult:
         tagged: list[tuple[Rule, Finding, float, dict[str, float]]] = []
+        hints: list[ReviewHint] = []
         for rule in self.registry.rules:
             if not rule.applies(transcript):
                 continue
             for f in rule.check(transcript):
                 conf, adj = self._confidence(f, transcript)
-                tagged.append((rule, f, conf, adj))
+                if f.review_only:
+                    hints.append(_hint(rule, f, "semantic_near_threshold", f.score))
+                else:
+                    tagged.append((rule, f, conf, adj))
         best: dict[tuple[str, tuple[str, ...]], tuple[Rule, Finding, float, dict[str, float]]] = {}
         for item in tagged:
             rule, f, conf, _ = item
@@ -133,6 +152,7 @@ class RuleEngine:
                 self._flag(f"{prefix}-{len(target) + 1:03d}", rule, f, conf, adj, transcript)
             )
             if not keep:
+                hints.append(_hint(rule, f, "low_confidence", conf))
                 logger.info(
                     "%s: %s (%s) suppressed at confidence %.2f < %.2f",
                     transcript.recording_id,
@@ -141,7 +161,7 @@ class RuleEngine:
                     conf,
                     self.options.min_confidence,
                 )
-        return EngineResult(flags, suppressed)
+        return EngineResult(flags, suppressed, hints)
 
     def _confidence(self, f: Finding, t: Transcript) -> tuple[float, dict[str, float]]:
         c = self.options.confidence
