@@ -299,7 +299,7 @@ class _TextRunner:
     def __init__(self, cfg: VigilConfig, oracle_roles: bool) -> None:
         from rules.analysis import RuleAnalyzer
 
-        from .analyzer import build_semantic
+        from pipeline.analyzer import build_semantic
 
         self.analyzer = RuleAnalyzer.from_config(cfg)
         self.oracle = oracle_roles

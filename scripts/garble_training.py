@@ -22,7 +22,7 @@ import numpy as np
 
 from detectors.asr import AsrDetector, AsrOptions
 from pipeline.config import load_config
-from pipeline.synthesis import SynthesisOptions, synthesize_utterance, voice_pool
+from evaluation.synthesis import SynthesisOptions, synthesize_utterance, voice_pool
 
 logger = logging.getLogger("vigil.scripts")
 OUT_NAME = "asr-garbled.jsonl"
@@ -47,7 +47,7 @@ def main() -> None:
             if line.strip():
                 done.add(json.loads(line)["provenance"]["from"])
     cfg = load_config()
-    syn = SynthesisOptions.from_config(cfg.section("synthesis"))
+    syn = SynthesisOptions.from_config(None)
     n_voices = len(voice_pool(syn))
     asr_opts = AsrOptions.model_validate({**cfg.section("asr"), "word_timestamps": False})
     asr = AsrDetector(asr_opts)
