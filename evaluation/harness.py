@@ -297,9 +297,8 @@ def run_evaluation(
 
 class _TextRunner:
     def __init__(self, cfg: VigilConfig, oracle_roles: bool) -> None:
-        from rules.analysis import RuleAnalyzer
-
         from pipeline.analyzer import build_semantic
+        from rules.analysis import RuleAnalyzer
 
         self.analyzer = RuleAnalyzer.from_config(cfg)
         self.oracle = oracle_roles
