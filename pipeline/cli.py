@@ -300,6 +300,7 @@ def train(
             out if out is not None else heads,
             emb,
             seed=seed,
+            cache_dir=cfg.section("asr")["cache_dir"],
         )
         typer.echo(f"heads: {out or heads} ({manifest['items']} items, sha256 {manifest['sha256']})")
         for name, rep in manifest["training"].items():

@@ -48,7 +48,7 @@ class VigilConfig:
         self.source = source
         analysis = {k: v for k, v in self._data.items() if k not in OPERATIONAL_SECTIONS}
         self.hash = hashlib.sha256(
-            json.dumps(analysis, sort_keys=True, ensure_ascii=False).encode()
+            json.dumps(_by_content(analysis), sort_keys=True, ensure_ascii=False).encode()
         ).hexdigest()[:16]
 
     def section(self, name: str) -> dict[str, Any]:
@@ -101,6 +101,20 @@ def load_config(
         _set_path(data, key.split("."), value)
     _resolve_paths(data, cfg_path.resolve().parent)
     return VigilConfig(data, cfg_path)
+
+
+def _by_content(node: Any, key: str = "") -> Any:
+    """A copy for hashing in which every referenced file (lexicons, rule packs, the semantic heads)
+    stands as the SHA-256 of its content: retraining the heads or editing a lexicon changes the
+    analysis, and the checkout's location must not."""
+    if isinstance(node, dict):
+        return {k: _by_content(v, str(k)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_by_content(v, key) for v in node]
+    if isinstance(node, str) and key.endswith(_PATH_SUFFIXES) and os.path.isfile(node):
+        with open(node, "rb") as fh:
+            return "sha256:" + hashlib.sha256(fh.read()).hexdigest()
+    return node
 
 
 def _set_path(data: dict[str, Any], parts: list[str], value: Any) -> None:

@@ -252,8 +252,13 @@ def train_heads(
     seed: int = 0,
     folds: int = 3,
     heads: Iterable[HeadSpec] = HEADS,
+    cache_dir: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Train every head and write the ``.npz``; returns the manifest (also stored inside the file)."""
+    """Train every head and write the ``.npz``; returns the manifest (also stored inside the file).
+
+    ``cache_dir`` keeps the training texts' embeddings between runs (keyed by the embedding model's
+    digest): embedding is most of a training run, and the vectors of a text never change.
+    """
     items, digests = load_items(data_dir)
     embedder = TextEmbedder(embeddings)
     logger.info("embedding %d training utterances", len(items))
@@ -261,7 +266,7 @@ def train_heads(
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     texts = [it.text for it in items]
-    emb = embedder.embed(texts)
+    emb = _embed_cached(embedder, texts, cache_dir)
     tfidf = TfidfVectorizer(
         analyzer="char", ngram_range=NGRAM_RANGE, min_df=NGRAM_MIN_DF, sublinear_tf=True
     )
@@ -314,6 +319,40 @@ def train_heads(
     tmp.write_bytes(_npz_bytes(arrays))
     tmp.replace(out)
     return manifest
+
+
+def _embed_cached(
+    embedder: TextEmbedder, texts: list[str], cache_dir: str | Path | None
+) -> np.ndarray:
+    if cache_dir is None:
+        return embedder.embed(texts)
+    path = Path(cache_dir).expanduser() / f"train-embeddings-{embedder.options.sha256[:12]}.npz"
+    known: dict[str, np.ndarray] = {}
+    if path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                keys = json.loads(bytes(data["texts"]).decode("utf-8"))
+                known = dict(zip(keys, np.asarray(data["vectors"]), strict=True))
+        except (OSError, ValueError, KeyError) as e:
+            logger.warning("ignoring unreadable embedding cache %s: %s", path, e)
+    missing = sorted({t for t in texts if t not in known})
+    if missing:
+        logger.info("embedding %d texts not in the cache", len(missing))
+        known.update(zip(missing, embedder.embed(missing), strict=True))
+        keys = sorted(known)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        blob = json.dumps(keys, ensure_ascii=False).encode("utf-8")
+        tmp.write_bytes(
+            _npz_bytes(
+                {
+                    "texts": np.frombuffer(blob, dtype=np.uint8),
+                    "vectors": np.stack([known[k] for k in keys]),
+                }
+            )
+        )
+        tmp.replace(path)
+    return np.stack([known[t] for t in texts]) if texts else np.zeros((0, embedder.dim), np.float32)
 
 
 def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
