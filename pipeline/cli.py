@@ -393,6 +393,29 @@ def create_user(
     _guard(debug, _run)
 
 
+@app.command("demo-user")
+def demo_user(
+    credentials: Path = typer.Option(
+        Path("var/demo-credentials.txt"), help="where the password is kept (mode 0600)"
+    ),
+    url: str = typer.Option("http://127.0.0.1:8000/", help="the address the server will answer on"),
+    debug: bool = typer.Option(False, help="full tracebacks"),
+) -> None:
+    """Ready the demo for a browser: index the stored documents and create (or keep) the reviewer
+    ``demo`` with a random password written to CREDENTIALS. Idempotent."""
+    _setup_logging(debug, quiet=True)
+
+    def _run() -> None:
+        from api.main import prepare_demo
+
+        user, _, indexed = prepare_demo(credentials, url=url)
+        typer.echo(
+            f"demo user {user!r} ready ({indexed} documents indexed); password in {credentials}"
+        )
+
+    _guard(debug, _run)
+
+
 @app.command()
 def schema(
     out_dir: Path = typer.Option(Path("schemas"), help="where to write the JSON Schemas"),

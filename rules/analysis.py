@@ -15,9 +15,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from detectors.types import IncidentRecord, Transcript
+from rules.adjudicator import AdjudicatorOptions, LlmAdjudicator
 from rules.engine import RuleEngine
 from rules.errors import RulePackError
-from rules.findings import Assessment, Flag
+from rules.findings import Assessment, Flag, ReviewHint
 from rules.inference import Inferrer
 from rules.llm import LlmOptions, LlmSummarizer
 from rules.matching import MatchingOptions
@@ -39,7 +40,8 @@ class AnalysisOptions(BaseModel):
         taxonomy_file: tag taxonomy (dimensions x tags).
         extractive_file: extractive summary cues.
         method: ``extractive`` (offline default) or ``llm`` (falls back to extractive on any failure).
-        llm: the OpenAI-compatible endpoint settings.
+        llm: the OpenAI-compatible endpoint settings (summary and adjudicator share them).
+        adjudicator: whether the LLM judges the candidate flags (off by default).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -51,6 +53,7 @@ class AnalysisOptions(BaseModel):
     extractive_file: str
     method: str
     llm: LlmOptions
+    adjudicator: AdjudicatorOptions
 
 
 class RuleAnalyzer:
@@ -75,6 +78,11 @@ class RuleAnalyzer:
         self.tagger = Tagger.from_file(options.taxonomy_file, matching=matching)
         self.summarizer = ExtractiveSummarizer.from_file(options.extractive_file, matching=matching)
         self.llm = LlmSummarizer(options.llm) if options.method == "llm" else None
+        if options.adjudicator.enabled and not (options.llm.url and options.llm.model):
+            raise RulePackError(
+                "summary.adjudicator.enabled needs the endpoint: set summary.llm.url and model"
+            )
+        self.adjudicator = LlmAdjudicator(options.llm) if options.adjudicator.enabled else None
 
     @classmethod
     def from_config(cls, cfg: Any) -> RuleAnalyzer:
@@ -107,6 +115,10 @@ class RuleAnalyzer:
         # the engine's own report-not-accepted rule wins when both see it: one finding, one flag
         mine = [f for f in mine if f.code not in have]
         flags = _renumber([*engine_flags, *mine])
+        hints: list[ReviewHint] = []
+        if self.adjudicator is not None:
+            # before tags, which read the flags: a dropped flag tags nothing
+            flags, hints = self.adjudicator.adjudicate(transcript, flags)
         risk = self.risk.assess(transcript)
         call = self.triager.triage(
             transcript,
@@ -129,7 +141,7 @@ class RuleAnalyzer:
             summary = self.llm.summarize(transcript, summary)
         return Assessment(
             flags=flags,
-            review_hints=result.hints,
+            review_hints=[*result.hints, *hints],
             category=cat.inference,
             disposition=disp.inference,
             risk=risk,

@@ -87,11 +87,13 @@ class ReviewHint(_Model):
 
     Raised where a semantic probability falls just under its threshold, or where a flag's confidence
     fell under the engine's threshold (weak ASR, uncertain roles); the score says how close it was.
+    The optional LLM adjudicator also turns the flags it drops (``llm_dropped``) or sends to review
+    (``llm_review``) into hints, so a human still sees every candidate the rules raised.
     """
 
     code: FlagCode
     rule_id: str
-    reason: Literal["semantic_near_threshold", "low_confidence"]
+    reason: Literal["semantic_near_threshold", "low_confidence", "llm_dropped", "llm_review"]
     score: float = Field(ge=0.0, le=1.0)
     start: float = Field(ge=0.0)
     end: float = Field(ge=0.0)
