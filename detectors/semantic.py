@@ -106,7 +106,9 @@ class CharNgrams:
                     if j is not None:
                         counts[j] = counts.get(j, 0) + 1
             cols = sorted(counts)
-            row = np.array([(np.log(counts[c]) + 1.0) * self.idf[c] for c in cols], dtype=np.float64)
+            row = np.array(
+                [(np.log(counts[c]) + 1.0) * self.idf[c] for c in cols], dtype=np.float64
+            )
             norm = float(np.sqrt((row**2).sum())) if cols else 0.0
             indices.extend(cols)
             values.extend((row / norm).tolist() if norm > 0 else row.tolist())

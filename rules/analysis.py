@@ -12,11 +12,12 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ConfigDict
 
+from detectors.options import SectionOptions
 from detectors.types import IncidentRecord, Transcript
 from rules.adjudicator import AdjudicatorOptions, LlmAdjudicator
-from rules.engine import RuleEngine
+from rules.engine import RuleEngine, Screening
 from rules.errors import RulePackError
 from rules.findings import Assessment, Flag, ReviewHint
 from rules.inference import Inferrer
@@ -30,7 +31,7 @@ from rules.triage import CallTriager
 logger = logging.getLogger("vigil.rules")
 
 
-class AnalysisOptions(BaseModel):
+class AnalysisOptions(SectionOptions):
     """The ``summary`` config section: this layer's pack files and the summary method.
 
     Attributes:
@@ -45,6 +46,8 @@ class AnalysisOptions(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    section = "summary"
+    error = RulePackError
 
     inference_file: str
     risk_file: str
@@ -89,10 +92,7 @@ class RuleAnalyzer:
         """From a :class:`pipeline.config.VigilConfig` (or a mapping of sections)."""
         rules_sec = _section(cfg, "rules")
         summary_sec = _section(cfg, "summary")
-        try:
-            options = AnalysisOptions.model_validate(summary_sec)
-        except ValidationError as e:
-            raise RulePackError(f"config section 'summary': {e}") from e
+        options = AnalysisOptions.from_config(summary_sec)
         engine = RuleEngine.from_config(rules_sec)
         return cls(engine, options, matching=engine.options.matching)
 
@@ -104,10 +104,20 @@ class RuleAnalyzer:
         packs[self.tagger.taxonomy.taxonomy_id] = self.tagger.taxonomy.version
         return packs
 
+    def screen(self, transcript: Transcript) -> Screening:
+        """The speech rules' findings before the video is analysed (see :class:`Screening`)."""
+        return self.engine.screen(transcript)
+
     def assess(
-        self, transcript: Transcript, *, prior_incidents: Sequence[IncidentRecord] = ()
+        self,
+        transcript: Transcript,
+        *,
+        prior_incidents: Sequence[IncidentRecord] = (),
+        screened: Screening | None = None,
     ) -> Assessment:
-        result = self.engine.run_detailed(transcript)
+        """The whole reading of one recording; with ``screened`` (from :meth:`screen` on the same
+        transcript before its video events were added) the speech rules are not run again."""
+        result = self.engine.run_detailed(transcript, screened=screened)
         engine_flags = result.flags
         cat, disp = self.inferrer.infer(transcript)
         mine = self.inferrer.flags(transcript, cat, disp)

@@ -32,7 +32,12 @@ def detector(cfg, emb_options) -> SemanticDetector:  # type: ignore[no-untyped-d
 
 def _utt(i: int, text: str, role: str = "officer") -> Utterance:
     return Utterance(
-        id=f"seg-{i:04d}", start=float(i), end=i + 0.9, speaker="S1", role=role, text=text  # type: ignore[arg-type]
+        id=f"seg-{i:04d}",
+        start=float(i),
+        end=i + 0.9,
+        speaker="S1",
+        role=role,
+        text=text,  # type: ignore[arg-type]
     )
 
 
@@ -54,7 +59,9 @@ def test_embeddings_are_normalised_cached_and_meaningful(emb_options: EmbeddingO
     assert texts[1] in e._cache
 
 
-def test_missing_or_corrupt_model_file_names_it(tmp_path: Path, emb_options: EmbeddingOptions) -> None:
+def test_missing_or_corrupt_model_file_names_it(
+    tmp_path: Path, emb_options: EmbeddingOptions
+) -> None:
     missing = emb_options.model_copy(update={"model_file": str(tmp_path / "nope.bin")})
     with pytest.raises(DetectorError, match="nope.bin"):
         TextEmbedder(missing)

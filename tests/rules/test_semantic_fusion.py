@@ -46,9 +46,7 @@ def test_conduct_said_in_other_words_is_flagged_by_the_semantic_layer() -> None:
 
 
 def test_a_party_is_never_flagged_for_conduct_whatever_the_classifier_says() -> None:
-    t = transcript(
-        "bodycam", [("party", "你们警察就是废物！", sem(conduct_SPEECH_PROFANITY=0.99))]
-    )
+    t = transcript("bodycam", [("party", "你们警察就是废物！", sem(conduct_SPEECH_PROFANITY=0.99))])
     assert "SPEECH_PROFANITY" not in codes(engine().run(t))
 
 
@@ -117,7 +115,11 @@ def test_semantic_urgency_and_risk_reach_the_triage() -> None:
         "dispatch",
         [
             ("officer", "您好，一一零。"),
-            ("party", "楼下那个人拎着把菜刀在单元门口转悠。", sem(urgency_urgent=0.9, risk_weapon=0.92)),
+            (
+                "party",
+                "楼下那个人拎着把菜刀在单元门口转悠。",
+                sem(urgency_urgent=0.9, risk_weapon=0.92),
+            ),
         ],
     )
     a = analyzer().assess(t)
