@@ -20,7 +20,7 @@ from detectors.options import validation_summary
 from detectors.types import Role, Source
 from rules.errors import RulePackError
 from rules.findings import FlagCode, Severity
-from rules.matching import ContextOptions, NegationOptions
+from rules.matching import ContextOptions, NegationOptions, normalize
 
 TEMPLATE_FIELDS = frozenset(
     {"quote", "phrase", "speaker", "role", "source", "detail", "count", "start", "end"}
@@ -80,12 +80,16 @@ class SemanticCue(_Strict):
         review_threshold: between this and ``threshold`` the evidence is too weak to decide alone:
             the document carries a review hint with the score instead (``None``: no hints).
         score: the finding's score factor when only the semantic layer saw it (times the probability).
+        min_chars: utterances with fewer characters (normalised: no punctuation or spaces) are too
+            short for a sentence embedding to tell tone ("您好，什么事？" and a curt "什么事？" read
+            alike): they can only ask for review, never decide alone.
     """
 
     labels: list[str] = Field(min_length=1)
     threshold: float = Field(ge=0.0, le=1.0)
     review_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     score: float = Field(default=1.0, ge=0.0, le=1.0)
+    min_chars: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> SemanticCue:
@@ -101,7 +105,7 @@ class SemanticCue(_Strict):
     def hit(self, u: Any) -> dict[str, Any] | None:
         """Evidence when the utterance reaches ``threshold``, else ``None``."""
         label, p = self.best(u)
-        if p >= self.threshold:
+        if p >= self.threshold and len(normalize(u.text)) >= self.min_chars:
             return {"layer": "semantic", "label": label, "probability": round(p, 4)}
         return None
 
@@ -110,7 +114,8 @@ class SemanticCue(_Strict):
         if self.review_threshold is None:
             return None
         label, p = self.best(u)
-        return (label, p) if self.review_threshold <= p < self.threshold else None
+        short = len(normalize(u.text)) < self.min_chars
+        return (label, p) if self.review_threshold <= p and (p < self.threshold or short) else None
 
 
 class RuleSpec(_Strict):

@@ -125,3 +125,11 @@ def test_semantic_urgency_and_risk_reach_the_triage() -> None:
     a = analyzer().assess(t)
     assert "weapon" in a.risk.factors
     assert a.call is not None and a.call.urgency == "urgent"
+
+
+def test_a_turn_too_short_to_read_tone_only_asks_for_review() -> None:
+    t = transcript("counter", [("officer", "您好，什么事？", sem(conduct_SPEECH_IMPATIENT=0.96))])
+    res = engine().run_detailed(t)
+    assert "SPEECH_IMPATIENT" not in codes(res.flags)
+    hint = next(h for h in res.hints if h.code == "SPEECH_IMPATIENT")
+    assert hint.score == 0.96
