@@ -54,6 +54,9 @@ if TYPE_CHECKING:
 
     from .media import MediaOptions
 
+if TYPE_CHECKING:
+    from detectors.semantic import SemanticDetector
+
 logger = logging.getLogger("vigil.pipeline")
 
 PIPELINE_VERSION = _pkg_version("vigil")
@@ -150,6 +153,11 @@ class Pipeline:
         from detectors.prosody import ProsodyDetector
 
         return ProsodyDetector(self.config.section("prosody"))
+
+    @cached_property
+    def semantic(self) -> SemanticDetector | None:
+        """The semantic heads over sentence embeddings, or ``None`` when disabled in config."""
+        return build_semantic(self.config)
 
     @cached_property
     def video(self) -> VideoDetector:
@@ -280,7 +288,10 @@ class Pipeline:
             attributed = [_with_role(a, roles) for a in attributed]
         hook("roles", roles, recording_id=rec_id)
 
-        utterances = tuple(a.utterance for a in attributed)
+        with _timed(timings, "semantic"):
+            utterances = tuple(a.utterance for a in attributed)
+            if self.semantic is not None:
+                utterances = tuple(self.semantic.annotate(utterances))
         transcript = Transcript(
             recording_id=rec_id,
             source=source,
@@ -444,6 +455,17 @@ class Pipeline:
             if any(p and p in text for p in opts["struggle_phrases"]):
                 cues.append((u.start, u.end, float(opts["phrase_cue_weight"])))
         return cues
+
+
+def build_semantic(config: VigilConfig) -> SemanticDetector | None:
+    """The configured semantic detector (``semantic`` + ``embeddings`` sections), if enabled."""
+    from detectors.embeddings import EmbeddingOptions
+    from detectors.semantic import SemanticDetector, SemanticOptions
+
+    options = SemanticOptions.model_validate(config.section("semantic"))
+    if not options.enabled:
+        return None
+    return SemanticDetector(options, EmbeddingOptions.model_validate(config.section("embeddings")))
 
 
 @contextmanager

@@ -313,6 +313,54 @@ def _stdout_reserved() -> Iterator[IO[str]]:
 
 
 @app.command()
+def train(
+    data: Path | None = typer.Option(
+        None, help="folder of training *.jsonl (default: the semantic data next to the config)"
+    ),
+    out: Path | None = typer.Option(
+        None, help="heads file to write (default: semantic.heads_file)"
+    ),
+    seed: int = typer.Option(0, help="random seed (same data + seed -> same file)"),
+    config: Path | None = typer.Option(None, help="config YAML"),
+    debug: bool = typer.Option(False, help="full tracebacks and debug logging"),
+) -> None:
+    """Rebuild the semantic heads from the versioned training data (deterministic)."""
+    _setup_logging(debug)
+
+    def _run() -> None:
+        from detectors.embeddings import EmbeddingOptions
+        from detectors.semantic import SemanticOptions
+
+        from .config import load_config
+        from .training import train_heads
+
+        cfg = load_config(config)
+        sem = SemanticOptions.model_validate(cfg.section("semantic"))
+        emb = EmbeddingOptions.model_validate(cfg.section("embeddings"))
+        heads = Path(sem.heads_file)
+        manifest = train_heads(
+            data if data is not None else heads.parent / "data",
+            out if out is not None else heads,
+            emb,
+            seed=seed,
+            cache_dir=cfg.section("asr")["cache_dir"],
+        )
+        typer.echo(
+            f"heads: {out or heads} ({manifest['items']} items, sha256 {manifest['sha256']})"
+        )
+        for name, rep in manifest["training"].items():
+            if "labels" in rep:
+                f1 = {k: v.get("cv_f1") for k, v in rep["labels"].items()}
+                typer.echo(f"  {name:12s} items {rep['items']:5d}  cv F1 per label {f1}")
+            else:
+                typer.echo(
+                    f"  {name:12s} items {rep['items']:5d}  cv macro F1 {rep['cv_macro_f1']}"
+                )
+
+    _guard(debug, _run)
+
+
+@app.command()
 def batch(
     prefix: str = typer.Option(..., help="store prefix of raw recordings, e.g. raw/2026-03/"),
     store: str | None = typer.Option(None, help="directory or s3://BUCKET[/PREFIX]"),

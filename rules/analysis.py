@@ -117,7 +117,8 @@ class RuleAnalyzer:
     ) -> Assessment:
         """The whole reading of one recording; with ``screened`` (from :meth:`screen` on the same
         transcript before its video events were added) the speech rules are not run again."""
-        engine_flags = self.engine.run(transcript, screened=screened)
+        result = self.engine.run_detailed(transcript, screened=screened)
+        engine_flags = result.flags
         cat, disp = self.inferrer.infer(transcript)
         mine = self.inferrer.flags(transcript, cat, disp)
         have = {f.code for f in engine_flags}
@@ -150,7 +151,7 @@ class RuleAnalyzer:
             summary = self.llm.summarize(transcript, summary)
         return Assessment(
             flags=flags,
-            review_hints=hints,
+            review_hints=[*result.hints, *hints],
             category=cat.inference,
             disposition=disp.inference,
             risk=risk,

@@ -70,6 +70,25 @@ def test_missing_config_and_missing_section(tmp_path: Path) -> None:
         load_config(environ={}).section("nonexistent")
 
 
+def test_hash_follows_referenced_file_contents_not_their_location(tmp_path: Path) -> None:
+    """Two copies of the configs folder hash alike; editing a lexicon in one changes its hash."""
+    import shutil
+
+    from pipeline.config import CONFIG_DIR, load_config
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(CONFIG_DIR, a)
+    shutil.copytree(CONFIG_DIR, b)
+    ha, hb = (
+        load_config(a / "default.yaml", environ={}),
+        load_config(b / "default.yaml", environ={}),
+    )
+    assert ha.hash == hb.hash
+    lexicon = b / "lexicons" / "roles.yaml"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert load_config(b / "default.yaml", environ={}).hash != ha.hash
+
+
 def test_operational_keys_are_not_part_of_the_hash() -> None:
     from pipeline.config import OPERATIONAL_KEYS
 
