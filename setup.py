@@ -35,6 +35,6 @@ setup(
             "static/*.js",
             "static/vendor/*",
         ],
-        **{name: ["*.yaml", "*.json", "*.md"] for name in DATA},
+        **{name: ["*.yaml", "*.json", "*.md", "*.jsonl", "*.npz"] for name in DATA},
     },
 )
