@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import DetectorError, ModelError
 from .models import EMBEDDED_PREFIX, EMBEDDED_WHISPER, resolve_whisper_model
