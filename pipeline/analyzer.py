@@ -41,6 +41,7 @@ from .document import (
     WordOut,
 )
 from .errors import ConfigError, MediaError
+from .faults import crash_point
 from .store import ObjectStore, StoreOptions, artifact_key, document_key, raw_key, recording_id_for
 
 if TYPE_CHECKING:
@@ -408,6 +409,7 @@ class Pipeline:
                 store.put_file(media_key, path, content_type=ctype)
         for kf in result.keyframes:
             store.put_bytes(kf.key, kf.jpeg, content_type="image/jpeg")
+        crash_point("pipeline.after_artifacts")
         doc.recording.media_key = media_key
         doc.timings["store"] = round(time.perf_counter() - t0, 4)
         store.put_bytes(
@@ -415,6 +417,7 @@ class Pipeline:
             doc.model_dump_json(indent=1).encode("utf-8"),
             content_type="application/json",
         )
+        crash_point("pipeline.after_document")
         logger.info("stored %s (%d segments)", rec_id, len(doc.segments))
         return doc
 

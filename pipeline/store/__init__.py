@@ -36,6 +36,7 @@ from .keys import (
     raw_key,
     recording_id_for,
     report_key,
+    reserved_key,
     sanitize_key,
     sanitize_prefix,
 )
@@ -117,6 +118,7 @@ __all__ = [
     "read_chunks",
     "recording_id_for",
     "report_key",
+    "reserved_key",
     "sanitize_key",
     "sanitize_prefix",
     "store_from_config",
