@@ -6,7 +6,7 @@ Public entry point: :class:`VideoDetector` (``analyze`` a file, ``extract_frames
 which keep only scalar features (and the few keyframe JPEGs), so memory does not grow with the
 video's length. Events are :class:`~detectors.types.VideoEvent` with detector-level kinds:
 ``confrontation``, ``black_frames``, ``frozen_frames``, ``audio_dropout``, ``clip_gap``,
-``starts_mid_conversation``, ``visitor_unattended``, ``visitor_left``.
+``starts_mid_conversation``, ``no_audio_track``, ``visitor_unattended``, ``visitor_left``.
 """
 
 from __future__ import annotations
@@ -217,7 +217,16 @@ class VideoDetector:
         elif info.has_audio:
             warnings.append("audio not given: audio dropout not checked")
         else:
-            warnings.append("file has no audio track: audio dropout not checked")
+            # A camera that recorded no sound is itself a recording problem, for the whole clip.
+            events.append(
+                VideoEvent(
+                    kind="no_audio_track",
+                    start=0.0,
+                    end=duration,
+                    confidence=1.0,
+                    detail={"reason": "no audio track"},
+                )
+            )
         events += mid_conversation(first_speech, o.integrity)
         timings["audio"] = time.perf_counter() - s0
 

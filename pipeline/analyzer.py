@@ -200,15 +200,25 @@ class Pipeline:
             info = probe(path, self.media_options)
         rec_id = recording_id or f"rec-{info.sha256[:16]}"
         hook("probe", info, recording_id=rec_id)
-        if not info.has_audio:
-            raise MediaError(f"{path.name}: no audio stream to analyse")
+        if not info.has_audio and not info.has_video:
+            raise MediaError(f"{path.name}: no audio or video stream to analyse")
 
-        with _timed(timings, "decode"):
-            decoded = load_audio(path, self.media_options)
-        audio = decoded.samples
-        sr = decoded.sample_rate
-        duration = audio.shape[1] / sr
-        hook("decode", decoded, recording_id=rec_id, completed=duration, total=duration)
+        decode_errors, gap_seconds = 0, 0.0
+        if info.has_audio:
+            with _timed(timings, "decode"):
+                decoded = load_audio(path, self.media_options)
+            audio = decoded.samples
+            sr = decoded.sample_rate
+            duration = audio.shape[1] / sr
+            decode_errors, gap_seconds = decoded.decode_errors, decoded.gap_seconds
+            hook("decode", decoded, recording_id=rec_id, completed=duration, total=duration)
+        else:
+            # A camera that recorded no sound still recorded a picture: analyse it, and let the
+            # video detector's no_audio_track event raise RECORDING_INCOMPLETE.
+            sr = self.media_options.sample_rate
+            audio = np.zeros((1, 0), dtype=np.float32)
+            duration = float(info.duration or 0.0)
+            warnings.append("no audio track: only the video was analysed")
 
         mono = audio.mean(axis=0) if audio.shape[0] > 1 else audio[0]
         backend, _ = self.diarization.backend_for(source, audio.shape[0])
@@ -218,8 +228,9 @@ class Pipeline:
         per_channel = backend == "channel" and self._analysis_options["per_channel_asr"]
         tracks = list(enumerate(audio)) if per_channel else [(None, mono)]
         segments = []
+        asr_info = None
         with _timed(timings, "asr"):
-            for channel, track in tracks:
+            for channel, track in tracks if audio.shape[1] else ():
                 seg_iter, asr_info = self.asr.transcribe(
                     np.ascontiguousarray(track, dtype=np.float32), sample_rate=sr, channel=channel
                 )
@@ -263,7 +274,7 @@ class Pipeline:
             utterances=utterances,
             incident=incident,
             diarization_confidence=float(diarization.info.get("confidence", 1.0)),
-            lang=asr_info.language or "zh",
+            lang=(asr_info.language if asr_info else None) or "zh",
         )
 
         with _timed(timings, "rules"):
@@ -278,7 +289,7 @@ class Pipeline:
                 video = self.video.analyze(
                     path,
                     source=source,
-                    audio=mono,
+                    audio=mono if info.has_audio else None,
                     sample_rate=sr,
                     audio_cues=cues,
                     first_speech=first_speech,
@@ -325,8 +336,8 @@ class Pipeline:
                 width=info.width,
                 height=info.height,
                 fps=info.fps,
-                decode_errors=decoded.decode_errors,
-                decode_gap_seconds=round(decoded.gap_seconds, 3),
+                decode_errors=decode_errors,
+                decode_gap_seconds=round(gap_seconds, 3),
             ),
             incident=IncidentLink(**incident.to_dict()) if incident else None,
             speakers=_speakers(attributed, roles),
@@ -336,13 +347,17 @@ class Pipeline:
             pipeline=PipelineInfo(
                 version=self.version,
                 config_hash=self.config_hash,
-                models={"asr": str(asr_info.model), "asr_sha256": asr_info.model_sha256 or ""},
+                models=(
+                    {"asr": str(asr_info.model), "asr_sha256": asr_info.model_sha256 or ""}
+                    if asr_info
+                    else {}
+                ),
                 backends={"diarization": diarization.backend},
-                language=asr_info.language,
+                language=asr_info.language if asr_info else None,
                 options={"num_speakers": num_speakers},
             ),
             timings={k: round(v, 4) for k, v in timings.items()},
-            warnings=warnings + [str(w) for w in asr_info.warnings],
+            warnings=warnings + [str(w) for w in (asr_info.warnings if asr_info else ())],
         )
         return RecordingResult(document, keyframes)
 

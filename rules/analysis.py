@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from detectors.types import IncidentRecord, Transcript
 from rules.engine import RuleEngine
 from rules.errors import RulePackError
-from rules.findings import Assessment, Flag
+from rules.findings import Assessment, AssessmentNote, Flag, Inference
 from rules.inference import Inferrer
 from rules.llm import LlmOptions, LlmSummarizer
 from rules.matching import MatchingOptions
@@ -99,9 +99,15 @@ class RuleAnalyzer:
     def assess(
         self, transcript: Transcript, *, prior_incidents: Sequence[IncidentRecord] = ()
     ) -> Assessment:
+        notes = _notes(transcript)
         engine_flags = self.engine.run(transcript)
         cat, disp = self.inferrer.infer(transcript)
         mine = self.inferrer.flags(transcript, cat, disp)
+        category: Inference | None = cat.inference
+        disposition: Inference | None = disp.inference
+        if any(n.code == "no_speech" for n in notes):
+            # with nothing said, the inferrer's answer is its configured default: not a reading
+            category = disposition = None
         have = {f.code for f in engine_flags}
         # the engine's own report-not-accepted rule wins when both see it: one finding, one flag
         mine = [f for f in mine if f.code not in have]
@@ -116,8 +122,8 @@ class RuleAnalyzer:
         )
         tags = self.tagger.tag(
             transcript,
-            category=cat.inference,
-            disposition=disp.inference,
+            category=category,
+            disposition=disposition,
             risk=risk,
             flags=flags,
         )
@@ -128,14 +134,40 @@ class RuleAnalyzer:
             summary = self.llm.summarize(transcript, summary)
         return Assessment(
             flags=flags,
-            category=cat.inference,
-            disposition=disp.inference,
+            category=category,
+            disposition=disposition,
             risk=risk,
             call=call,
             tags=tags,
             summary=summary,
             rule_packs=self.rule_packs,
+            notes=notes,
         )
+
+
+def _notes(transcript: Transcript) -> list[AssessmentNote]:
+    """What the assessment cannot establish, from the transcript alone (the rules stay pure: the
+    roles decided upstream are the only evidence of an officer)."""
+    if not any(u.text.strip() for u in transcript.utterances):
+        return [
+            AssessmentNote(
+                code="no_speech",
+                text="no speech",
+                reason="no words were recognised in the recording, so category and disposition"
+                " are not inferred and no statement rule can apply",
+            )
+        ]
+    if not any(u.role == "officer" for u in transcript.utterances):
+        return [
+            AssessmentNote(
+                code="no_officer_identified",
+                text="no officer identified",
+                reason="no speaker carries officer evidence (officer wording, the officer's"
+                " channel or the body-cam wearer's near-field voice), so no rule about what an"
+                " officer did or failed to say applies",
+            )
+        ]
+    return []
 
 
 def _section(cfg: Any, name: str) -> dict[str, Any]:
