@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
+import secrets
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     and_,
+    delete,
     exists,
     func,
     literal_column,
@@ -34,6 +37,7 @@ from pipeline.document import AnalysisDocument
 
 from .core.security import api_key_prefix, hash_secret, new_api_key, verify_secret
 from .models import (
+    REVIEW_STATUSES,
     RISK_RANK,
     ROLES,
     SEVERITY_RANK,
@@ -44,6 +48,7 @@ from .models import (
     Recording,
     User,
     UTCDateTime,
+    WebSession,
     utcnow,
 )
 from .schemas import CaseRecordIn, DecisionCreate, ImportResult
@@ -100,6 +105,60 @@ def user_by_api_key(*, session: Session, key: str) -> User | None:
         return None
     user = session.get(User, row.user_id)
     return user if user is not None and user.is_active else None
+
+
+def set_password(*, session: Session, user: User, password: str) -> None:
+    """Replace a user's password (same rules as at creation); their page sessions end with it."""
+    if len(password) < 10:
+        raise ValueError("password must be at least 10 characters")
+    user.password_hash = hash_secret(password)
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    session.flush()
+
+
+# -- reviewer page sessions ----------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def create_web_session(
+    *, session: Session, user: User, lifetime: timedelta, ip: str | None
+) -> tuple[str, WebSession]:
+    """A fresh session for ``user``: the cookie token (returned once, stored hashed) and its row
+    with the CSRF token the pages embed. Expired rows of anyone are dropped on the way."""
+    now = utcnow()
+    session.execute(delete(WebSession).where(WebSession.expires_at < now))
+    token = secrets.token_urlsafe(32)
+    row = WebSession(
+        token_hash=_token_hash(token),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + lifetime,
+        ip=ip,
+    )
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def web_session_user(*, session: Session, token: str) -> tuple[WebSession, User] | None:
+    """The live session and its active user for a cookie token, else None."""
+    if not token or len(token) > 128:
+        return None
+    row = session.get(WebSession, _token_hash(token))
+    if row is None or row.expires_at <= utcnow():
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    return row, user
+
+
+def delete_web_session(*, session: Session, token: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.token_hash == _token_hash(token)))
 
 
 # -- case records and linking --------------------------------------------------------------------
@@ -386,6 +445,7 @@ class QueueFilter:
     status: str = "done"
     recorded_from: datetime | None = None
     recorded_to: datetime | None = None
+    officer: str | None = None
 
 
 def encode_cursor(rec: Recording) -> str:
@@ -405,26 +465,33 @@ def decode_cursor(cursor: str) -> tuple[int, int, datetime, uuid.UUID]:
         raise ValueError("invalid cursor") from e
 
 
-def list_incidents(
-    *, session: Session, filters: QueueFilter, cursor: str | None, limit: int
-) -> tuple[list[Recording], str | None]:
-    """One page of the queue, highest risk and severity first, newest first among equals."""
+def _queue_conditions(
+    session: Session, filters: QueueFilter, *, ordered: bool, review_status: bool = True
+) -> list[Any]:
+    """The WHERE clause of the queue, shared by the page query and the per-status counts.
+
+    ``ordered``: the query walks the queue index in order and stops after a page (see below);
+    ``review_status=False`` leaves that filter out, so counts can show every status at once.
+    """
     conds: list[Any] = [Recording.status == filters.status]
     if filters.unit is not None:
         conds.append(Recording.unit == filters.unit)
     if filters.source is not None:
         conds.append(Recording.source == filters.source)
+    if filters.officer is not None:
+        conds.append(Recording.officer == filters.officer)
     if filters.risk_level is not None:
         conds.append(Recording.risk_rank == RISK_RANK[filters.risk_level])
     if filters.severity is not None:
         conds.append(Recording.max_severity_rank >= SEVERITY_RANK[filters.severity])
-    if filters.review_status is not None:
+    if review_status and filters.review_status is not None:
         conds.append(Recording.review_status == filters.review_status)
     recorded_at: Any = Recording.recorded_at
-    if session.get_bind().dialect.name == "sqlite":
+    if ordered and filters.officer is None and session.get_bind().dialect.name == "sqlite":
         # SQLite would range-scan recorded_at and sort every match (70 ms for a week of 100k);
         # unary + hides that index so it walks the queue index in order and stops after a page.
-        # PostgreSQL's planner weighs both plans itself.
+        # PostgreSQL's planner weighs both plans itself. (One officer's recordings are few: there
+        # the officer index is the better start and the sort is cheap.)
         recorded_at = type_coerce(literal_column("+recordings.recorded_at"), UTCDateTime())
     if filters.recorded_from is not None:
         conds.append(recorded_at >= filters.recorded_from)
@@ -436,6 +503,14 @@ def list_incidents(
                 Flag.recording_id == Recording.id, Flag.code == filters.flag, Flag.current.is_(True)
             )
         )
+    return conds
+
+
+def list_incidents(
+    *, session: Session, filters: QueueFilter, cursor: str | None, limit: int
+) -> tuple[list[Recording], str | None]:
+    """One page of the queue, highest risk and severity first, newest first among equals."""
+    conds = _queue_conditions(session, filters, ordered=True)
     if cursor is not None:
         risk, sev, at, rid = decode_cursor(cursor)
         conds.append(
@@ -461,6 +536,46 @@ def list_incidents(
     page = list(rows[:limit])
     nxt = encode_cursor(page[-1]) if len(rows) > limit and page else None
     return page, nxt
+
+
+def review_status_counts(*, session: Session, filters: QueueFilter) -> dict[str, int]:
+    """How many queue entries match ``filters`` in each review status (the filter's own review
+    status is ignored, so a reviewer sees every tab's count at once)."""
+    conds = _queue_conditions(session, filters, ordered=False, review_status=False)
+    rows = session.execute(
+        select(Recording.review_status, func.count())
+        .where(*conds)
+        .group_by(Recording.review_status)
+    )
+    counts = dict.fromkeys(REVIEW_STATUSES, 0)
+    counts.update({str(status): int(n) for status, n in rows})
+    return counts
+
+
+def next_unreviewed(
+    *, session: Session, filters: QueueFilter, exclude: uuid.UUID | None = None
+) -> Recording | None:
+    """The first unreviewed entry in queue order among ``filters`` (the reviewer's "next"), other
+    than ``exclude`` (the one being left undecided)."""
+    rows, _ = list_incidents(
+        session=session,
+        filters=replace(filters, review_status="unreviewed"),
+        cursor=None,
+        limit=2,
+    )
+    return next((r for r in rows if r.id != exclude), None)
+
+
+def recordings_by(*, session: Session, username: str, limit: int) -> list[Recording]:
+    """The newest recordings one user registered (an ingest user's own uploads)."""
+    return list(
+        session.scalars(
+            select(Recording)
+            .where(Recording.created_by == username)
+            .order_by(Recording.created_at.desc())
+            .limit(limit)
+        )
+    )
 
 
 # -- decisions and metrics -----------------------------------------------------------------------
@@ -525,16 +640,20 @@ def rule_metrics(
     until: datetime,
     window: str,
     unit: str | None = None,
+    rule_ids: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Per rule and time window: the latest verdict of each flag decided in that window.
 
     precision = confirmed / (confirmed + dismissed); escalations are counted but are not a verdict on
-    whether the rule was right.
+    whether the rule was right. ``rule_ids`` narrows it to those rules (an incident page asks only
+    for its own flags' rules).
     """
     step = WINDOWS[window]
     conds: list[Any] = [Decision.created_at >= since, Decision.created_at < until]
     if unit is not None:
         conds.append(Decision.unit == unit)
+    if rule_ids is not None:
+        conds.append(Decision.rule_id.in_(list(rule_ids)))
     rows = session.execute(
         select(
             Decision.flag_id, Decision.rule_id, Decision.code, Decision.verdict, Decision.created_at

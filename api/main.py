@@ -20,7 +20,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from . import crud, errors
+from . import crud, errors, web
 from .context import ApiMetrics, AppContext
 from .core.config import Settings
 from .db import Database, migrate
@@ -30,11 +30,13 @@ from .worker import Indexer, Worker
 
 logger = logging.getLogger("vigil.api")
 
-PUBLIC_PATHS = frozenset(
-    {"/login/access-token", "/healthz", "/readyz", "/metrics", "/media/{key:path}"}
+PUBLIC_PATHS = (
+    frozenset({"/login/access-token", "/healthz", "/readyz", "/metrics", "/media/{key:path}"})
+    | web.PUBLIC_PATHS
 )
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "schemas" / "openapi.json"
 UPLOAD_PATH = "/recordings"
+UPLOAD_PATHS = frozenset({UPLOAD_PATH, web.UPLOAD_PATH})
 
 
 class _BodyLimit:
@@ -117,16 +119,20 @@ def create_app(
         version="1.0.0",
         description="Intake, triage queue, evidence, decisions and audit for legal-affairs reviewers.",
         lifespan=lifespan,
+        docs_url=None,  # served by api.web from local assets (the CDN default is blank offline)
+        redoc_url=None,
     )
     app.state.ctx = ctx
     errors.install(app, retry_after=settings.RETRY_AFTER_SECONDS)
     for module in (login, users, recordings, incidents, flags, metrics, audit, media, health):
         app.include_router(module.router)
+    web.install(app)
     _assert_every_route_guarded(app)
+    upload_limit = settings.MAX_UPLOAD_BYTES + 1024 * 1024
     app.add_middleware(
         _BodyLimit,
         limits={
-            UPLOAD_PATH: settings.MAX_UPLOAD_BYTES + 1024 * 1024,
+            **dict.fromkeys(UPLOAD_PATHS, upload_limit),
             "/incidents:import": settings.IMPORT_MAX_BYTES,
         },
     )
@@ -135,6 +141,8 @@ def create_app(
     async def guard_and_measure(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        # the API answers an oversized upload before reading it; the upload page lets _BodyLimit cut
+        # the body off instead, so its refusal comes back as a page the reviewer can read
         if request.method == "POST" and request.url.path == UPLOAD_PATH:
             length = request.headers.get("content-length")
             if length is not None:
@@ -208,6 +216,95 @@ def create_user(
             )
             session.commit()
             return str(user.id)
+    finally:
+        db.dispose()
+
+
+DEMO_USER = "demo"
+
+
+def _read_demo_password(path: Path) -> str | None:
+    try:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "password" and value.strip():
+                return value.strip()
+    except OSError:
+        return None
+    return None
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` readable by its owner only (0600 from the start, not chmod'ed afterwards)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+
+
+def prepare_demo(
+    credentials: Path, *, url: str, settings: Settings | None = None
+) -> tuple[str, str, int]:
+    """Make the demo ready to open: schema migrated, the store's documents indexed into the queue,
+    and a reviewer ``demo`` whose random password lives in ``credentials`` (mode 0600).
+
+    Idempotent: a second run keeps the password that still works, else sets a fresh one.
+    Returns (username, password, documents newly indexed).
+    """
+    import secrets
+
+    from sqlalchemy import select
+
+    from . import audit as audit_log
+    from .core.security import verify_secret
+    from .models import User
+
+    settings = settings or Settings()
+    db = Database(settings.DATABASE_URL)
+    try:
+        migrate(db.engine)
+        ctx = AppContext(
+            settings=settings, db=db, store=open_api_store(settings), metrics=ApiMetrics()
+        )
+        indexed = Indexer(ctx).run_once()
+        password = _read_demo_password(credentials)
+        with db.session() as session:
+            user = session.scalar(select(User).where(User.username == DEMO_USER))
+            fresh = (
+                user is None
+                or password is None
+                or not verify_secret(password, user.password_hash)
+                or user.role != "reviewer"
+            )
+            if fresh:
+                password = secrets.token_urlsafe(12)
+                if user is None:
+                    user = crud.create_user(
+                        session=session, username=DEMO_USER, password=password, role="reviewer"
+                    )
+                    action = "user.create"
+                else:
+                    crud.set_password(session=session, user=user, password=password)
+                    user.role, user.is_active = "reviewer", True
+                    action = "user.password"
+                audit_log.append(
+                    session,
+                    actor="demo",
+                    role=None,
+                    action=action,
+                    resource=f"users/{user.id}",
+                    ip=None,
+                    detail={"username": DEMO_USER, "role": "reviewer"},
+                )
+                session.commit()
+                _write_private(
+                    credentials, f"url: {url}\nusername: {DEMO_USER}\npassword: {password}\n"
+                )
+        assert password is not None
+        return DEMO_USER, password, indexed
     finally:
         db.dispose()
 

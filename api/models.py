@@ -234,6 +234,22 @@ class Decision(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class WebSession(Base):
+    """A signed-in reviewer page. The cookie holds a random token; only its SHA-256 is stored, so a
+    copy of the database cannot be replayed as a session. Logging out deletes the row, so a stolen
+    cookie stops working then, not only when it expires."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_user", "user_id"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+
 class AuditEvent(Base):
     """Append-only audit log; ``hash`` chains each row to the previous one so edits are detectable."""
 

@@ -1,4 +1,4 @@
-"""Vigil's pipeline: media, orchestration, documents, object store, batch, evaluation and the CLI.
+"""Vigil's pipeline: media, orchestration, documents, object store, batch and the CLI.
 
 Exports resolve lazily (PEP 562): ``import pipeline`` stays cheap, and Ray, PyAV or the models load only
 when the piece that needs them is first used.
@@ -21,7 +21,6 @@ _EXPORTS = {
     "open_store": "pipeline.store",
     "ObjectStore": "pipeline.store",
     "run_batch": "pipeline.batch",
-    "run_evaluation": "pipeline.evaluation",
     "VigilError": "pipeline.errors",
     "MediaError": "pipeline.errors",
     "StoreError": "pipeline.errors",

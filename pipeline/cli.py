@@ -1,5 +1,10 @@
 """The ``vigil`` command: thin wrappers that parse arguments, set up logging, call the library, and turn
-any :class:`VigilError` into one readable line and a non-zero exit (tracebacks only with ``--debug``)."""
+any :class:`VigilError` into one readable line and a non-zero exit (tracebacks only with ``--debug``).
+
+This module is the one composition root: besides the pipeline it lazily imports the review API
+(``serve``, ``create-user``, ``schema``) and the evaluation package (``eval``, ``demo``), which sit above
+the pipeline. Nothing else in ``pipeline`` imports upward (tests/test_layers.py checks it).
+"""
 
 from __future__ import annotations
 
@@ -206,9 +211,9 @@ def demo(
 
     def _run() -> None:
         from detectors.types import IncidentRecord
+        from evaluation.synthesis import SynthesisOptions, synthesize_scenario, write_wav
 
         from .analyzer import Pipeline
-        from .synthesis import synthesize_scenario, write_wav
 
         scripts = sorted(samples.glob("*.json"))
         if not scripts:
@@ -216,7 +221,7 @@ def demo(
         pipe = Pipeline.from_config(config)
         target = pipe.open_store(store)
         work_dir.mkdir(parents=True, exist_ok=True)
-        synth_opts = pipe.config.section("synthesis")
+        synth_opts = SynthesisOptions.from_config(None)
         for script in scripts:
             scenario = json.loads(script.read_text(encoding="utf-8"))
             rec = synthesize_scenario(scenario["turns"], scenario["source"], options=synth_opts)
@@ -253,7 +258,7 @@ def eval_(
     _setup_logging(debug, quiet=True)
 
     def _run() -> None:
-        from .evaluation import format_report, run_evaluation, write_report_json
+        from evaluation.harness import format_report, run_evaluation, write_report_json
 
         if not directory.is_dir():
             raise VigilError(f"not a directory: {directory}")
@@ -342,6 +347,29 @@ def create_user(
         from api.main import create_user as _create
 
         typer.echo(_create(username, password, role, unit))
+
+    _guard(debug, _run)
+
+
+@app.command("demo-user")
+def demo_user(
+    credentials: Path = typer.Option(
+        Path("var/demo-credentials.txt"), help="where the password is kept (mode 0600)"
+    ),
+    url: str = typer.Option("http://127.0.0.1:8000/", help="the address the server will answer on"),
+    debug: bool = typer.Option(False, help="full tracebacks"),
+) -> None:
+    """Ready the demo for a browser: index the stored documents and create (or keep) the reviewer
+    ``demo`` with a random password written to CREDENTIALS. Idempotent."""
+    _setup_logging(debug, quiet=True)
+
+    def _run() -> None:
+        from api.main import prepare_demo
+
+        user, _, indexed = prepare_demo(credentials, url=url)
+        typer.echo(
+            f"demo user {user!r} ready ({indexed} documents indexed); password in {credentials}"
+        )
 
     _guard(debug, _run)
 

@@ -72,11 +72,14 @@ def load_config(
     path: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    env_prefix: str = ENV_PREFIX,
 ) -> VigilConfig:
     """Load YAML (default: ``configs/default.yaml``), apply ``VIGIL__`` env overrides, then ``overrides``.
 
     Relative paths in values under keys ending in ``_path``/``_dir``/``_file``/``packs`` are resolved
     against the config file's directory, so a config can be moved together with its lexicons.
+    ``env_prefix`` lets another file (the evaluation config) take overrides of its own.
     """
     cfg_path = Path(path) if path is not None else DEFAULT_CONFIG
     if not cfg_path.is_file():
@@ -89,8 +92,8 @@ def load_config(
         raise ConfigError(f"{cfg_path}: top level must be a mapping of sections")
     env = os.environ if environ is None else environ
     for key, raw in env.items():
-        if key.startswith(ENV_PREFIX):
-            parts = [p.lower() for p in key[len(ENV_PREFIX) :].split("__") if p]
+        if key.startswith(env_prefix):
+            parts = [p.lower() for p in key[len(env_prefix) :].split("__") if p]
             if parts:
                 _set_path(data, parts, yaml.safe_load(raw) if raw != "" else "")
                 logger.info("config override from environment: %s", ".".join(parts))

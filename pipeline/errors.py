@@ -1,19 +1,30 @@
-"""Errors the pipeline raises; the CLI turns each into one line and a non-zero exit."""
+"""The error tree, re-exported for pipeline callers; it is defined once, in :mod:`detectors.errors`,
+so that detectors and rules can raise the same types without importing upward."""
 
 from __future__ import annotations
 
+from detectors.errors import (
+    ConfigError,
+    DetectorError,
+    Failure,
+    MediaError,
+    ModelError,
+    ModelIntegrityError,
+    StoreError,
+    VigilError,
+    classify,
+    one_line,
+)
 
-class VigilError(Exception):
-    """Base of every error Vigil reports to a user rather than as a bug."""
-
-
-class ConfigError(VigilError):
-    """The configuration is missing, malformed or contradictory."""
-
-
-class MediaError(VigilError):
-    """The input media is missing, empty, truncated, corrupt or of an unsupported kind."""
-
-
-class StoreError(VigilError):
-    """The object store cannot be reached or refused an operation; nothing was lost on our side."""
+__all__ = [
+    "ConfigError",
+    "DetectorError",
+    "Failure",
+    "MediaError",
+    "ModelError",
+    "ModelIntegrityError",
+    "StoreError",
+    "VigilError",
+    "classify",
+    "one_line",
+]

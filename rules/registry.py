@@ -23,11 +23,11 @@ from rules.pack import Lexicon, RulePack, RuleSpec, load_pack
 logger = logging.getLogger("vigil.rules")
 
 _BUILTIN_MODULES = (
-    "rules.conduct",
-    "rules.statements",
-    "rules.procedure",
-    "rules.agitation",
-    "rules.media",
+    "rules.kinds.conduct",
+    "rules.kinds.statements",
+    "rules.kinds.procedure",
+    "rules.kinds.agitation",
+    "rules.kinds.media",
 )
 
 

@@ -1,5 +1,5 @@
-"""Benchmark the review API's triage queue and incident detail at 100k incidents, on SQLite and
-PostgreSQL.
+"""Benchmark the review API's triage queue and incident detail, and the reviewer pages built on them
+(``/ui/queue``, ``/ui/incidents/{id}``), at 100k incidents, on SQLite and PostgreSQL.
 
 Seeds N analysed recordings (with flags) straight into a fresh, migrated database, writes analysis
 documents for a sample of them to a local store, then times real HTTP requests through the app
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -57,6 +58,17 @@ QUERIES: list[dict[str, str]] = [
     {"severity": "high", "source": "bodycam"},
     {"review_status": "unreviewed"},
     {"recorded_from": "2026-02-01T00:00:00Z", "recorded_to": "2026-02-08T00:00:00Z"},
+    {"unit": UNITS[7], "flag": "MISSING_RECEIPT"},
+]
+# the same filter shapes as the queue page's URL (dates are calendar days; no severity filter there)
+PAGE_QUERIES: list[dict[str, str]] = [
+    {},
+    {"unit": UNITS[3]},
+    {"risk_level": "high"},
+    {"flag": "SPEECH_THREAT"},
+    {"source": "bodycam", "risk_level": "high"},
+    {"review_status": "unreviewed"},
+    {"date_from": "2026-02-01", "date_to": "2026-02-07"},
     {"unit": UNITS[7], "flag": "MISSING_RECEIPT"},
 ]
 
@@ -142,6 +154,19 @@ def pct(samples: list[float], q: float) -> float:
     )
 
 
+def page_login(client: TestClient, username: str, password: str) -> None:
+    """Sign in to the pages as a browser would (the session cookie stays in the client)."""
+    form = client.get("/ui/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None, "login form has no CSRF token"
+    r = client.post(
+        "/ui/login",
+        data={"username": username, "password": password, "csrf_token": token[1]},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+
+
 def bench(url: str, n: int, requests: int, tmp: Path) -> dict[str, tuple[float, float]]:
     rng = random.Random(42)
     store = LocalStore(tmp / "store", fsync=False)
@@ -154,7 +179,8 @@ def bench(url: str, n: int, requests: int, tmp: Path) -> dict[str, tuple[float, 
         INDEXER_ENABLED=False,
     )
     app = create_app(settings, store=store)
-    with TestClient(app) as client:
+    # a loopback base URL: the page cookie is Secure anywhere else and would not travel over http
+    with TestClient(app, base_url="http://127.0.0.1") as client:
         with app.state.ctx.db.session() as s:
             crud.create_user(session=s, username="bench", password="bench-password", role="admin")
             s.commit()
@@ -192,6 +218,22 @@ def bench(url: str, n: int, requests: int, tmp: Path) -> dict[str, tuple[float, 
             r = client.get(f"/incidents/{rid}", headers=h)
             results["detail"].append((time.perf_counter() - t) * 1000)
             assert r.status_code == 200, r.text
+        # the reviewer pages: same queries, plus per-status counts, templates and the audit append
+        page_login(client, "bench", "bench-password")
+        for q in PAGE_QUERIES:  # warm-up
+            client.get("/ui/queue", params=q)
+        for i in range(requests):
+            q = PAGE_QUERIES[i % len(PAGE_QUERIES)]
+            t = time.perf_counter()
+            r = client.get("/ui/queue", params=q)
+            results.setdefault("page_queue", []).append((time.perf_counter() - t) * 1000)
+            results.setdefault(f"p{i % len(PAGE_QUERIES)}", []).append(results["page_queue"][-1])
+            assert r.status_code == 200 and "queue-view" in r.text, r.text[:500]
+            rid = doc_ids[i % len(doc_ids)]
+            t = time.perf_counter()
+            r = client.get(f"/ui/incidents/{rid}")
+            results.setdefault("page_incident", []).append((time.perf_counter() - t) * 1000)
+            assert r.status_code == 200 and 'id="transcript"' in r.text, r.text[:500]
         # the page query alone (no HTTP, auth or audit commit), to separate index design from I/O
         from api.crud import QueueFilter, list_incidents
 
@@ -249,10 +291,16 @@ def main() -> int:
                 "list_page2": "GET /incidents (cursor)",
                 "detail": "GET /incidents/{id}",
                 "sql": "  SQL page query only",
-            }.get(name, f"  GET /incidents {name}")
+                "page_queue": "GET /ui/queue (page)",
+                "page_incident": "GET /ui/incidents/{id} (page)",
+            }.get(
+                name,
+                f"  GET /ui/queue {name}" if name.startswith("p") else f"  GET /incidents {name}",
+            )
             out.write(f"{db:<12}{label:<28}{p50:>10.1f}{p95:>10.1f}\n")
     out.write(f"incidents: {args.n}, requests per endpoint: {args.requests}\n")
     out.write("filters: " + "; ".join(f"q{i}={q}" for i, q in enumerate(QUERIES)) + "\n")
+    out.write("page filters: " + "; ".join(f"p{i}={q}" for i, q in enumerate(PAGE_QUERIES)) + "\n")
     return 0
 
 

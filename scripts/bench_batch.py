@@ -43,7 +43,7 @@ LINES = [
 
 
 def make_clips(n: int, out: Path) -> list[Path]:
-    from pipeline.synthesis import synthesize_scenario, write_wav
+    from evaluation.synthesis import synthesize_scenario, write_wav
 
     paths = []
     for i in range(n):

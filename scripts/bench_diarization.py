@@ -3,7 +3,7 @@
 Data:
 * real: ``../shared/data/real/diarization`` (sample.wav + sample.rttm, dev00/dev01.wav + dev.rttm),
   English conversation, mono, so only the mono backends (embedded, pyannote) apply;
-* synthetic: scenarios from ``../shared/eval/dev`` rendered by ``pipeline.synthesis`` - mono body-cam
+* synthetic: scenarios from ``../shared/eval/dev`` rendered by ``evaluation.synthesis`` - mono body-cam
   and dispatch mixes for the mono backends, stereo counter and phone mixes for ``channel``.
 
 The pyannote backend runs on ``--pyannote-dir`` when given (a real pipeline such as community-1);
@@ -89,7 +89,7 @@ def load_real() -> list[Item]:
 
 
 def load_synthetic(sources: tuple[str, ...], per_source: int) -> list[Item]:
-    from pipeline.synthesis import reference_annotation, synthesize_scenario
+    from evaluation.synthesis import reference_annotation, synthesize_scenario
 
     items = []
     for source in sources:

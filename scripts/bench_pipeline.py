@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from detectors.types import IncidentRecord  # noqa: E402
+from evaluation.synthesis import synthesize_scenario, write_wav  # noqa: E402
 from pipeline.analyzer import Pipeline  # noqa: E402
-from pipeline.synthesis import synthesize_scenario, write_wav  # noqa: E402
 
 logger = logging.getLogger("vigil.bench")
 
@@ -56,9 +56,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         wavs = []
         for sc in scenarios:
-            rec = synthesize_scenario(
-                sc["turns"], sc["source"], options=pipe.config.section("synthesis")
-            )
+            rec = synthesize_scenario(sc["turns"], sc["source"], options=None)
             wavs.append((write_wav(Path(tmp) / f"{sc['id']}.wav", rec.audio, rec.sample_rate), sc))
         # warm-up: load every model once, as a long-lived worker does
         for src in sorted({sc["source"] for _, sc in wavs}):

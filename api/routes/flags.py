@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 
-from .. import audit, crud
-from ..deps import CtxDep, CurrentReviewer, SessionDep, can_see, client_ip
-from ..models import Decision, Flag, Recording
+from .. import review
+from ..deps import CtxDep, CurrentReviewer, SessionDep, client_ip
+from ..models import Decision
 from ..schemas import DecisionCreate, DecisionPublic, Problem
 
 router = APIRouter(prefix="/flags", tags=["decisions"])
@@ -36,36 +36,7 @@ def decide_flag(
     user: CurrentReviewer,
 ) -> Decision:
     """confirm | dismiss (with a reason code) | escalate, with an optional comment."""
-    flag = session.get(Flag, flag_id)
-    rec = session.get(Recording, flag.recording_id) if flag else None
-    if flag is None or rec is None or not can_see(user, rec.unit):
-        raise HTTPException(status_code=404, detail="flag not found")
-    if body.verdict == "dismiss":
-        if body.reason_code is None:
-            raise HTTPException(status_code=422, detail="dismiss needs a reason_code")
-        if body.reason_code not in ctx.settings.DISMISS_REASONS:
-            raise HTTPException(
-                status_code=422,
-                detail="unknown reason_code; choose " + ", ".join(ctx.settings.DISMISS_REASONS),
-            )
-    elif body.reason_code is not None:
-        raise HTTPException(status_code=422, detail="reason_code is only for dismiss")
-    if not flag.current:
-        raise HTTPException(status_code=409, detail="flag superseded by a newer analysis")
-    decision = crud.record_decision(session=session, flag=flag, recording=rec, user=user, body=body)
-    audit.append(
-        session,
-        actor=user.username,
-        role=user.role,
-        action="flag.decision",
-        resource=f"flags/{flag.id}",
-        ip=client_ip(request),
-        detail={
-            "decision": str(decision.id),
-            "verdict": body.verdict,
-            "reason_code": decision.reason_code,
-            "recording": str(rec.id),
-        },
+    decision, _, _ = review.decide(
+        ctx=ctx, session=session, user=user, flag_id=flag_id, body=body, ip=client_ip(request)
     )
-    session.commit()
     return decision

@@ -10,30 +10,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
-from sqlalchemy import select
 
-from pipeline.document import AnalysisDocument
-
-from .. import audit, crud
+from .. import audit, crud, review
 from ..deps import CtxDep, CurrentIngest, CurrentReader, SessionDep, client_ip, unit_scope
-from ..models import RANK_SEVERITY_NAMES, CaseRecord, Flag, Recording
+from ..models import RANK_SEVERITY_NAMES, Recording
 from ..schemas import (
     CaseRecordIn,
-    DecisionPublic,
-    FlagPublic,
     ImportResult,
     IncidentDetail,
     IncidentsPublic,
     IncidentSummary,
-    KeyframePublic,
     Level,
     Problem,
-    RecordingPublic,
     ReviewStatus,
     Source,
     Status,
 )
-from ..storage import media_url
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -153,6 +145,7 @@ def list_incidents(
     user: CurrentReader,
     unit: Annotated[str | None, Query(max_length=128)] = None,
     source: Source | None = None,
+    officer: Annotated[str | None, Query(max_length=64)] = None,
     flag: Annotated[str | None, Query(max_length=40, pattern=r"^[A-Z_]+$")] = None,
     severity: Annotated[Level | None, Query(description="at least this flag severity")] = None,
     risk_level: Level | None = None,
@@ -173,6 +166,7 @@ def list_incidents(
     filters = crud.QueueFilter(
         unit=unit,
         source=source,
+        officer=officer,
         flag=flag,
         severity=severity,
         risk_level=risk_level,
@@ -205,55 +199,8 @@ def read_incident(
     request: Request, incident_id: uuid.UUID, ctx: CtxDep, session: SessionDep, user: CurrentReader
 ) -> IncidentDetail:
     """Everything to check a recording's flags: transcript, evidence, media URLs at each flag."""
-    rec = session.get(Recording, incident_id)
-    scope = unit_scope(user)
-    if rec is None or (scope is not None and rec.unit != scope):
-        raise HTTPException(status_code=404, detail="incident not found")
-    doc: AnalysisDocument | None = None
-    if rec.document_key:
-        raw = ctx.store.get_bytes(rec.document_key)
-        doc = AnalysisDocument.model_validate_json(raw)
-    flag_rows = session.scalars(
-        select(Flag).where(Flag.recording_id == rec.id, Flag.current.is_(True))
-    ).all()
-    by_key = {f.flag_key: f for f in flag_rows}
-    decisions = crud.decisions_for(session=session, flag_ids=[f.id for f in flag_rows])
-    record = session.get(CaseRecord, rec.incident_id) if rec.incident_id else None
-    settings, store = ctx.settings, ctx.store
-    flags: list[FlagPublic] = []
-    a = doc.assessment if doc else None
-    for f in a.flags if a else []:
-        row = by_key.get(f.id)
-        if row is None:
-            continue
-        flags.append(
-            FlagPublic(
-                id=row.id,
-                flag_key=f.id,
-                code=f.code,
-                rule_id=f.rule_id,
-                rule_version=f.rule_version,
-                severity=f.severity,
-                confidence=f.confidence,
-                start=f.start,
-                end=f.end,
-                quote=f.quote,
-                speaker=f.speaker,
-                role=f.role,
-                explanation_zh=f.explanation_zh,
-                explanation_en=f.explanation_en,
-                evidence=f.evidence,
-                media_url=media_url(store, rec.media_key, settings, user.username, offset=f.start),
-                latest_verdict=row.latest_verdict,  # type: ignore[arg-type]
-                decisions=[DecisionPublic.model_validate(d) for d in decisions.get(row.id, [])],
-            )
-        )
-    keyframes = [
-        KeyframePublic(
-            time=k.time, reason=k.reason, url=media_url(store, k.key, settings, user.username)
-        )
-        for k in (doc.video.keyframes if doc and doc.video else [])
-    ]
+    rec = review.visible_incident(session=session, user=user, incident_id=incident_id)
+    detail = review.incident_detail(ctx=ctx, session=session, rec=rec, user=user)
     audit.append(
         session,
         actor=user.username,
@@ -263,31 +210,4 @@ def read_incident(
         ip=client_ip(request),
     )
     session.commit()
-
-    def dump(x: Any) -> dict[str, Any] | None:
-        return x.model_dump(mode="json") if x is not None else None
-
-    return IncidentDetail(
-        recording=RecordingPublic.model_validate(rec),
-        case_record=CaseRecordIn.model_validate(crud.case_record_dict(record)) if record else None,
-        status=rec.status,  # type: ignore[arg-type]
-        review_status=rec.review_status,  # type: ignore[arg-type]
-        media_url=media_url(store, rec.media_key, settings, user.username),
-        speakers=[s.model_dump(mode="json") for s in doc.speakers] if doc else [],
-        transcript=[s.model_dump(mode="json", exclude={"words"}) for s in doc.segments]
-        if doc
-        else [],
-        flags=flags,
-        summary=dump(a.summary) if a else None,
-        risk=dump(a.risk) if a else None,
-        category=dump(a.category) if a else None,
-        disposition=dump(a.disposition) if a else None,
-        call=dump(a.call) if a else None,
-        tags=[t.model_dump(mode="json") for t in a.tags] if a else [],
-        keyframes=keyframes,
-        video_events=[e.model_dump(mode="json") for e in doc.video.events]
-        if doc and doc.video
-        else [],
-        pipeline=doc.pipeline.model_dump(mode="json") if doc else None,
-        warnings=list(doc.warnings) if doc else [],
-    )
+    return detail

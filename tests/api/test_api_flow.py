@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 
 from api import create_app
 from api.worker import Worker
+from evaluation.synthesis import synthesize_scenario, write_wav
 from pipeline.analyzer import Pipeline
 from pipeline.config import load_config
 from pipeline.store import LocalStore
-from pipeline.synthesis import synthesize_scenario, write_wav
 from tests.utils.api_factories import PERSONAS, UNIT_A, ApiHarness, login, make_settings
 
 TURNS = [
@@ -65,7 +65,7 @@ def live(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 @pytest.fixture(scope="module")
 def mandarin_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rec = synthesize_scenario(TURNS, "counter", options=load_config().section("synthesis"), seed=7)
+    rec = synthesize_scenario(TURNS, "counter", seed=7)
     return write_wav(tmp_path_factory.mktemp("wav") / "counter.wav", rec.audio, rec.sample_rate)
 
 

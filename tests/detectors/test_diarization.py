@@ -1,6 +1,6 @@
 """Diarization: every backend through its real model on synthesised Mandarin speech.
 
-Speech comes from ``pipeline.synthesis`` (the neural test voice, distinct speakers, reference turns), so DER is
+Speech comes from ``evaluation.synthesis`` (the neural test voice, distinct speakers, reference turns), so DER is
 measured against a real reference with pyannote.metrics. The pyannote backend runs on a pipeline
 directory the test builds from untrained models: its output is meaningless, so only the adapter's
 contract is asserted there.
@@ -24,9 +24,9 @@ from detectors.diarization import (
 )
 from detectors.errors import DetectorError
 from detectors.types import SpeakerTurn
+from evaluation.synthesis import SyntheticRecording, reference_annotation, synthesize_scenario
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
-from pipeline.synthesis import SyntheticRecording, reference_annotation, synthesize_scenario
 from tests.utils.pyannote_dir import build_pyannote_pipeline_dir
 
 TWO_VOICES = [

@@ -10,8 +10,8 @@ import pytest
 from detectors.errors import DetectorError
 from detectors.prosody import ProsodyDetector, ProsodyOptions, count_units
 from detectors.types import Utterance
+from evaluation.synthesis import SynthesisOptions, synthesize_scenario, synthesize_utterance
 from pipeline.config import load_config
-from pipeline.synthesis import SynthesisOptions, synthesize_scenario, synthesize_utterance
 from tests.utils.audio import SR, tone, voiced, with_silence
 
 
@@ -22,7 +22,7 @@ def det() -> ProsodyDetector:
 
 @pytest.fixture(scope="module")
 def syn() -> SynthesisOptions:
-    return SynthesisOptions.from_config(load_config().section("synthesis"))
+    return SynthesisOptions.from_config(None)
 
 
 @pytest.mark.parametrize("freq", [65.0, 110.0, 180.0, 247.0, 330.0, 480.0])

@@ -8,8 +8,8 @@ from detectors.errors import DetectorError
 from detectors.prosody import ProsodyDetector
 from detectors.roles import RoleDetector
 from detectors.types import Utterance
+from evaluation.synthesis import SynthesisOptions, synthesize_scenario
 from pipeline.config import load_config
-from pipeline.synthesis import SynthesisOptions, synthesize_scenario
 from tests.utils.audio import load_dev_scenarios, utterances_from_turns
 
 SR = 16000
@@ -27,7 +27,7 @@ def det(cfg) -> RoleDetector:
 
 @pytest.fixture(scope="module")
 def syn(cfg) -> SynthesisOptions:
-    return SynthesisOptions.from_config(cfg.section("synthesis"))
+    return SynthesisOptions.from_config(None)
 
 
 def test_text_only_roles_on_dev_scenarios(det: RoleDetector) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from evaluation.synthesis import synthesize_scenario, write_wav
 from pipeline.analyzer import Pipeline
-from pipeline.synthesis import synthesize_scenario, write_wav
 
 TURNS = [
     {"speaker": "S1", "role": "officer", "text": "您好，派出所，请讲。"},

@@ -54,7 +54,7 @@ SCRIPTS = [
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """Four ~4-6 s two-speaker body-cam clips (real synthesised speech)."""
-    from pipeline.synthesis import synthesize_scenario, write_wav
+    from evaluation.synthesis import synthesize_scenario, write_wav
 
     out = tmp_path_factory.mktemp("clips")
     paths = []
@@ -239,7 +239,7 @@ def test_killed_run_resumes_without_loss_or_duplicates(
     env.pop("RAY_ADDRESS", None)
     log = (tmp_path / "driver.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.batch", "--prefix", "raw/", "--store", url],
+        [sys.executable, "-m", "pipeline.cli", "batch", "--prefix", "raw/", "--store", url],
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.synthesis import synthesize_scenario, write_wav
+from evaluation.synthesis import synthesize_scenario, write_wav
 
 VIGIL = [sys.executable, "-m", "pipeline.cli"]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "PYANNOTE_METRICS_ENABLED": "0"}

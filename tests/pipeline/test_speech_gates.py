@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from pipeline.analyzer import Pipeline
-from pipeline.synthesis import write_wav
+from evaluation.synthesis import write_wav
 
 REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
 MANDARIN = REAL / "mandarin"

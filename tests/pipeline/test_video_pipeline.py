@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.synthesis import synthesize_scenario
+from evaluation.synthesis import synthesize_scenario
 from tests.utils.video import Script, Segment, write_video
 
 TURNS = [

@@ -1,0 +1,137 @@
+"""The batch's Ray actor: one loaded :class:`~pipeline.analyzer.Pipeline` and a store handle, analysing
+one raw object per call and writing document, then marker."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pydantic import ValidationError
+
+from detectors.types import SOURCES
+
+from ..config import VigilConfig
+from ..errors import ConfigError, MediaError, StoreError
+from ..store import (
+    ObjectNotFoundError,
+    StoreOptions,
+    markers,
+    open_store,
+)
+
+logger = logging.getLogger("vigil.pipeline")
+
+
+class RecordingWorker:
+    """One Ray actor: a loaded Pipeline and a store handle, analysing one recording per call.
+
+    Plain Python (wrapped with ``ray.remote`` by the driver) so it can be unit-run without Ray.
+    """
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        store_url: str,
+        cpu_threads: int | None,
+        warm: bool = True,
+        work_dir: str | None = None,
+    ) -> None:
+        if cpu_threads:
+            # Ray starts actors with OMP_NUM_THREADS=1 unless told; make every pool explicit.
+            for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+                os.environ[var] = str(cpu_threads)
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
+        from ..analyzer import Pipeline
+
+        cfg = VigilConfig(config)
+        if cpu_threads:
+            with contextlib.suppress(ImportError):
+                import torch
+
+                torch.set_num_threads(cpu_threads)
+        self.pipeline = Pipeline.from_config(cfg)
+        self.store = open_store(store_url, StoreOptions.from_config(cfg.section("store")))
+        self.pid = os.getpid()
+        self.work_dir = work_dir
+        if work_dir:
+            Path(work_dir).mkdir(parents=True, exist_ok=True)
+        if warm:
+            t0 = time.perf_counter()
+            _ = self.pipeline.asr  # load the models now, once, not inside the first file's timing
+            logger.info("worker %d: models loaded in %.1fs", self.pid, time.perf_counter() - t0)
+
+    def ping(self) -> int:
+        return self.pid
+
+    def process(self, key: str, etag: str, source: str | None, default_source: str) -> dict:
+        """Analyse the raw object ``key``; returns a small summary (never the document)."""
+        t0 = time.perf_counter()
+        tmp = Path(tempfile.mkdtemp(prefix="vigil-batch-", dir=self.work_dir))
+        try:
+            info = self.store.stat(key)
+            if info is None:
+                raise ObjectNotFoundError(f"raw object {key!r} vanished before it was processed")
+            src = source or info.metadata.get("source") or default_source
+            if src not in SOURCES:
+                raise MediaError(f"{key}: unknown source tag {src!r}")
+            local = self.store.download(key, tmp / PurePosixPath(key).name)
+            doc = self.pipeline.process(local, self.store, source=src, media_key=key)
+            rec_id = doc.recording.recording_id
+            # The marker is written last: its presence means document and artifacts are stored.
+            markers.write_done(
+                self.store,
+                key,
+                etag=info.etag if info.etag else etag,
+                recording_id=rec_id,
+                version=self.pipeline.version,
+                config_hash=self.pipeline.config_hash,
+                duration=doc.recording.duration,
+            )
+            return {
+                "status": "ok",
+                "key": key,
+                "recording_id": rec_id,
+                "duration": float(doc.recording.duration),
+                "timings": dict(doc.timings),
+                "wall": time.perf_counter() - t0,
+                "pid": self.pid,
+            }
+        except (MediaError, ObjectNotFoundError) as e:
+            return self._failure(key, etag, one_line(e, tmp, key), permanent=True)
+        except (ConfigError, ValidationError) as e:  # a bad config fails every file: stop the batch
+            return {"status": "fatal", "key": key, "reason": one_line(e, tmp, key)}
+        except Exception as e:  # StoreError and anything unexpected: retried by the driver
+            reason = one_line(e, tmp, key)
+            logger.warning("worker %d: %s failed: %s", self.pid, key, reason)
+            return {"status": "retry", "key": key, "reason": reason, "pid": self.pid}
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def _failure(self, key: str, etag: str, reason: str, *, permanent: bool) -> dict:
+        with contextlib.suppress(StoreError, ValueError):
+            # Permanent failures get a marker too, so a rerun does not decode a corrupt file again
+            # (unless --force); the reason stays with it.
+            markers.write_failed(
+                self.store,
+                key,
+                etag=etag,
+                reason=reason,
+                version=self.pipeline.version,
+                config_hash=self.pipeline.config_hash,
+            )
+        return {"status": "failed", "key": key, "reason": reason, "permanent": permanent}
+
+
+def one_line(e: BaseException, tmp: Path | None = None, key: str | None = None) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    if tmp is not None and key is not None:  # name the object, not the worker's temp copy
+        text = text.replace(str(tmp / PurePosixPath(key).name), key).replace(str(tmp), "")
+    return f"{type(e).__name__}: {text}"[:500]
