@@ -376,9 +376,11 @@ class Pipeline:
         """Analyse and persist: raw media (unless already stored), keyframes, then the document last.
 
         The document is written last so that its presence means the whole result is in the store; a
-        crash before that leaves only orphan artifacts that the next run overwrites.
+        crash before that leaves only orphan artifacts that the next run overwrites. Each analysis is
+        also kept under ``history/<id>/`` (see :func:`pipeline.store.document_version_key`), so
+        re-analysing a recording replaces the latest document without losing the earlier ones.
         """
-        from .store import document_key, raw_key
+        from .store import document_key, document_version_key, raw_key
 
         path = Path(path)
         result = self.analyze(
@@ -396,11 +398,13 @@ class Pipeline:
             store.put_bytes(kf.key, kf.jpeg, content_type="image/jpeg")
         doc.recording.media_key = media_key
         doc.timings["store"] = round(time.perf_counter() - t0, 4)
+        body = doc.model_dump_json(indent=1).encode("utf-8")
+        # The version first: once the latest pointer names this analysis, its history copy exists,
+        # so a re-analysis never leaves the earlier document reachable only by luck.
         store.put_bytes(
-            document_key(rec_id),
-            doc.model_dump_json(indent=1).encode("utf-8"),
-            content_type="application/json",
+            document_version_key(rec_id, doc.created_at), body, content_type="application/json"
         )
+        store.put_bytes(document_key(rec_id), body, content_type="application/json")
         logger.info("stored %s (%d segments)", rec_id, len(doc.segments))
         return doc
 

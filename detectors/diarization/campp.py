@@ -19,7 +19,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 import torchaudio
@@ -94,9 +93,7 @@ class CamppEmbedding(Model):  # type: ignore[misc]  # pyannote is untyped
 
     def forward(self, waveforms: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
         """(batch, 1, samples) waveforms, optional (batch, mask_frames) masks -> (batch, 192)."""
-        out = torch.full(
-            (waveforms.shape[0], EMBEDDING_DIM), float("nan"), device=waveforms.device
-        )
+        out = torch.full((waveforms.shape[0], EMBEDDING_DIM), float("nan"), device=waveforms.device)
         for i in range(waveforms.shape[0]):
             feats = self.fbank(waveforms[i, 0])
             if weights is not None:

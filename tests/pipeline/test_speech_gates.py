@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.analyzer import Pipeline
 from evaluation.synthesis import write_wav
+from pipeline.analyzer import Pipeline
 
 REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
 MANDARIN = REAL / "mandarin"
