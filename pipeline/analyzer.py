@@ -40,6 +40,7 @@ from .document import (
     WordOut,
 )
 from .errors import ConfigError, MediaError
+from .recovery import RecoveryOptions, recover_speech
 
 logger = logging.getLogger("vigil.pipeline")
 
@@ -249,6 +250,14 @@ class Pipeline:
         hook("diarization", diarization, recording_id=rec_id)
         warnings.extend(str(w) for w in diarization.info.get("warnings", []))
 
+        if asr_info is not None and not per_channel:
+            with _timed(timings, "recovery"):
+                recovered = recover_speech(
+                    self.asr, mono, sr, segments, diarization.turns, self._recovery_options
+                )
+            segments = sorted([*segments, *recovered.segments], key=lambda s: s.start)
+            warnings.extend(recovered.warnings())
+
         with _timed(timings, "attribution"):
             attributed = attribute(segments, diarization.turns)
 
@@ -407,6 +416,15 @@ class Pipeline:
         store.put_bytes(document_key(rec_id), body, content_type="application/json")
         logger.info("stored %s (%d segments)", rec_id, len(doc.segments))
         return doc
+
+    @cached_property
+    def _recovery_options(self) -> RecoveryOptions:
+        from pydantic import ValidationError
+
+        try:
+            return RecoveryOptions.model_validate(self.config.section("analysis")["recovery"])
+        except (KeyError, ValidationError) as e:
+            raise ConfigError(f"invalid analysis.recovery config: {e}") from e
 
     @cached_property
     def _analysis_options(self) -> dict[str, Any]:
