@@ -466,13 +466,21 @@ def decode_cursor(cursor: str) -> tuple[int, int, datetime, uuid.UUID]:
 
 
 def _queue_conditions(
-    session: Session, filters: QueueFilter, *, ordered: bool, review_status: bool = True
+    session: Session,
+    filters: QueueFilter,
+    *,
+    ordered: bool,
+    review_status: bool = True,
+    probe_flags: bool | None = None,
 ) -> list[Any]:
     """The WHERE clause of the queue, shared by the page query and the per-status counts.
 
     ``ordered``: the query walks the queue index in order and stops after a page (see below);
-    ``review_status=False`` leaves that filter out, so counts can show every status at once.
+    ``review_status=False`` leaves that filter out, so counts can show every status at once;
+    ``probe_flags`` (default: ``ordered``) checks the flag filter row by row, which pays when few
+    rows are visited; otherwise the flagged ids are collected once.
     """
+    probe = ordered if probe_flags is None else probe_flags
     conds: list[Any] = [Recording.status == filters.status]
     if filters.unit is not None:
         conds.append(Recording.unit == filters.unit)
@@ -498,11 +506,22 @@ def _queue_conditions(
     if filters.recorded_to is not None:
         conds.append(recorded_at < filters.recorded_to)
     if filters.flag is not None:
-        conds.append(
-            exists().where(
-                Flag.recording_id == Recording.id, Flag.code == filters.flag, Flag.current.is_(True)
+        if probe:
+            conds.append(
+                exists().where(
+                    Flag.recording_id == Recording.id,
+                    Flag.code == filters.flag,
+                    Flag.current.is_(True),
+                )
             )
-        )
+        else:
+            conds.append(
+                Recording.id.in_(
+                    select(Flag.recording_id).where(
+                        Flag.code == filters.flag, Flag.current.is_(True)
+                    )
+                )
+            )
     return conds
 
 
@@ -541,12 +560,21 @@ def list_incidents(
 def review_status_counts(*, session: Session, filters: QueueFilter) -> dict[str, int]:
     """How many queue entries match ``filters`` in each review status (the filter's own review
     status is ignored, so a reviewer sees every tab's count at once)."""
-    conds = _queue_conditions(session, filters, ordered=False, review_status=False)
-    rows = session.execute(
+    # A unit or an officer narrows to a few thousand rows through its own index; anything else is
+    # counted in one pass over the covering ix_recordings_counts (SQLite's planner would otherwise
+    # walk ix_recordings_review and read every row of the table: 160 ms instead of 16 at 100k).
+    narrow = filters.unit is not None or filters.officer is not None
+    conds = _queue_conditions(
+        session, filters, ordered=False, review_status=False, probe_flags=narrow
+    )
+    query = (
         select(Recording.review_status, func.count())
         .where(*conds)
         .group_by(Recording.review_status)
     )
+    if not narrow:
+        query = query.with_hint(Recording, "INDEXED BY ix_recordings_counts", "sqlite")
+    rows = session.execute(query)
     counts = dict.fromkeys(REVIEW_STATUSES, 0)
     counts.update({str(status): int(n) for status, n in rows})
     return counts

@@ -52,7 +52,7 @@ async def accept_recording(
 
     Returns the recording and whether it is new; the same bytes uploaded twice return the first.
     """
-    from pipeline.store import raw_key, sanitize_key
+    from pipeline.store import raw_key, recording_id_for, sanitize_key
 
     settings, store = ctx.settings, ctx.store
     if (file is None) == (media_key is None):
@@ -81,7 +81,7 @@ async def accept_recording(
                 return existing, False
             filename = Path(file.filename or "upload").name[:255] or "upload"
             try:
-                key = raw_key(f"rec-{spooled.sha256[:16]}", filename, recorded_at)
+                key = raw_key(recording_id_for(spooled.sha256), filename, recorded_at)
             except (ValueError, StoreError) as e:
                 raise HTTPException(status_code=422, detail=f"bad file name: {e}") from None
             # the store first: a row is only ever committed for bytes that are safely stored

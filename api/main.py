@@ -20,6 +20,8 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
+from detectors.offline import pin_offline
+
 from . import crud, errors, web
 from .context import ApiMetrics, AppContext
 from .core.config import Settings
@@ -86,8 +88,7 @@ def create_app(
     pipeline_factory: Callable[[], Any] | None = None,
 ) -> FastAPI:
     """A ready app: schema migrated, store opened; worker/indexer run while the app is served."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
+    pin_offline()
     settings = settings or Settings()
     db = Database(settings.DATABASE_URL)
     migrate(db.engine)

@@ -9,8 +9,9 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from detectors.types import Source as Source  # re-exported: the API's sources are the product's
+
 Role = Literal["reviewer", "chief", "admin", "ingest"]
-Source = Literal["bodycam", "counter", "phone", "dispatch"]
 Status = Literal["queued", "running", "done", "failed"]
 ReviewStatus = Literal["clear", "unreviewed", "in_review", "reviewed", "escalated"]
 Level = Literal["low", "medium", "high"]

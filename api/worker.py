@@ -14,14 +14,15 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
-from detectors.types import IncidentRecord
+from detectors.errors import classify
+from detectors.types import IncidentRecord, Source
+from pipeline.analyzer import Pipeline
 from pipeline.document import AnalysisDocument
-from pipeline.errors import ConfigError, MediaError, StoreError
+from pipeline.store import DOCUMENTS_PREFIX, document_key
 
 from . import crud
 from .context import AppContext
@@ -30,17 +31,8 @@ from .models import CaseRecord, Recording, utcnow
 logger = logging.getLogger("vigil.api")
 
 
-def _permanent() -> tuple[type[BaseException], ...]:
-    """Errors a retry cannot fix: bad media, bad config, a media object that is not there."""
-    from pipeline.store import ObjectNotFoundError
-
-    return (MediaError, ConfigError, ObjectNotFoundError, ValueError)
-
-
-def default_pipeline_factory(ctx: AppContext) -> Callable[[], Any]:
-    def make() -> Any:
-        from pipeline.analyzer import Pipeline
-
+def default_pipeline_factory(ctx: AppContext) -> Callable[[], Pipeline]:
+    def make() -> Pipeline:
         return Pipeline.from_config(ctx.settings.PIPELINE_CONFIG)
 
     return make
@@ -98,14 +90,16 @@ class Worker(_Service):
 
     name = "worker"
 
-    def __init__(self, ctx: AppContext, pipeline_factory: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, pipeline_factory: Callable[[], Pipeline] | None = None
+    ) -> None:
         super().__init__(ctx.settings.WORKER_POLL_SECONDS)
         self.ctx = ctx
         self._factory = pipeline_factory or default_pipeline_factory(ctx)
-        self._pipeline: Any = None
+        self._pipeline: Pipeline | None = None
 
     @property
-    def pipeline(self) -> Any:
+    def pipeline(self) -> Pipeline:
         if self._pipeline is None:
             self._pipeline = self._factory()
         return self._pipeline
@@ -140,13 +134,11 @@ class Worker(_Service):
             doc = self.pipeline.process(
                 tmp,
                 store,
-                source=rec.source,
+                source=cast(Source, rec.source),  # the column only holds validated sources
                 incident=incident,
                 media_key=rec.media_key,
-                recorded_at=rec.recorded_at.isoformat(),
+                recorded_at=rec.recorded_at,
             )
-            from pipeline.store import document_key
-
             key = document_key(doc.recording.recording_id)
             info = store.stat(key)
             crud.index_document(
@@ -160,12 +152,15 @@ class Worker(_Service):
             session.commit()
             self.ctx.metrics.processed.labels(outcome="done").inc()
             logger.info("processed recording %s", rec.id)
-        except _permanent() as e:
+        except Exception as e:
+            # one classification for the batch and this worker (detectors.errors.classify): bad
+            # media or a bad config is permanent; a store or database outage, a dead socket or an
+            # unknown error is retried until the attempts run out
             session.rollback()
-            self._fail(session, rec.id, str(e), permanent=True)
-        except (StoreError, SQLAlchemyError, OSError, Exception) as e:  # transient until proven
-            session.rollback()
-            self._fail(session, rec.id, f"{type(e).__name__}: {e}", permanent=False)
+            if classify(e) == "retryable":
+                self._fail(session, rec.id, f"{type(e).__name__}: {e}", permanent=False)
+            else:
+                self._fail(session, rec.id, str(e), permanent=True)
         finally:
             tmp.unlink(missing_ok=True)
 
@@ -208,9 +203,7 @@ class Indexer(_Service):
 
     @staticmethod
     def prefix() -> str:
-        from pipeline.store import document_key
-
-        return document_key("rec-0000000000000000").rsplit("/", 1)[0] + "/"
+        return DOCUMENTS_PREFIX
 
     def run_once(self) -> int:
         """Index every document not yet in the database; returns how many were indexed."""

@@ -13,6 +13,7 @@ original timeline by faster-whisper -> clamp and convert). Callers ``list()`` th
 
 from __future__ import annotations
 
+import bisect
 import functools
 import logging
 import re
@@ -22,10 +23,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import DetectorError
+from .errors import DetectorError, ModelError
 from .models import EMBEDDED_PREFIX, EMBEDDED_WHISPER, resolve_whisper_model
+from .options import SectionOptions
 from .types import Segment, Word
 
 logger = logging.getLogger("vigil.detectors")
@@ -33,9 +35,20 @@ logger = logging.getLogger("vigil.detectors")
 __all__ = ["AsrDetector", "AsrInfo", "AsrOptions", "stray_fullwidth_to_comma", "to_simplified"]
 
 WHISPER_SAMPLE_RATE = 16000  # fixed by Whisper's feature extractor, not a tunable
+_WINDOW_SECONDS = 30.0  # Whisper's input window, not a tunable
 
 
-class AsrOptions(BaseModel):
+class FallbackStep(BaseModel):
+    """One deterministic re-decoding of a degenerate window (see ``AsrOptions.fallback``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    beam_size: int = Field(ge=1)
+    repetition_penalty: float = Field(default=1.0, ge=1.0)
+    no_repeat_ngram_size: int = Field(default=0, ge=0)
+
+
+class AsrOptions(SectionOptions):
     """ASR settings, validated from the ``asr:`` config section (YAML is the single source of truth).
 
     Attributes:
@@ -67,9 +80,18 @@ class AsrOptions(BaseModel):
         loop_min_repeats: a segment in which one unit of one to four characters repeats this many
             times in a row ("好,好,好,好...") is a decoding loop, not speech: its span is decoded again
             on its own and, if that loops too, the run is cut to one unit. ``None`` keeps loops.
+        fallback: batched decoding only: the deterministic steps tried, in order, for a window whose
+            batched output is degenerate (compression ratio over the threshold, average
+            log-probability under it, or a loop); each step decodes that window alone, sequentially,
+            at temperature 0. Greedy steps instead of temperature sampling: CTranslate2's sampler is
+            seeded once per thread, so sampled fallbacks would change documents between runs.
+        max_unheard_tail_s: batched decoding only: a window whose last word ends with more than this
+            many seconds of its VAD speech still to come stopped early (Whisper emitted end-of-text;
+            the batched decoder, unlike the sequential one, never seeks on), and falls back.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    section = "asr"
 
     model_path: str
     cache_dir: str
@@ -95,20 +117,8 @@ class AsrOptions(BaseModel):
     stray_fullwidth_as_comma: bool
     initial_prompt: str | None
     loop_min_repeats: int | None = Field(ge=3)
-
-    @classmethod
-    def from_config(cls, section: dict[str, Any] | AsrOptions) -> AsrOptions:
-        """Accept the ``asr:`` dict or an instance; a bad value raises ``ValueError`` naming it."""
-        if isinstance(section, AsrOptions):
-            return section
-        if not isinstance(section, dict):
-            raise TypeError(
-                f"asr options must be a dict or AsrOptions, not {type(section).__name__}"
-            )
-        try:
-            return cls.model_validate(section)
-        except ValidationError as e:
-            raise ValueError(f"invalid asr config: {e}") from e
+    fallback: tuple[FallbackStep, ...]
+    max_unheard_tail_s: float = Field(gt=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +202,7 @@ def _load_whisper(
             local_files_only=True,
         )
     except (RuntimeError, ValueError, OSError) as e:
-        raise DetectorError(f"cannot load Whisper model from {path} on {device}: {e}") from e
+        raise ModelError(f"cannot load Whisper model from {path} on {device}: {e}") from e
 
 
 class AsrDetector:
@@ -283,25 +293,26 @@ class AsrDetector:
             return iter(()), info
         common = self._decode_options()
         if self._batched is not None:
-            if not o.vad_filter and duration > 30.0:
-                warnings.append("batched ASR without VAD cannot split audio over 30 s; VAD enabled")
-                logger.warning("batched ASR needs VAD for audio over 30 s; enabling it")
-                common["vad_filter"] = True
-                common["vad_parameters"] = self._vad_parameters()
-            raw, fw_info = self._batched.transcribe(samples, batch_size=o.batch_size, **common)
+            windows = self._windows(samples)
+            language, language_probability = o.language, 1.0
+            if language is None:
+                language, language_probability, _ = self.model.detect_language(audio=samples)
+                logger.info("detected language %s (p=%.2f)", language, language_probability)
+            raw: Iterable[Any] = self._decode_windows(samples, windows, language)
+            after_vad = sum(p["end"] - p["start"] for w in windows for p in w) / WHISPER_SAMPLE_RATE
         else:
             raw, fw_info = self.model.transcribe(
                 samples, condition_on_previous_text=o.condition_on_previous_text, **common
             )
-        if o.language is None:
-            logger.info(
-                "detected language %s (p=%.2f)", fw_info.language, fw_info.language_probability
-            )
+            language, language_probability = fw_info.language, fw_info.language_probability
+            after_vad = fw_info.duration_after_vad
+            if o.language is None:
+                logger.info("detected language %s (p=%.2f)", language, language_probability)
         info = AsrInfo(
-            language=fw_info.language,
-            language_probability=float(fw_info.language_probability),
+            language=language,
+            language_probability=float(language_probability),
             duration=float(duration),
-            duration_after_vad=float(fw_info.duration_after_vad),
+            duration_after_vad=float(after_vad),
             model=o.model_path,
             model_sha256=self.model_sha256,
             device=self.device,
@@ -309,10 +320,198 @@ class AsrDetector:
             warnings=tuple(warnings),
         )
         stream = _guard_oom(raw, o.batch_size)
-        if o.loop_min_repeats is not None:
+        if o.loop_min_repeats is not None and self._batched is None:
             stream = self._unloop(stream, samples, o.loop_min_repeats)
         segments = _convert(stream, duration, channel, o.to_simplified, o.stray_fullwidth_as_comma)
         return segments, info
+
+    # -- batched decoding with per-window fallback ------------------------------------------------
+
+    def _windows(self, samples: np.ndarray) -> list[list[dict[str, int]]]:
+        """Speech pieces (sample spans on the original timeline) packed into windows of <= 30 s.
+
+        The same packing as faster-whisper's batched pipeline (Silero VAD pieces of at most 30 s,
+        concatenated while they fit), computed here so that each window's pieces are known: a window
+        that fails its checks is decoded again from exactly the audio the batch saw.
+        """
+        limit = int(_WINDOW_SECONDS * WHISPER_SAMPLE_RATE)
+        n = int(samples.shape[0])
+        if not self.options.vad_filter:
+            return [[{"start": i, "end": min(i + limit, n)}] for i in range(0, n, limit)]
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+        o = self.options
+        vad = VadOptions(
+            threshold=o.vad_threshold,
+            min_silence_duration_ms=o.vad_min_silence_ms,
+            speech_pad_ms=o.vad_speech_pad_ms,
+            max_speech_duration_s=_WINDOW_SECONDS,
+        )
+        windows: list[list[dict[str, int]]] = []
+        current: list[dict[str, int]] = []
+        length = 0
+        for piece in get_speech_timestamps(samples, vad):
+            size = piece["end"] - piece["start"]
+            if current and length + size > limit:
+                windows.append(current)
+                current, length = [], 0
+            current.append({"start": int(piece["start"]), "end": int(piece["end"])})
+            length += size
+        if current:
+            windows.append(current)
+        return windows
+
+    def _decode_windows(
+        self, samples: np.ndarray, windows: list[list[dict[str, int]]], language: str | None
+    ) -> Iterator[Any]:
+        """Batched greedy decoding, ``batch_size`` windows at a time, then checks per window.
+
+        Only one batch of audio and features is held at a time, so memory does not grow with the
+        recording. The first window is decoded on its own with ``initial_prompt``, as sequential
+        decoding does (the prompt on every window measured worse); the rest without.
+        """
+        o = self.options
+        groups: list[tuple[int, list[list[dict[str, int]]]]] = []
+        start = 0
+        if windows and o.initial_prompt:
+            groups.append((0, windows[:1]))
+            start = 1
+        for i in range(start, len(windows), o.batch_size):
+            groups.append((i, windows[i : i + o.batch_size]))
+        for first, group in groups:
+            prompt = o.initial_prompt if first == 0 else None
+            decoded = self._decode_batch(samples, group, language, prompt)
+            for offset, (pieces, segs) in enumerate(zip(group, decoded, strict=True)):
+                yield from self._checked(samples, pieces, segs, language, first + offset == 0)
+
+    def _decode_batch(
+        self,
+        samples: np.ndarray,
+        group: list[list[dict[str, int]]],
+        language: str | None,
+        prompt: str | None,
+    ) -> list[list[Any]]:
+        """Decode a group of windows in one batched call; each window's segments, original times."""
+        from faster_whisper.transcribe import restore_speech_timestamps
+
+        o = self.options
+        pieces = [p for w in group for p in w]
+        audio = np.concatenate([samples[p["start"] : p["end"]] for p in pieces])
+        bounds: list[dict[str, float]] = []
+        seeks: list[int] = []
+        at = 0
+        for w in group:
+            size = sum(p["end"] - p["start"] for p in w)
+            bounds.append(
+                {"start": at / WHISPER_SAMPLE_RATE, "end": (at + size) / WHISPER_SAMPLE_RATE}
+            )
+            # the seek faster-whisper stamps on the window's segments, computed as it does
+            clip_start = int(bounds[-1]["start"] * WHISPER_SAMPLE_RATE)
+            seeks.append(int(clip_start / WHISPER_SAMPLE_RATE * self.model.frames_per_second))
+            at += size
+        opts = dict(self._decode_options(), language=language, initial_prompt=prompt)
+        opts.update(temperature=o.temperature[0], vad_filter=False, vad_parameters=None)
+        raw, _ = self._batched.transcribe(
+            audio, batch_size=o.batch_size, clip_timestamps=bounds, **opts
+        )
+        out: list[list[Any]] = [[] for _ in group]
+        # batched times are on the concatenated speech; map them back to the recording
+        for seg in restore_speech_timestamps(raw, pieces, WHISPER_SAMPLE_RATE):
+            out[bisect.bisect_right(seeks, seg.seek) - 1].append(seg)
+        return out
+
+    def _checked(
+        self,
+        samples: np.ndarray,
+        pieces: list[dict[str, int]],
+        segs: list[Any],
+        language: str | None,
+        first: bool,
+    ) -> list[Any]:
+        """A window's batched output if it passes, else the first fallback step's output that does."""
+        o = self.options
+        if not segs:
+            return []
+        verdict = self._verdict(segs, pieces)
+        if verdict == "silent":
+            return []
+        if verdict == "ok":
+            return segs
+        logger.info(
+            "window at %.1f s is %s; decoding it again alone",
+            pieces[0]["start"] / WHISPER_SAMPLE_RATE,
+            verdict,
+        )
+        candidates = [segs]
+        for step in o.fallback:
+            segs = self._decode_alone(samples, pieces, language, step, first)
+            verdict = self._verdict(segs, pieces)
+            if verdict in ("ok", "silent"):
+                return [] if verdict == "silent" else segs
+            candidates.append(segs)
+        best = max(candidates, key=lambda c: (not self._loops(c), _mean_logprob(c)))
+        return [_without_loop(s, o.loop_min_repeats) for s in best]
+
+    def _decode_alone(
+        self,
+        samples: np.ndarray,
+        pieces: list[dict[str, int]],
+        language: str | None,
+        step: FallbackStep,
+        first: bool,
+    ) -> list[Any]:
+        from faster_whisper.transcribe import restore_speech_timestamps
+
+        audio = np.concatenate([samples[p["start"] : p["end"]] for p in pieces])
+        opts = dict(
+            self._decode_options(), language=language, vad_filter=False, vad_parameters=None
+        )
+        opts.update(
+            temperature=0.0,
+            beam_size=step.beam_size,
+            repetition_penalty=step.repetition_penalty,
+            no_repeat_ngram_size=step.no_repeat_ngram_size,
+            initial_prompt=self.options.initial_prompt if first else None,
+        )
+        raw, _ = self.model.transcribe(audio, condition_on_previous_text=False, **opts)
+        return list(restore_speech_timestamps(raw, pieces, WHISPER_SAMPLE_RATE))
+
+    def _loops(self, segs: list[Any]) -> bool:
+        n = self.options.loop_min_repeats
+        return n is not None and any(_loop_span(s.text, n) is not None for s in segs)
+
+    def _verdict(self, segs: list[Any], pieces: list[dict[str, int]]) -> str:
+        """``silent``, ``ok``, or what is wrong with one window's decoded segments.
+
+        The same tests faster-whisper's sequential decoder applies per window (a window that is
+        probably silence and decoded with low confidence is dropped), plus the loop detector.
+        """
+        from faster_whisper.transcribe import get_compression_ratio
+
+        o = self.options
+        if not segs:
+            return "ok"
+        logprob = _mean_logprob(segs)
+        no_speech = max(float(s.no_speech_prob) for s in segs)
+        low = o.log_prob_threshold is not None and logprob < o.log_prob_threshold
+        if (
+            o.no_speech_threshold is not None
+            and no_speech > o.no_speech_threshold
+            and (low or o.log_prob_threshold is None)
+        ):
+            return "silent"
+        ratio = get_compression_ratio("".join(s.text for s in segs))
+        if o.compression_ratio_threshold is not None and ratio > o.compression_ratio_threshold:
+            return f"repetitive (compression ratio {ratio:.2f})"
+        if self._loops(segs):
+            return "a decoding loop"
+        if low:
+            return f"unsure (average log-probability {logprob:.2f})"
+        heard = int(max(float(s.end) for s in segs) * WHISPER_SAMPLE_RATE)
+        unheard = sum(max(0, p["end"] - max(p["start"], heard)) for p in pieces)
+        if unheard / WHISPER_SAMPLE_RATE > o.max_unheard_tail_s:
+            return f"stopped early ({unheard / WHISPER_SAMPLE_RATE:.1f} s of speech unheard)"
+        return "ok"
 
     def _unloop(self, raw: Iterable[Any], samples: np.ndarray, min_repeats: int) -> Iterator[Any]:
         """Decode the span of consecutive looping segments again, on its own.
@@ -350,6 +549,18 @@ class AsrDetector:
             if text != seg.text:
                 words = []  # the loop's word times are meaningless; the segment span stays
             yield replace(seg, start=seg.start + start, end=seg.end + start, text=text, words=words)
+
+
+def _mean_logprob(segs: list[Any]) -> float:
+    return float(np.mean([float(s.avg_logprob) for s in segs])) if segs else float("-inf")
+
+
+def _without_loop(seg: Any, min_repeats: int | None) -> Any:
+    """A segment with every looping run cut to one unit; its word times go with the loop."""
+    if min_repeats is None:
+        return seg
+    text = _cut_loop(seg.text, min_repeats)
+    return seg if text == seg.text else replace(seg, text=text, words=[])
 
 
 def _loop_span(text: str, min_repeats: int) -> tuple[int, int, str] | None:

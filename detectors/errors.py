@@ -80,9 +80,9 @@ def classify(error: BaseException) -> Failure:
 
 
 def one_line(error: BaseException) -> str:
-    """The first line of the message (what the CLI prints and failure records keep)."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    """The message folded onto one line (what the CLI prints and failure records keep)."""
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
 
 
 __all__ = [

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .errors import DetectorError, ModelIntegrityError
+from .errors import ModelError, ModelIntegrityError
 
 logger = logging.getLogger("vigil.detectors")
 
@@ -90,13 +90,13 @@ def _package_file(package: str, relpath: str) -> Path:
     try:
         root = resources.files(package)
     except ModuleNotFoundError as e:
-        raise DetectorError(
+        raise ModelError(
             f"embedded model package {package!r} is not installed "
             f"(pip install {package.replace('_', '-')})"
         ) from e
     path = Path(str(root.joinpath(relpath)))
     if not path.is_file():
-        raise DetectorError(f"embedded model file missing from package {package!r}: {relpath}")
+        raise ModelError(f"embedded model file missing from package {package!r}: {relpath}")
     return path
 
 
@@ -192,13 +192,13 @@ def resolve_whisper_model(spec: str | Path, cache_dir: str | Path) -> Path:
         return _materialise(EMBEDDED_WHISPER[name], cache)
     path = Path(os.path.expanduser(text))
     if not path.is_dir():
-        raise DetectorError(
+        raise ModelError(
             f"Whisper model directory not found: {path} (give a local CTranslate2 directory or "
             f"{EMBEDDED_PREFIX}whisper-base; hub ids are not downloaded)"
         )
     missing = [f for f in _REQUIRED_WHISPER_FILES if not (path / f).is_file()]
     if missing:
-        raise DetectorError(
+        raise ModelError(
             f"not a CTranslate2 Whisper directory (missing {', '.join(missing)}): {path}"
         )
     return path

@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 import scipy.fft as sfft
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from .errors import DetectorError
+from .options import SectionOptions
 from .types import Prosody, Utterance
 
 logger = logging.getLogger("vigil.detectors")
@@ -39,7 +39,7 @@ _UNITS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|\d|[A-Za-z]+")
 _SILENCE_DB = -120.0
 
 
-class ProsodyOptions(BaseModel):
+class ProsodyOptions(SectionOptions):
     """The ``prosody`` config section.
 
     Attributes:
@@ -58,6 +58,7 @@ class ProsodyOptions(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    section = "prosody"
 
     frame_ms: float = Field(ge=10, le=100)
     hop_ms: float = Field(ge=2, le=50)
@@ -108,13 +109,7 @@ class ProsodyDetector:
     """Measures :class:`~detectors.types.Prosody` of utterances in a recording."""
 
     def __init__(self, options: ProsodyOptions | Mapping[str, Any]) -> None:
-        if isinstance(options, ProsodyOptions):
-            self.options = options
-        else:
-            try:
-                self.options = ProsodyOptions.model_validate(dict(options))
-            except ValidationError as e:
-                raise DetectorError(f"invalid prosody config: {e}") from e
+        self.options = ProsodyOptions.from_config(options)
 
     # ------------------------------------------------------------------------------ public API
 
@@ -125,6 +120,13 @@ class ProsodyDetector:
         ``(start, end[, channel, text])``; its channel is used when the audio has that channel,
         otherwise the mono mix. Without text, ``speech_rate`` is ``None``.
         """
+        return self.measure_with_levels(audio, sample_rate, spans)[0]
+
+    def measure_with_levels(
+        self, audio: np.ndarray, sample_rate: int, spans: Sequence[Span]
+    ) -> tuple[list[Prosody], list[SpanLevel]]:
+        """:meth:`measure` and :meth:`levels` of the same spans from one analysis (the pipeline
+        hands the levels on to role detection instead of analysing the audio twice)."""
         analyses, texts = self._analyse(audio, sample_rate, spans)
         out: list[Prosody] = []
         for a, text in zip(analyses, texts, strict=True):
@@ -135,7 +137,7 @@ class ProsodyDetector:
             out.append(
                 Prosody(loudness_db=a.level.loudness_db, pitch_hz=a.pitch_hz, speech_rate=rate)
             )
-        return out
+        return out, [a.level for a in analyses]
 
     def levels(self, audio: np.ndarray, sample_rate: int, spans: Sequence[Span]) -> list[SpanLevel]:
         """Level, SNR and periodicity per span (see :class:`SpanLevel`)."""
@@ -248,7 +250,7 @@ def _frame_power_db(sig: np.ndarray, win: int, hop: int) -> np.ndarray:
     c = np.concatenate([[0.0], np.cumsum(np.square(sig, dtype=np.float64))])
     starts = np.arange(0, sig.size - win + 1, hop)
     p = (c[starts + win] - c[starts]) / win
-    return 10 * np.log10(np.maximum(p, 0) + 1e-20)
+    return np.asarray(10 * np.log10(np.maximum(p, 0) + 1e-20), dtype=np.float64)
 
 
 def _yin(

@@ -27,19 +27,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import DetectorError
-from .prosody import ProsodyDetector
-from .types import ROLES, SOURCES, Role, SpeakerRole, Utterance
+from .errors import DetectorError, ModelError, one_line
+from .options import SectionOptions
+from .prosody import ProsodyDetector, SpanLevel
+from .types import ROLES, SOURCES, Role, Source, SpeakerRole, Utterance
 
 logger = logging.getLogger("vigil.detectors")
 
-SourceName = Literal["bodycam", "counter", "phone", "dispatch"]
+SourceName = Source
 
 
 # ------------------------------------------------------------------------------------------ options
@@ -67,7 +68,7 @@ class PartyWeights(BaseModel):
     channel: float = Field(ge=0)
 
 
-class RoleOptions(BaseModel):
+class RoleOptions(SectionOptions):
     """The ``roles`` config section.
 
     Attributes:
@@ -92,6 +93,7 @@ class RoleOptions(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    section = "roles"
 
     lexicon_file: str
     gap_chars: int = Field(ge=0, le=30)
@@ -133,12 +135,18 @@ _FOLD = ((re.compile(r"\b(z|c|s)h"), r"\1"), (re.compile(r"ng\b"), "n"), (re.com
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+def _latin_tokens(text: str) -> Any:
+    """pypinyin's fallback for non-CJK runs: Latin words and single digits as tokens of their own
+    (a list, which pypinyin accepts although its stub says str)."""
+    return re.findall(r"[A-Za-z]+|\d", text)
+
+
 def _pinyin_tokens(text: str) -> list[str]:
     """Toneless pinyin syllables of the CJK characters and lowercase alphanumerics; punctuation dropped."""
     from pypinyin import lazy_pinyin
 
     out: list[str] = []
-    for tok in lazy_pinyin(text, errors=lambda s: re.findall(r"[A-Za-z]+|\d", s)):
+    for tok in lazy_pinyin(text, errors=_latin_tokens):
         tok = tok.lower()
         for pat, rep in _FOLD:
             tok = pat.sub(rep, tok)
@@ -214,12 +222,12 @@ class _Matcher:
 def _load_lexicon(path: str) -> _Lexicon:
     p = Path(path)
     if not p.is_file():
-        raise DetectorError(f"roles lexicon not found: {p}")
+        raise ModelError(f"roles lexicon not found: {p} (roles.lexicon_file)")
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
         return _Lexicon.model_validate(data)
     except (yaml.YAMLError, ValidationError) as e:
-        raise DetectorError(f"{p}: invalid roles lexicon: {e}") from e
+        raise ModelError(f"{p}: invalid roles lexicon: {one_line(e)}") from e
 
 
 # ------------------------------------------------------------------------------------------ detector
@@ -247,13 +255,7 @@ class RoleDetector:
         self, options: RoleOptions | Mapping[str, Any], *, prosody: ProsodyDetector | None = None
     ) -> None:
         """``prosody`` measures levels for the acoustic cues; it is needed only when audio is given."""
-        if isinstance(options, RoleOptions):
-            self.options = options
-        else:
-            try:
-                self.options = RoleOptions.model_validate(dict(options))
-            except ValidationError as e:
-                raise DetectorError(f"invalid roles config: {e}") from e
+        self.options = RoleOptions.from_config(options)
         self._matcher = _Matcher(_load_lexicon(self.options.lexicon_file), self.options)
         self._prosody = prosody
 
@@ -264,13 +266,15 @@ class RoleDetector:
         *,
         audio: np.ndarray | None = None,
         sample_rate: int = 16000,
+        span_levels: Mapping[str, SpanLevel] | None = None,
     ) -> dict[str, SpeakerRole]:
         """Speaker label -> :class:`SpeakerRole` for every speaker in ``utterances``.
 
         ``audio`` (``(channels, n)`` or ``(n,)``) enables the acoustic cues: channel dominance for
         multi-channel sources and the near-field (loudest) voice for body-cam; it needs the
-        constructor's ``prosody`` detector. Without audio, roles come from text, channels already on
-        the utterances, and turn-taking.
+        constructor's ``prosody`` detector, unless ``span_levels`` (utterance id -> level, from
+        :meth:`ProsodyDetector.measure_with_levels` on the same audio) already has every utterance.
+        Without audio, roles come from text, channels already on the utterances, and turn-taking.
         """
         if source not in SOURCES:
             raise ValueError(f"unknown source {source!r}; valid: {list(SOURCES)}")
@@ -286,9 +290,9 @@ class RoleDetector:
 
         self._lexical(utts, spk)
         channel_of = self._channels(utts, source, audio, sample_rate)
-        role_of_channel = o.channel_map.get(source, {})  # type: ignore[call-overload]
+        role_of_channel = o.channel_map.get(source, {})
         levels = (
-            self._levels(utts, audio, sample_rate)
+            self._levels(utts, audio, sample_rate, span_levels)
             if audio is not None and source in o.nearfield_sources
             else {}
         )
@@ -415,11 +419,17 @@ class RoleDetector:
         return {k: max(v, key=lambda c: v[c]) for k, v in votes.items() if v}
 
     def _levels(
-        self, utts: Sequence[Utterance], audio: np.ndarray, sample_rate: int
+        self,
+        utts: Sequence[Utterance],
+        audio: np.ndarray,
+        sample_rate: int,
+        known: Mapping[str, SpanLevel] | None,
     ) -> dict[str, float]:
         """Median active level per speaker on the mono mix (or the utterance's own channel)."""
-        det = self._prosody_detector()
-        lv = det.levels(audio, sample_rate, list(utts))
+        if known is not None and all(u.id in known for u in utts):
+            lv = [known[u.id] for u in utts]
+        else:
+            lv = self._prosody_detector().levels(audio, sample_rate, list(utts))
         per: dict[str, list[float]] = defaultdict(list)
         for u, lvl in zip(utts, lv, strict=True):
             if lvl.active_s > 0:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 Role = Literal["officer", "party", "third_party"]
 Source = Literal["bodycam", "counter", "phone", "dispatch"]
 
-ROLES: tuple[Role, ...] = ("officer", "party", "third_party")
-SOURCES: tuple[Source, ...] = ("bodycam", "counter", "phone", "dispatch")
+# the one list of roles and of sources; every other layer imports these
+ROLES: tuple[Role, ...] = get_args(Role)
+SOURCES: tuple[Source, ...] = get_args(Source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +125,13 @@ class Utterance:
 
 @dataclass(frozen=True, slots=True)
 class IncidentRecord:
-    """A case-system (警情/案件) record as imported; the recording is checked against it."""
+    """A case-system (警情/案件) record as imported; the recording is checked against it.
+
+    The analysis document embeds it as is (``AnalysisDocument.incident``): pydantic validates this
+    dataclass directly, strictly (``__pydantic_config__``), so its fields are declared only here.
+    """
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
 
     incident_id: str
     unit: str | None = None

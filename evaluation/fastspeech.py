@@ -188,7 +188,8 @@ class FastSpeechVoice:
         for detail, value in zip(inputs, values, strict=True):
             self.acoustic.set_tensor(detail["index"], value)
         self.acoustic.invoke()
-        return self.acoustic.get_tensor(self.acoustic.get_output_details()[1]["index"])
+        mel: np.ndarray = self.acoustic.get_tensor(self.acoustic.get_output_details()[1]["index"])
+        return mel
 
     def _vocode(self, mel: np.ndarray) -> np.ndarray:
         detail = self.vocoder.get_input_details()[0]
@@ -196,7 +197,8 @@ class FastSpeechVoice:
         self.vocoder.allocate_tensors()
         self.vocoder.set_tensor(detail["index"], mel)
         self.vocoder.invoke()
-        return self.vocoder.get_tensor(self.vocoder.get_output_details()[0]["index"])[0, :, 0]
+        wave: np.ndarray = self.vocoder.get_tensor(self.vocoder.get_output_details()[0]["index"])
+        return wave[0, :, 0]
 
     def speak(self, text: str, *, speed: float, timbre: float) -> np.ndarray:
         """One phrase (no pauses inside) at ``sample_rate``; empty when nothing in it is speakable.

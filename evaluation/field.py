@@ -18,20 +18,21 @@ import hashlib
 from dataclasses import replace
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from scipy import signal
 
-from pipeline.errors import ConfigError
+from detectors.options import SectionOptions
 
 from .synthesis import SyntheticRecording
 
 PHONE_SOURCES = ("phone", "dispatch")
 
 
-class FieldProfile(BaseModel):
+class FieldProfile(SectionOptions):
     """The ``profiles.field`` section of ``configs/evaluation.yaml``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    section = "profiles.field"
 
     seed: int = Field(ge=0)
     snr_db: tuple[float, float]
@@ -47,18 +48,11 @@ class FieldProfile(BaseModel):
     mu: int = Field(ge=1, le=1023)
 
     @classmethod
-    def from_config(cls, data: object = None) -> FieldProfile:
-        """Validate a section dict; ``None`` reads ``profiles.field`` of the evaluation config."""
-        if isinstance(data, FieldProfile):
-            return data
-        if data is None:
-            from .config import load_evaluation_config
+    def load(cls) -> FieldProfile:
+        """The ``profiles.field`` section of the evaluation config."""
+        from .config import load_evaluation_config
 
-            data = load_evaluation_config().section("profiles")["field"]
-        try:
-            return cls.model_validate(data)
-        except ValueError as e:
-            raise ConfigError(f"invalid field profile: {e}") from e
+        return cls.from_config(load_evaluation_config().section("profiles").get("field"))
 
 
 def _rng(profile: FieldProfile, key: str) -> np.random.Generator:

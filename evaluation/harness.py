@@ -342,7 +342,7 @@ class _AudioRunner:
         from .field import FieldProfile
         from .synthesis import SynthesisOptions
 
-        self.field = FieldProfile.from_config(None) if profile == "field" else None
+        self.field = FieldProfile.load() if profile == "field" else None
         self.cfg = cfg
         self.pipeline = Pipeline.from_config(cfg)
         self.synthesis = SynthesisOptions.from_config(None)

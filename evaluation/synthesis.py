@@ -16,159 +16,33 @@ is deterministic for a given seed.
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 import subprocess
 import wave
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy import signal
 
-from detectors.errors import ConfigError, VigilError
+if TYPE_CHECKING:
+    from pyannote.core import Annotation
+
+from .speech_options import (
+    FastSpeechOptions,
+    NeuralVoiceOptions,
+    SceneOptions,
+    StyleOptions,
+    SynthesisError,
+    SynthesisOptions,
+    VoiceOptions,
+)
+from .speech_text import number_to_chinese, speakable_phrases, text_to_pinyin_ssml
 
 logger = logging.getLogger("vigil.evaluation")
-
-Style = Literal["normal", "shout", "calm"]
-STYLES: tuple[Style, ...] = ("normal", "shout", "calm")
-
-
-class SynthesisError(VigilError):
-    """Speech could not be synthesised (espeak-ng missing or failing, unusable script)."""
-
-
-# --------------------------------------------------------------------------------------------- options
-
-
-class VoiceOptions(BaseModel):
-    """One espeak-ng voice: a variant (``m3``, ``f2``...), base pitch 0-99 and speed in words/minute."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    variant: str = Field(pattern=r"^[A-Za-z0-9_]+$")
-    pitch: int = Field(ge=0, le=99)
-    speed: int = Field(ge=80, le=450)
-
-    @property
-    def label(self) -> str:
-        return self.variant
-
-
-class NeuralVoiceOptions(BaseModel):
-    """One FastSpeech2 speaker: a speed factor and a timbre factor (pitch and vocal-tract length).
-
-    The shipped model's own pitch control barely moves its pitch (x1.3 asked, +1% measured), so speakers
-    and styles change pitch by resampling, which moves the formants with it.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
-    speed: float = Field(gt=0.3, le=3.0)
-    timbre: float = Field(ge=0.6, le=1.6)
-
-    @property
-    def label(self) -> str:
-        return self.name
-
-
-class FastSpeechOptions(BaseModel):
-    """The ``synthesis.fastspeech2`` section: where the patched model is cached, threads, speakers."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    cache_dir: str
-    num_threads: int = Field(ge=1)
-    voices: tuple[NeuralVoiceOptions, ...] = Field(min_length=2)
-
-
-class StyleOptions(BaseModel):
-    """Delivery: gain on top of the scene level, pitch (espeak units / FastSpeech2 factor), speed factor."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    gain_db: float = Field(ge=-30, le=30)
-    pitch_offset: int = Field(ge=-60, le=60)
-    pitch_factor: float = Field(ge=0.6, le=1.6)
-    speed_factor: float = Field(gt=0.3, le=3.0)
-
-
-class SceneOptions(BaseModel):
-    """How one source is mixed.
-
-    Attributes:
-        channels: 1 for a mono mix, 2 for a stereo mix.
-        role_channel: channel per role in a multi-channel mix (ignored for mono).
-        near_gain_db: gain of the officer (the body-cam wearer / call-taker).
-        far_gain_db: gain of everyone else, relative to the normalised utterance level.
-        far_lowpass_hz / far_highpass_hz: band limits applied to far voices (``null`` = none).
-        far_reverb_s / far_reverb_mix: decay time and wet share of a synthetic room on far voices.
-        crosstalk_db / crosstalk_delay_ms: leakage of each channel into the others (multi-channel only).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    channels: int = Field(ge=1, le=8)
-    role_channel: dict[Literal["officer", "party", "third_party"], int]
-    near_gain_db: float = Field(ge=-40, le=20)
-    far_gain_db: float = Field(ge=-40, le=20)
-    far_lowpass_hz: float | None = Field(gt=0)
-    far_highpass_hz: float | None = Field(gt=0)
-    far_reverb_s: float = Field(ge=0, le=2)
-    far_reverb_mix: float = Field(ge=0, le=1)
-    crosstalk_db: float = Field(le=0)
-    crosstalk_delay_ms: float = Field(ge=0, le=50)
-
-
-class SynthesisOptions(BaseModel):
-    """The ``synthesis`` config section (see configs/default.yaml for the meaning of each key)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    engine: Literal["fastspeech2", "espeak"]
-    fastspeech2: FastSpeechOptions
-    espeak_binary: str
-    espeak_voice: str
-    sample_rate: int = Field(ge=8000, le=48000)
-    seed: int
-    target_level_dbfs: float = Field(ge=-60, le=-3)
-    comma_pause_ms: int = Field(ge=0, le=3000)
-    stop_pause_ms: int = Field(ge=0, le=3000)
-    lead_s: float = Field(ge=0, le=10)
-    tail_s: float = Field(ge=0, le=10)
-    gap_s: float = Field(ge=0, le=10)
-    gap_jitter_s: float = Field(ge=0, le=5)
-    noise_dbfs: float = Field(ge=-120, le=-20)
-    peak_limit: float = Field(gt=0, le=1)
-    cardinal_units: str
-    voices: tuple[VoiceOptions, ...] = Field(min_length=2)
-    styles: dict[Style, StyleOptions]
-    scenes: dict[Literal["bodycam", "counter", "phone", "dispatch"], SceneOptions]
-
-    @classmethod
-    def from_config(
-        cls, data: Mapping[str, Any] | SynthesisOptions | None = None
-    ) -> SynthesisOptions:
-        """Validate a section dict; ``None`` reads the ``synthesis`` section of ``configs/evaluation.yaml``."""
-        if isinstance(data, SynthesisOptions):
-            return data
-        if data is None:
-            from .config import load_evaluation_config
-
-            data = load_evaluation_config().section("synthesis")
-        try:
-            opts = cls.model_validate(dict(data))
-        except ValidationError as e:
-            raise ConfigError(f"invalid synthesis config: {e}") from e
-        missing = [s for s in STYLES if s not in opts.styles]
-        if missing:
-            raise ConfigError(f"synthesis.styles lacks {missing}; needs all of {list(STYLES)}")
-        return opts
 
 
 # ----------------------------------------------------------------------------------------- results
@@ -213,7 +87,7 @@ class SyntheticRecording:
 
     @property
     def duration(self) -> float:
-        return self.audio.shape[-1] / self.sample_rate
+        return float(self.audio.shape[-1] / self.sample_rate)
 
     @property
     def channels(self) -> int:
@@ -221,121 +95,7 @@ class SyntheticRecording:
 
     def mono(self) -> np.ndarray:
         """The channel average, what a mono consumer would hear."""
-        return self.audio.mean(axis=0).astype(np.float32)
-
-
-# ------------------------------------------------------------------------------------ text to pinyin
-
-_DIGITS = "零一二三四五六七八九"
-_UNITS = ((10**8, "亿"), (10**4, "万"), (1000, "千"), (100, "百"), (10, "十"))
-# Latin letters as Chinese speakers say them, in TONE3 pinyin, so "卡拉OK" or "KTV" are spoken.
-_LETTERS = {
-    "a": "ei1", "b": "bi4", "c": "xi1", "d": "di4", "e": "yi4", "f": "ai4 fu5", "g": "ji4",
-    "h": "ai4 qi1", "i": "ai4", "j": "jie4", "k": "kei4", "l": "ai4 lou5", "m": "ai4 mu5",
-    "n": "en1", "o": "ou1", "p": "pi4", "q": "kiu4", "r": "a4", "s": "ai4 si5", "t": "ti4",
-    "u": "you1", "v": "wei4", "w": "da2 bu5 liu5", "x": "ai4 ke4 si5", "y": "wai4", "z": "zei4",
-}  # fmt: skip
-# The same letters as characters, for the neural voice's front end (it reads Chinese characters only).
-_LETTER_HANZI = {
-    "a": "诶", "b": "必", "c": "西", "d": "迪", "e": "伊", "f": "艾弗", "g": "吉", "h": "艾尺", "i": "爱",
-    "j": "杰", "k": "开", "l": "艾勒", "m": "艾姆", "n": "恩", "o": "欧", "p": "屁", "q": "丘", "r": "阿",
-    "s": "艾斯", "t": "踢", "u": "优", "v": "维", "w": "达不溜", "x": "艾克斯", "y": "歪", "z": "贼",
-}  # fmt: skip
-_COMMA = set("，,、；;：:—-～~（）()《》“”\"'‘’「」『』")
-_STOP = set("。.！!？?…")
-_TOKEN = re.compile(r"(\d+(?:\.\d+)?)|([A-Za-z]+)|(\s+)|(.)", re.S)
-
-
-def _cardinal(n: int) -> str:
-    """Chinese cardinal reading of a non-negative integer (12 -> 十二, 105 -> 一百零五)."""
-    if n < 10:
-        return _DIGITS[n]
-    for base, name in _UNITS:
-        if n >= base:
-            high, low = divmod(n, base)
-            head = "" if (base == 10 and high == 1) else _cardinal(high)
-            if low == 0:
-                return head + name
-            zero = "零" if low < base // 10 else ""
-            return head + name + zero + _cardinal(low)
-    return _DIGITS[n]  # pragma: no cover - unreachable
-
-
-def number_to_chinese(number: str, next_char: str = "", units: str = "") -> str:
-    """Read a digit string as Chinese the way it would be spoken.
-
-    Short quantities (up to two digits, or up to four digits followed by a unit such as 块/号/米) are read
-    as cardinals; codes, badge and phone numbers (leading zero, long, or no unit: 031245, 12315, 110) are
-    read digit by digit. Decimals use 点.
-    """
-    whole, _, frac = number.partition(".")
-    leading_zero = len(whole) > 1 and whole.startswith("0")
-    as_cardinal = not leading_zero and (
-        len(whole) <= 2 or (len(whole) <= 4 and bool(next_char) and next_char in units)
-    )
-    head = _cardinal(int(whole)) if as_cardinal else "".join(_DIGITS[int(d)] for d in whole)
-    if frac:
-        head += "点" + "".join(_DIGITS[int(d)] for d in frac)
-    return head
-
-
-def _spoken_tokens(text: str, options: SynthesisOptions) -> Iterator[tuple[str, str, int]]:
-    """What both voices say, in order: ``("han", chars, 0)`` for Chinese (digits already read as Chinese),
-    ``("latin", letters, 0)`` for Latin letters (lower case), ``("pause", "", ms)`` for punctuation."""
-    for m in _TOKEN.finditer(text):
-        num, latin, space, char = m.groups()
-        if num:
-            nxt = text[m.end() : m.end() + 1]
-            yield "han", number_to_chinese(num, nxt, options.cardinal_units), 0
-        elif latin:
-            yield "latin", latin.lower(), 0
-        elif space:
-            continue
-        elif char in _STOP:
-            yield "pause", "", options.stop_pause_ms
-        elif char in _COMMA:
-            yield "pause", "", options.comma_pause_ms
-        elif "\u3400" <= char <= "\u9fff":
-            yield "han", char, 0
-
-
-def text_to_pinyin_ssml(text: str, *, options: SynthesisOptions) -> str:
-    """Mandarin text -> SSML for the ``cmn-latn-pinyin`` voice: TONE3 syllables, pauses as breaks."""
-    from pypinyin import Style as PinyinStyle
-    from pypinyin import lazy_pinyin
-
-    parts: list[str] = []
-    pending_han: list[str] = []
-
-    def flush() -> None:
-        if pending_han:
-            syl = lazy_pinyin(
-                "".join(pending_han),
-                style=PinyinStyle.TONE3,
-                neutral_tone_with_five=True,
-                tone_sandhi=True,
-                errors="ignore",
-            )
-            parts.extend(s for s in syl if re.fullmatch(r"[a-z]+[1-5]", s))
-            pending_han.clear()
-
-    def pause(ms: int) -> None:
-        flush()
-        if ms > 0 and parts and not parts[-1].startswith("<break"):
-            parts.append(f'<break time="{ms}ms"/>')
-
-    for kind, chars, pause_ms in _spoken_tokens(text, options):
-        if kind == "han":
-            pending_han.append(chars)
-        elif kind == "latin":
-            flush()
-            parts.extend(_LETTERS[c] for c in chars)
-        else:
-            pause(pause_ms)
-    flush()
-    while parts and parts[-1].startswith("<break"):
-        parts.pop()
-    return "<speak>" + " ".join(parts) + "</speak>"
+        return np.asarray(self.audio.mean(axis=0), dtype=np.float32)
 
 
 # ------------------------------------------------------------------------------------------ espeak
@@ -403,7 +163,7 @@ def synthesize_utterance(
         voice = type(pool[0]).model_validate(dict(voice))
     if style not in opts.styles:
         raise ValueError(f"unknown style {style!r}; valid: {sorted(opts.styles)}")
-    sty = opts.styles[style]  # type: ignore[index]
+    sty = opts.styles[style]
     if isinstance(voice, NeuralVoiceOptions):
         x = _fastspeech_utterance(text, voice, sty, opts)
     elif isinstance(voice, VoiceOptions):
@@ -449,33 +209,6 @@ def _espeak_utterance(
         g = np.gcd(rate, opts.sample_rate)
         x = signal.resample_poly(x, opts.sample_rate // g, rate // g).astype(np.float32)
     return x
-
-
-def speakable_phrases(text: str, *, options: SynthesisOptions) -> list[tuple[str, int]]:
-    """Text -> (Chinese phrase, pause after it in ms): digits and Latin letters spelled in characters.
-
-    The neural front end drops what is not a Chinese character, so numbers are read here the way the
-    espeak path reads them and letters the way Chinese speakers say them ("卡拉OK", "KTV").
-    """
-    phrases: list[tuple[str, int]] = []
-    current: list[str] = []
-
-    def cut(pause_ms: int) -> None:
-        if current:
-            phrases.append(("".join(current), pause_ms))
-            current.clear()
-        elif phrases:
-            phrases[-1] = (phrases[-1][0], max(phrases[-1][1], pause_ms))
-
-    for kind, chars, pause_ms in _spoken_tokens(text, options):
-        if kind == "han":
-            current.append(chars)
-        elif kind == "latin":
-            current.extend(_LETTER_HANZI[c] for c in chars)
-        else:
-            cut(pause_ms)
-    cut(0)
-    return phrases
 
 
 def _fastspeech_utterance(
@@ -548,7 +281,7 @@ def _room(
     ir = rng.standard_normal(n) * np.exp(-6.9 * t / decay_s)  # -60 dB at decay_s
     ir /= np.sqrt(np.sum(ir**2))
     wet = signal.fftconvolve(x, ir)[: x.size]
-    return ((1 - mix) * x + mix * wet).astype(np.float32)
+    return np.asarray((1 - mix) * x + mix * wet, dtype=np.float32)
 
 
 def _band(x: np.ndarray, sr: int, low_hz: float | None, high_hz: float | None) -> np.ndarray:
@@ -581,7 +314,7 @@ def synthesize_scenario(
         opts = opts.model_copy(update={"seed": int(seed)})
     if source not in opts.scenes:
         raise ValueError(f"unknown source {source!r}; valid: {sorted(opts.scenes)}")
-    scene = opts.scenes[source]  # type: ignore[index]
+    scene = opts.scenes[source]
     sr = opts.sample_rate
     rng = np.random.default_rng([opts.seed, zlib.crc32(source.encode())])
 
@@ -635,7 +368,7 @@ def synthesize_scenario(
             audio[0, start : start + y.size] += y
             channel: int | None = None
         else:
-            channel = min(nch - 1, scene.role_channel.get(role, nch - 1))
+            channel = min(nch - 1, scene.role_channel.get(role, nch - 1))  # type: ignore[arg-type]
             audio[channel, start : start + y.size] += y
             for other in range(nch):
                 if other != channel:
@@ -702,7 +435,9 @@ def reference_rttm(
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def reference_annotation(ref: SyntheticRecording | Sequence[ReferenceTurn], uri: str = "synthetic"):
+def reference_annotation(
+    ref: SyntheticRecording | Sequence[ReferenceTurn], uri: str = "synthetic"
+) -> Annotation:
     """The reference as a ``pyannote.core.Annotation`` (speaker labels), for pyannote.metrics DER."""
     from pyannote.core import Annotation
     from pyannote.core import Segment as PSegment

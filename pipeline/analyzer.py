@@ -12,23 +12,24 @@ import logging
 import mimetypes
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from importlib.metadata import version as _pkg_version
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
 
 import numpy as np
 
-from detectors.types import IncidentRecord, Source, SpeakerRole, Transcript, Utterance
+from detectors.types import SOURCES, IncidentRecord, Source, SpeakerRole, Transcript, Utterance
+from rules.findings import Flag
 
 from .attribution import AttributedUtterance, attribute
 from .config import VigilConfig, load_config
 from .document import (
     AnalysisDocument,
-    IncidentLink,
     KeyframeOut,
     PipelineInfo,
     ProsodyOut,
@@ -41,6 +42,25 @@ from .document import (
 )
 from .errors import ConfigError, MediaError
 from .recovery import RecoveryOptions, recover_speech
+from .store import (
+    ObjectStore,
+    StoreOptions,
+    artifact_key,
+    document_key,
+    document_version_key,
+    raw_key,
+    recording_id_for,
+)
+
+if TYPE_CHECKING:
+    from detectors.asr import AsrDetector
+    from detectors.diarization import DiarizationDetector
+    from detectors.prosody import ProsodyDetector
+    from detectors.roles import RoleDetector
+    from detectors.video import VideoDetector
+    from rules import RuleAnalyzer
+
+    from .media import MediaOptions
 
 logger = logging.getLogger("vigil.pipeline")
 
@@ -61,6 +81,16 @@ class Hook(Protocol):
 
 def _no_hook(step: str, artifact: Any, **kwargs: Any) -> None:
     return None
+
+
+class AnalyzeOptions(TypedDict, total=False):
+    """The optional keywords of :meth:`Pipeline.analyze`, shared by :meth:`Pipeline.run`."""
+
+    incident: IncidentRecord | None
+    recording_id: str | None
+    num_speakers: int | None
+    prior_incidents: Sequence[IncidentRecord]
+    hook: Hook | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,19 +128,19 @@ class Pipeline:
     # -- components, built on first use -------------------------------------------------------
 
     @cached_property
-    def media_options(self) -> Any:
+    def media_options(self) -> MediaOptions:
         from .media import MediaOptions
 
-        return MediaOptions.model_validate(self.config.section("media"))
+        return MediaOptions.from_config(self.config.section("media"))
 
     @cached_property
-    def asr(self) -> Any:
+    def asr(self) -> AsrDetector:
         from detectors.asr import AsrDetector, AsrOptions
 
-        return AsrDetector(AsrOptions.model_validate(self.config.section("asr")))
+        return AsrDetector(AsrOptions.from_config(self.config.section("asr")))
 
     @cached_property
-    def diarization(self) -> Any:
+    def diarization(self) -> DiarizationDetector:
         """Routes each source to its backend (mono files configured for ``channel`` fall back to
         ``embedded``) and builds each backend once."""
         from detectors.diarization import DiarizationDetector
@@ -118,33 +148,31 @@ class Pipeline:
         return DiarizationDetector(self.config.section("diarization"))
 
     @cached_property
-    def roles(self) -> Any:
-        from detectors.roles import RoleDetector, RoleOptions
+    def roles(self) -> RoleDetector:
+        from detectors.roles import RoleDetector
 
-        return RoleDetector(
-            RoleOptions.model_validate(self.config.section("roles")), prosody=self.prosody
-        )
+        return RoleDetector(self.config.section("roles"), prosody=self.prosody)
 
     @cached_property
-    def prosody(self) -> Any:
-        from detectors.prosody import ProsodyDetector, ProsodyOptions
+    def prosody(self) -> ProsodyDetector:
+        from detectors.prosody import ProsodyDetector
 
-        return ProsodyDetector(ProsodyOptions.model_validate(self.config.section("prosody")))
+        return ProsodyDetector(self.config.section("prosody"))
 
     @cached_property
-    def video(self) -> Any:
+    def video(self) -> VideoDetector:
         from detectors.video import VideoDetector
 
         return VideoDetector(self.config.section("video"))
 
-    def open_store(self, url: str | None = None) -> Any:
+    def open_store(self, url: str | None = None) -> ObjectStore:
         """The configured object store, or the one at ``url`` (a directory or ``s3://...``)."""
-        from .store import StoreOptions, open_store
+        from .store import open_store
 
-        return open_store(url, StoreOptions.model_validate(self.config.section("store")))
+        return open_store(url, StoreOptions.from_config(self.config.section("store")))
 
     @cached_property
-    def rules(self) -> Any:
+    def rules(self) -> RuleAnalyzer:
         from rules import RuleAnalyzer
 
         return RuleAnalyzer.from_config(self.config)
@@ -152,26 +180,10 @@ class Pipeline:
     # -- running -------------------------------------------------------------------------------
 
     def run(
-        self,
-        path: str | Path,
-        *,
-        source: Source,
-        incident: IncidentRecord | None = None,
-        recording_id: str | None = None,
-        num_speakers: int | None = None,
-        prior_incidents: Sequence[IncidentRecord] = (),
-        hook: Hook | None = None,
+        self, path: str | Path, *, source: Source, **options: Unpack[AnalyzeOptions]
     ) -> AnalysisDocument:
-        """Analyse one recording; nothing is stored."""
-        return self.analyze(
-            path,
-            source=source,
-            incident=incident,
-            recording_id=recording_id,
-            num_speakers=num_speakers,
-            prior_incidents=prior_incidents,
-            hook=hook,
-        ).document
+        """Analyse one recording; nothing is stored (:meth:`analyze` without the keyframe images)."""
+        return self.analyze(path, source=source, **options).document
 
     def analyze(
         self,
@@ -186,12 +198,9 @@ class Pipeline:
     ) -> RecordingResult:
         """Analyse one recording and keep the keyframe images for whoever persists the result."""
         from .media import load_audio, probe
-        from .store import artifact_key
 
-        if source not in ("bodycam", "counter", "phone", "dispatch"):
-            raise ConfigError(
-                f"unknown source {source!r}; choose bodycam, counter, phone or dispatch"
-            )
+        if source not in SOURCES:
+            raise ConfigError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
         hook = hook or _no_hook
         timings: dict[str, float] = {}
         warnings: list[str] = []
@@ -199,7 +208,7 @@ class Pipeline:
 
         with _timed(timings, "probe"):
             info = probe(path, self.media_options)
-        rec_id = recording_id or f"rec-{info.sha256[:16]}"
+        rec_id = recording_id or recording_id_for(info.sha256)
         hook("probe", info, recording_id=rec_id)
         if not info.has_audio and not info.has_video:
             raise MediaError(f"{path.name}: no audio or video stream to analyse")
@@ -230,23 +239,39 @@ class Pipeline:
         tracks = list(enumerate(audio)) if per_channel else [(None, mono)]
         segments = []
         asr_info = None
-        with _timed(timings, "asr"):
-            for channel, track in tracks if audio.shape[1] else ():
-                seg_iter, asr_info = self.asr.transcribe(
-                    np.ascontiguousarray(track, dtype=np.float32), sample_rate=sr, channel=channel
-                )
-                for seg in seg_iter:
-                    segments.append(seg)
-                    done = (
-                        seg.end if channel is None else (channel * duration + seg.end) / len(tracks)
-                    )
-                    hook("asr", seg, recording_id=rec_id, completed=done, total=duration)
-        segments.sort(key=lambda seg: (seg.start, seg.channel or 0))
 
-        with _timed(timings, "diarization"):
-            diarization = self.diarization.diarize(
-                audio, sr, source=source, num_speakers=num_speakers
-            )
+        def diarize() -> Any:
+            with _timed(timings, "diarization"):
+                return self.diarization.diarize(audio, sr, source=source, num_speakers=num_speakers)
+
+        # Diarization needs only the audio, so it runs beside ASR (both release the GIL); the
+        # executor's exit waits for it even when ASR fails, so no thread outlives the call.
+        overlap = bool(self._analysis_options["overlap_diarization"])
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="diarize") as pool:
+            pending = pool.submit(diarize) if overlap else None
+            with _timed(timings, "asr"):
+                for channel, track in tracks if audio.shape[1] else ():
+                    seg_iter, asr_info = self.asr.transcribe(
+                        np.ascontiguousarray(track, dtype=np.float32),
+                        sample_rate=sr,
+                        channel=channel,
+                    )
+                    for seg in seg_iter:
+                        segments.append(seg)
+                        done = (
+                            seg.end
+                            if channel is None
+                            else (channel * duration + seg.end) / len(tracks)
+                        )
+                        hook("asr", seg, recording_id=rec_id, completed=done, total=duration)
+            if pending is None:
+                diarization = diarize()
+            else:
+                # what diarization adds to the wall time once ASR is done (its own time is in
+                # "diarization", mostly hidden behind ASR)
+                with _timed(timings, "diarization_wait"):
+                    diarization = pending.result()
+        segments.sort(key=lambda seg: (seg.start, seg.channel or 0))
         hook("diarization", diarization, recording_id=rec_id)
         warnings.extend(str(w) for w in diarization.info.get("warnings", []))
 
@@ -262,15 +287,22 @@ class Pipeline:
             attributed = attribute(segments, diarization.turns)
 
         with _timed(timings, "prosody"):
-            prosodies = self.prosody.measure(audio, sr, [a.utterance for a in attributed])
+            prosodies, levels = self.prosody.measure_with_levels(
+                audio, sr, [a.utterance for a in attributed]
+            )
             attributed = [
                 AttributedUtterance(replace(a.utterance, prosody=p), a.words)
                 for a, p in zip(attributed, prosodies, strict=True)
             ]
 
         with _timed(timings, "roles"):
+            # the levels just measured are the near-field cue's input: not analysed a second time
             roles = self.roles.assign(
-                [a.utterance for a in attributed], source, audio=audio, sample_rate=sr
+                [a.utterance for a in attributed],
+                source,
+                audio=audio,
+                sample_rate=sr,
+                span_levels={a.utterance.id: lv for a, lv in zip(attributed, levels, strict=True)},
             )
             attributed = [_with_role(a, roles) for a in attributed]
         hook("roles", roles, recording_id=rec_id)
@@ -286,25 +318,32 @@ class Pipeline:
             lang=(asr_info.language if asr_info else None) or "zh",
         )
 
+        # The speech rules run first: their flags are audio cues for the video pass. The one
+        # assessment follows once the video events are known, reusing those findings, so no rule
+        # (and no LLM summary) runs twice on a recording.
         with _timed(timings, "rules"):
-            assessment = self.rules.assess(transcript, prior_incidents=prior_incidents)
-
-        keyframes: list[KeyframeImage] = []
-        video_section: VideoSection | None = None
+            screening = self.rules.screen(transcript)
+        video = None
         if info.has_video:
             with _timed(timings, "video"):
-                first_speech = utterances[0].start if utterances else None
-                cues = self._audio_cues(utterances, assessment)
                 video = self.video.analyze(
                     path,
                     source=source,
                     audio=mono if info.has_audio else None,
                     sample_rate=sr,
-                    audio_cues=cues,
-                    first_speech=first_speech,
+                    audio_cues=self._audio_cues(utterances, screening.flags),
+                    first_speech=utterances[0].start if utterances else None,
                 )
-                transcript = replace(transcript, video_events=tuple(video.events))
-                assessment = self.rules.assess(transcript, prior_incidents=prior_incidents)
+            transcript = replace(transcript, video_events=tuple(video.events))
+        with _timed(timings, "rules"):
+            assessment = self.rules.assess(
+                transcript, prior_incidents=prior_incidents, screened=screening
+            )
+
+        keyframes: list[KeyframeImage] = []
+        video_section: VideoSection | None = None
+        if video is not None:
+            with _timed(timings, "video"):
                 flag_times = {f.id: (f.start + f.end) / 2 for f in assessment.flags}
                 flag_frames = self.video.extract_frames(path, sorted(set(flag_times.values())))
                 outs: list[KeyframeOut] = []
@@ -348,7 +387,7 @@ class Pipeline:
                 decode_errors=decode_errors,
                 decode_gap_seconds=round(gap_seconds, 3),
             ),
-            incident=IncidentLink(**incident.to_dict()) if incident else None,
+            incident=incident,
             speakers=_speakers(attributed, roles),
             segments=[_segment_out(a) for a in attributed],
             assessment=assessment,
@@ -373,7 +412,7 @@ class Pipeline:
     def process(
         self,
         path: str | Path,
-        store: Any,
+        store: ObjectStore,
         *,
         source: Source,
         incident: IncidentRecord | None = None,
@@ -389,8 +428,6 @@ class Pipeline:
         also kept under ``history/<id>/`` (see :func:`pipeline.store.document_version_key`), so
         re-analysing a recording replaces the latest document without losing the earlier ones.
         """
-        from .store import document_key, document_version_key, raw_key
-
         path = Path(path)
         result = self.analyze(
             path, source=source, incident=incident, prior_incidents=prior_incidents, hook=hook
@@ -419,12 +456,7 @@ class Pipeline:
 
     @cached_property
     def _recovery_options(self) -> RecoveryOptions:
-        from pydantic import ValidationError
-
-        try:
-            return RecoveryOptions.model_validate(self.config.section("analysis")["recovery"])
-        except (KeyError, ValidationError) as e:
-            raise ConfigError(f"invalid analysis.recovery config: {e}") from e
+        return RecoveryOptions.from_config(self.config.section("analysis").get("recovery"))
 
     @cached_property
     def _analysis_options(self) -> dict[str, Any]:
@@ -435,18 +467,15 @@ class Pipeline:
         return opts
 
     def _audio_cues(
-        self, utterances: Sequence[Utterance], assessment: Any
+        self, utterances: Sequence[Utterance], flags: Sequence[Flag]
     ) -> list[tuple[float, float, float]]:
         """What the audio says about a possible struggle, for the video confrontation fusion:
-        flags such as shouting, and utterances with struggle phrases (别推, 放开我...)."""
+        flags of the speech rules such as shouting (``analysis.cue_flag_codes``: rule-pack codes),
+        and utterances with struggle phrases (别推, 放开我...)."""
         from rules import normalize
 
         opts = self._analysis_options
-        cues = [
-            (f.start, f.end, f.confidence)
-            for f in assessment.flags
-            if f.code in opts["cue_flag_codes"]
-        ]
+        cues = [(f.start, f.end, f.confidence) for f in flags if f.code in opts["cue_flag_codes"]]
         for u in utterances:
             text = normalize(u.text)
             if any(p and p in text for p in opts["struggle_phrases"]):

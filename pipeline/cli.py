@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,11 +17,13 @@ from typing import Any
 
 import typer
 
-from .errors import VigilError
+from detectors.offline import pin_offline
+from detectors.resources import resource_dir
+
+from .errors import VigilError, one_line
 
 # Offline by default: every entry point pins the hubs shut before anything imports them.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
+pin_offline()
 
 logger = logging.getLogger("vigil.pipeline")
 
@@ -33,7 +34,7 @@ app = typer.Typer(
 )
 
 EXIT_INPUT = 2
-_SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
+_SAMPLES_DIR = resource_dir("samples")
 
 
 def _setup_logging(debug: bool, quiet: bool = False) -> None:
@@ -46,14 +47,18 @@ def _setup_logging(debug: bool, quiet: bool = False) -> None:
 
 
 def _guard(debug: bool, fn: Callable[[], Any]) -> Any:
-    """Run ``fn``; a user-facing error becomes one line on stderr and exit code 2."""
+    """Run ``fn``; a user-facing error becomes one line on stderr and exit code 2.
+
+    Every :class:`VigilError` (bad config section, missing model or lexicon, bad media, store down),
+    an ``OSError`` from the file system and a ``ValueError`` (a bad value) is such an error; anything
+    else is a bug and keeps its traceback.
+    """
     try:
         return fn()
-    # ValueError covers RulePackError and bad values from the components
-    except (VigilError, FileNotFoundError, ValueError) as e:
+    except (VigilError, OSError, ValueError) as e:
         if debug:
             raise
-        typer.echo(f"vigil: error: {e}", err=True)
+        typer.echo(f"vigil: error: {one_line(e)}", err=True)
         raise typer.Exit(EXIT_INPUT) from None
 
 
@@ -125,7 +130,7 @@ def analyze(
         doc = pipe.process(
             file,
             target,
-            source=source,  # type: ignore[arg-type]
+            source=source,
             incident=record,
             hook=_ProgressHook(enabled=not no_progress and sys.stderr.isatty()),
         )
@@ -400,6 +405,37 @@ def schema(
     from api.main import export_openapi
 
     typer.echo(f"wrote {export_openapi(out_dir / 'openapi.json')}")
+
+
+@app.command()
+def bench(
+    only: list[str] | None = typer.Option(
+        None, help="run only these parts: asr, memory, video, batch, api (repeatable; default all)"
+    ),
+    seconds: float = typer.Option(240.0, help="length of the real-Mandarin file for the asr part"),
+    lengths: list[float] | None = typer.Option(
+        None, "--length", help="recording lengths in seconds for the memory part (repeatable)"
+    ),
+    api_n: int = typer.Option(100_000, help="incidents seeded for the api part"),
+    json_out: Path | None = typer.Option(None, "--json", help="write the report as JSON"),
+    debug: bool = typer.Option(False, help="full tracebacks and debug logging"),
+) -> None:
+    """Throughput and memory from one run on the same files: raw ASR vs full pipeline, stages,
+    peak RSS vs length, video x real time, Ray scaling, queue p95. Minutes of CPU; not for CI."""
+    _setup_logging(debug)
+
+    def _run() -> None:
+        from .bench import PARTS, format_table, run_bench
+
+        report = run_bench(
+            only or list(PARTS), seconds=seconds, lengths=lengths or (300.0, 1200.0), api_n=api_n
+        )
+        typer.echo(format_table(report))
+        if json_out is not None:
+            json_out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+            typer.echo(f"report: {json_out}")
+
+    _guard(debug, _run)
 
 
 def main() -> None:

@@ -22,34 +22,67 @@ from typing import Any
 
 import yaml
 
+from detectors.resources import resource_dir
+
 from .errors import ConfigError
 
 logger = logging.getLogger("vigil.pipeline")
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+CONFIG_DIR = resource_dir("configs")
 DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
 ENV_PREFIX = "VIGIL__"
 
 
-# Sections that say where and how work runs, not what the analysis computes: moving to another MinIO
-# endpoint or changing the worker count must not make an archive of documents look stale.
+# Sections and keys that say where and how work runs, not what the analysis computes: moving to another
+# MinIO endpoint, changing the worker count, the threads, the device or a batch size that only bounds
+# memory must not make an archive of documents look stale. The batch sets the thread keys per actor, so
+# without this `vigil analyze` and `vigil batch` would hash the same YAML differently.
 OPERATIONAL_SECTIONS = ("store", "batch")
+OPERATIONAL_KEYS = (
+    "asr.cpu_threads",
+    "asr.num_workers",
+    "asr.device",
+    "asr.cache_dir",
+    "diarization.embedded.torch_threads",
+    "diarization.embedded.device",
+    "diarization.embedded.batch_size",
+    "diarization.pyannote.torch_threads",
+    "diarization.pyannote.device",
+    "diarization.pyannote.segmentation_batch_size",
+    "diarization.pyannote.embedding_batch_size",
+    "prosody.block_frames",
+    "video.decode_threads",
+)
+
+
+def analysis_hash(data: Mapping[str, Any]) -> str:
+    """The identity of the analysis a config describes: every section and key except the
+    operational ones (:data:`OPERATIONAL_SECTIONS`, :data:`OPERATIONAL_KEYS`)."""
+    analysis = {k: copy.deepcopy(v) for k, v in data.items() if k not in OPERATIONAL_SECTIONS}
+    for dotted in OPERATIONAL_KEYS:
+        *parents, leaf = dotted.split(".")
+        node: Any = analysis
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(leaf, None)
+    return hashlib.sha256(
+        json.dumps(analysis, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()[:16]
 
 
 class VigilConfig:
     """The resolved configuration: read-only sections plus ``hash``, the identity of the analysis.
 
-    ``hash`` covers every analysis section (asr, diarization, roles, rules, ...) and leaves out
-    :data:`OPERATIONAL_SECTIONS`; documents carry it and the batch skips on it.
+    ``hash`` covers every analysis section (asr, diarization, roles, rules, ...) and leaves out the
+    operational sections and keys (see :func:`analysis_hash`); documents carry it and the batch and
+    the API skip on it.
     """
 
     def __init__(self, data: Mapping[str, Any], source: Path | None = None) -> None:
         self._data = copy.deepcopy(dict(data))
         self.source = source
-        analysis = {k: v for k, v in self._data.items() if k not in OPERATIONAL_SECTIONS}
-        self.hash = hashlib.sha256(
-            json.dumps(analysis, sort_keys=True, ensure_ascii=False).encode()
-        ).hexdigest()[:16]
+        self.hash = analysis_hash(self._data)
 
     def section(self, name: str) -> dict[str, Any]:
         """A deep copy of one section, for the component that owns it to validate."""

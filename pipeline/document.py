@@ -13,12 +13,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from detectors.types import IncidentRecord, Role, Source
 from rules.findings import Assessment
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
-RoleName = Literal["officer", "party", "third_party"]
-SourceName = Literal["bodycam", "counter", "phone", "dispatch"]
+# the document's enums are the detectors' (one list of sources and roles for the whole product)
+RoleName = Role
+SourceName = Source
 
 
 class _Doc(BaseModel):
@@ -50,15 +52,8 @@ class RecordingMeta(_Doc):
     media_key: str | None = Field(default=None, description="object-store key of the raw media")
 
 
-class IncidentLink(_Doc):
-    incident_id: str
-    unit: str | None = None
-    officer_id: str | None = None
-    recorded_category: str | None = None
-    recorded_disposition: str | None = None
-    recorded_at: str | None = None
-    caller_id: str | None = None
-    extra: dict[str, Any] = Field(default_factory=dict)
+# The incident link is the case-system record itself (one definition, in detectors.types).
+IncidentLink = IncidentRecord
 
 
 class SpeakerInfo(_Doc):
@@ -132,7 +127,7 @@ class AnalysisDocument(_Doc):
     schema_version: Literal["1.0"] = SCHEMA_VERSION
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     recording: RecordingMeta
-    incident: IncidentLink | None = None
+    incident: IncidentRecord | None = None
     speakers: list[SpeakerInfo] = Field(default_factory=list)
     segments: list[SegmentOut] = Field(default_factory=list)
     assessment: Assessment | None = None

@@ -3,28 +3,5 @@ so that detectors and rules can raise the same types without importing upward.""
 
 from __future__ import annotations
 
-from detectors.errors import (
-    ConfigError,
-    DetectorError,
-    Failure,
-    MediaError,
-    ModelError,
-    ModelIntegrityError,
-    StoreError,
-    VigilError,
-    classify,
-    one_line,
-)
-
-__all__ = [
-    "ConfigError",
-    "DetectorError",
-    "Failure",
-    "MediaError",
-    "ModelError",
-    "ModelIntegrityError",
-    "StoreError",
-    "VigilError",
-    "classify",
-    "one_line",
-]
+from detectors.errors import *  # noqa: F403 - the same names, one definition
+from detectors.errors import __all__ as __all__

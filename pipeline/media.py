@@ -18,15 +18,16 @@ import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import av
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 
 from detectors.models import sha256_path as sha256_file
+from detectors.options import SectionOptions
 
-from .errors import ConfigError, MediaError
+from .errors import MediaError
 
 logger = logging.getLogger("vigil.pipeline")
 
@@ -42,7 +43,7 @@ __all__ = [
 ]
 
 
-class MediaOptions(BaseModel):
+class MediaOptions(SectionOptions):
     """Limits and formats for decoding; validated from the ``media:`` config section.
 
     Attributes:
@@ -58,6 +59,7 @@ class MediaOptions(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    section = "media"
 
     sample_rate: int = Field(gt=0)
     chunk_seconds: float = Field(gt=0)
@@ -66,14 +68,6 @@ class MediaOptions(BaseModel):
     max_decode_errors: int = Field(ge=0)
     min_duration: float = Field(ge=0)
     truncation_tolerance: float = Field(ge=0, le=1)
-
-    @classmethod
-    def from_config(cls, section: dict[str, Any]) -> MediaOptions:
-        """Validate the ``media:`` section; a bad value is a :class:`ConfigError`, not a traceback."""
-        try:
-            return cls.model_validate(section)
-        except ValidationError as e:
-            raise ConfigError(f"invalid media config: {e}") from e
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +124,7 @@ class DecodedAudio:
 
     @property
     def duration(self) -> float:
-        return self.samples.shape[1] / self.sample_rate
+        return float(self.samples.shape[1] / self.sample_rate)
 
     def channel(self, index: int) -> np.ndarray:
         """One channel as a contiguous mono float32 array (what ASR takes)."""
@@ -142,7 +136,7 @@ class DecodedAudio:
         """The mean of all channels as a contiguous mono float32 array."""
         if self.channels == 1:
             return np.ascontiguousarray(self.samples[0])
-        return self.samples.mean(axis=0, dtype=np.float32)
+        return np.asarray(self.samples.mean(axis=0, dtype=np.float32))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -304,7 +298,7 @@ def _demux(
     stats: DecodeStats,
     max_errors: int,
     path: Path,
-) -> Iterator[av.Packet]:
+) -> Iterator[av.Packet[Any]]:
     """Packets of the one audio stream; a demuxer error is counted and reading resumes after it."""
     while True:
         try:
@@ -317,12 +311,12 @@ def _demux(
 
 
 def _decode(
-    packets: Iterator[av.Packet], stats: DecodeStats, max_errors: int, path: Path
+    packets: Iterator[av.Packet[Any]], stats: DecodeStats, max_errors: int, path: Path
 ) -> Iterator[av.AudioFrame]:
     """Decoded frames; a corrupt packet is skipped and counted, never fatal by itself."""
     for packet in packets:
         try:
-            frames = packet.decode()
+            frames = cast(list[av.AudioFrame], packet.decode())  # packets of an audio stream
         except av.error.EOFError:
             return
         except av.error.FFmpegError as e:
@@ -433,7 +427,7 @@ def iter_audio(
             kind = "video-only file" if container.streams.video else "no streams"
             raise MediaError(f"no audio stream ({kind}): {p}")
         stream = container.streams.audio[0]
-        stream.thread_type = "AUTO"
+        stream.codec_context.thread_type = "AUTO"
         st.declared_duration = _stream_duration(stream)
         if st.declared_duration is None and not container.streams.video:
             st.declared_duration = _container_duration(container)

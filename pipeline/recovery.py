@@ -19,14 +19,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from detectors.options import SectionOptions
 from detectors.types import Segment, SpeakerTurn, Word
 
 logger = logging.getLogger("vigil.pipeline")
 
 
-class RecoveryOptions(BaseModel):
+class RecoveryOptions(SectionOptions):
     """The ``analysis.recovery`` config section.
 
     Attributes:
@@ -41,6 +42,7 @@ class RecoveryOptions(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    section = "analysis.recovery"
 
     enabled: bool
     min_region_s: float = Field(ge=0.1, le=30)

@@ -7,7 +7,7 @@ is :class:`RuleAnalyzer` (``RuleAnalyzer.from_config(cfg).assess(transcript)`` -
 from __future__ import annotations
 
 from rules.analysis import RuleAnalyzer
-from rules.engine import RuleEngine
+from rules.engine import RuleEngine, Screening
 from rules.errors import RulePackError
 from rules.findings import Assessment, CallTriage, Flag, Inference, RiskAssessment, Summary, Tag
 from rules.matching import Matcher, normalize
@@ -22,6 +22,7 @@ __all__ = [
     "RuleAnalyzer",
     "RuleEngine",
     "RulePackError",
+    "Screening",
     "Summary",
     "Tag",
     "normalize",

@@ -12,12 +12,14 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ConfigDict
 
+from detectors.options import SectionOptions
 from detectors.types import IncidentRecord, Transcript
-from rules.engine import RuleEngine
+from rules.adjudicator import AdjudicatorOptions, LlmAdjudicator
+from rules.engine import RuleEngine, Screening
 from rules.errors import RulePackError
-from rules.findings import Assessment, AssessmentNote, Flag, Inference
+from rules.findings import Assessment, AssessmentNote, Flag, Inference, ReviewHint
 from rules.inference import Inferrer
 from rules.llm import LlmOptions, LlmSummarizer
 from rules.matching import MatchingOptions
@@ -29,7 +31,7 @@ from rules.triage import CallTriager
 logger = logging.getLogger("vigil.rules")
 
 
-class AnalysisOptions(BaseModel):
+class AnalysisOptions(SectionOptions):
     """The ``summary`` config section: this layer's pack files and the summary method.
 
     Attributes:
@@ -39,10 +41,13 @@ class AnalysisOptions(BaseModel):
         taxonomy_file: tag taxonomy (dimensions x tags).
         extractive_file: extractive summary cues.
         method: ``extractive`` (offline default) or ``llm`` (falls back to extractive on any failure).
-        llm: the OpenAI-compatible endpoint settings.
+        llm: the OpenAI-compatible endpoint settings (summary and adjudicator share them).
+        adjudicator: whether the LLM judges the candidate flags (off by default).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    section = "summary"
+    error = RulePackError
 
     inference_file: str
     risk_file: str
@@ -51,6 +56,7 @@ class AnalysisOptions(BaseModel):
     extractive_file: str
     method: str
     llm: LlmOptions
+    adjudicator: AdjudicatorOptions
 
 
 class RuleAnalyzer:
@@ -75,16 +81,18 @@ class RuleAnalyzer:
         self.tagger = Tagger.from_file(options.taxonomy_file, matching=matching)
         self.summarizer = ExtractiveSummarizer.from_file(options.extractive_file, matching=matching)
         self.llm = LlmSummarizer(options.llm) if options.method == "llm" else None
+        if options.adjudicator.enabled and not (options.llm.url and options.llm.model):
+            raise RulePackError(
+                "summary.adjudicator.enabled needs the endpoint: set summary.llm.url and model"
+            )
+        self.adjudicator = LlmAdjudicator(options.llm) if options.adjudicator.enabled else None
 
     @classmethod
     def from_config(cls, cfg: Any) -> RuleAnalyzer:
         """From a :class:`pipeline.config.VigilConfig` (or a mapping of sections)."""
         rules_sec = _section(cfg, "rules")
         summary_sec = _section(cfg, "summary")
-        try:
-            options = AnalysisOptions.model_validate(summary_sec)
-        except ValidationError as e:
-            raise RulePackError(f"config section 'summary': {e}") from e
+        options = AnalysisOptions.from_config(summary_sec)
         engine = RuleEngine.from_config(rules_sec)
         return cls(engine, options, matching=engine.options.matching)
 
@@ -96,11 +104,21 @@ class RuleAnalyzer:
         packs[self.tagger.taxonomy.taxonomy_id] = self.tagger.taxonomy.version
         return packs
 
+    def screen(self, transcript: Transcript) -> Screening:
+        """The speech rules' findings before the video is analysed (see :class:`Screening`)."""
+        return self.engine.screen(transcript)
+
     def assess(
-        self, transcript: Transcript, *, prior_incidents: Sequence[IncidentRecord] = ()
+        self,
+        transcript: Transcript,
+        *,
+        prior_incidents: Sequence[IncidentRecord] = (),
+        screened: Screening | None = None,
     ) -> Assessment:
+        """The whole reading of one recording; with ``screened`` (from :meth:`screen` on the same
+        transcript before its video events were added) the speech rules are not run again."""
         notes = _notes(transcript)
-        engine_flags = self.engine.run(transcript)
+        engine_flags = self.engine.run(transcript, screened=screened)
         cat, disp = self.inferrer.infer(transcript)
         mine = self.inferrer.flags(transcript, cat, disp)
         category: Inference | None = cat.inference
@@ -112,6 +130,10 @@ class RuleAnalyzer:
         # the engine's own report-not-accepted rule wins when both see it: one finding, one flag
         mine = [f for f in mine if f.code not in have]
         flags = _renumber([*engine_flags, *mine])
+        hints: list[ReviewHint] = []
+        if self.adjudicator is not None:
+            # before tags, which read the flags: a dropped flag tags nothing
+            flags, hints = self.adjudicator.adjudicate(transcript, flags)
         risk = self.risk.assess(transcript)
         call = self.triager.triage(
             transcript,
@@ -134,6 +156,7 @@ class RuleAnalyzer:
             summary = self.llm.summarize(transcript, summary)
         return Assessment(
             flags=flags,
+            review_hints=hints,
             category=category,
             disposition=disposition,
             risk=risk,

@@ -10,14 +10,16 @@ confidence threshold, then number the flags by time. Findings under the threshol
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import fmean
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from detectors.options import SectionOptions
+from detectors.resources import resource_dir
 from detectors.types import Transcript
 from rules.errors import RulePackError
 from rules.findings import Flag
@@ -26,7 +28,7 @@ from rules.registry import Finding, Rule, RuleRegistry
 
 logger = logging.getLogger("vigil.rules")
 
-_CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+_CONFIG_DIR = resource_dir("configs")
 
 
 class ConfidenceOptions(BaseModel):
@@ -39,7 +41,7 @@ class ConfidenceOptions(BaseModel):
     diarization_weight: float = Field(ge=0.0, le=1.0)
 
 
-class RuleEngineOptions(BaseModel):
+class RuleEngineOptions(SectionOptions):
     """The ``rules`` section of the pipeline config.
 
     Attributes:
@@ -51,6 +53,8 @@ class RuleEngineOptions(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    section = "rules"
+    error = RulePackError
 
     packs: list[str] = Field(min_length=1)
     min_confidence: float = Field(ge=0.0, le=1.0)
@@ -63,6 +67,23 @@ class RuleEngineOptions(BaseModel):
 class EngineResult:
     flags: list[Flag]
     suppressed: list[Flag]
+
+
+_Tagged = tuple[Rule, Finding, float, dict[str, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class Screening:
+    """What the rules that read only speech found in one transcript, before its video is analysed.
+
+    ``flags`` is what those findings alone flag (the pipeline hands some of them to the video pass as
+    audio cues); :meth:`RuleEngine.run_detailed` takes the screening back and adds the video rules'
+    findings, so no rule runs twice on a recording.
+    """
+
+    recording_id: str
+    tagged: tuple[_Tagged, ...]
+    flags: list[Flag]
 
 
 def _factor(weight: float, value: float) -> float:
@@ -84,10 +105,7 @@ class RuleEngine:
     @classmethod
     def from_config(cls, section: Mapping[str, Any]) -> RuleEngine:
         """Build from the ``rules`` config section (a dict); bad packs raise RulePackError."""
-        try:
-            options = RuleEngineOptions.model_validate(dict(section))
-        except ValidationError as e:
-            raise RulePackError(f"config section 'rules': {e}") from e
+        options = RuleEngineOptions.from_config(section)
         registry = RuleRegistry(options.matching)
         for p in options.packs:
             path = Path(p).expanduser()
@@ -102,19 +120,45 @@ class RuleEngine:
         """pack_id -> version, for the analysis document."""
         return dict(self.registry.packs)
 
-    def run(self, transcript: Transcript) -> list[Flag]:
+    def run(self, transcript: Transcript, *, screened: Screening | None = None) -> list[Flag]:
         """Flags at or above the confidence threshold, numbered ``flag-001``... in time order."""
-        return self.run_detailed(transcript).flags
+        return self.run_detailed(transcript, screened=screened).flags
 
-    def run_detailed(self, transcript: Transcript) -> EngineResult:
-        tagged: list[tuple[Rule, Finding, float, dict[str, float]]] = []
-        for rule in self.registry.rules:
+    def screen(self, transcript: Transcript) -> Screening:
+        """Run every rule that does not read video events (see :class:`Screening`)."""
+        tagged = self._collect(transcript, [r for r in self.registry.rules if not r.reads_video])
+        return Screening(
+            transcript.recording_id, tuple(tagged), self._finish(tagged, transcript).flags
+        )
+
+    def run_detailed(
+        self, transcript: Transcript, *, screened: Screening | None = None
+    ) -> EngineResult:
+        """Every rule's findings as flags; with ``screened`` (from :meth:`screen` on the same
+        recording) only the video rules run now and the screening's findings join theirs."""
+        if screened is None:
+            tagged = self._collect(transcript, self.registry.rules)
+        else:
+            if screened.recording_id != transcript.recording_id:
+                raise ValueError(
+                    f"screening of {screened.recording_id!r} used for {transcript.recording_id!r}"
+                )
+            video_rules = [r for r in self.registry.rules if r.reads_video]
+            tagged = [*screened.tagged, *self._collect(transcript, video_rules)]
+        return self._finish(tagged, transcript)
+
+    def _collect(self, transcript: Transcript, rules: Sequence[Rule]) -> list[_Tagged]:
+        tagged: list[_Tagged] = []
+        for rule in rules:
             if not rule.applies(transcript):
                 continue
             for f in rule.check(transcript):
                 conf, adj = self._confidence(f, transcript)
                 tagged.append((rule, f, conf, adj))
-        best: dict[tuple[str, tuple[str, ...]], tuple[Rule, Finding, float, dict[str, float]]] = {}
+        return tagged
+
+    def _finish(self, tagged: Sequence[_Tagged], transcript: Transcript) -> EngineResult:
+        best: dict[tuple[str, tuple[str, ...]], _Tagged] = {}
         for item in tagged:
             rule, f, conf, _ = item
             # Same code on the same segments is one problem; findings without segments (video,

@@ -82,6 +82,26 @@ class Flag(_Model):
     evidence: dict[str, Any] = Field(default_factory=dict)
 
 
+class ReviewHint(_Model):
+    """Evidence too weak to flag or to dismiss: a reviewer should look (abstention, not a finding).
+
+    Raised where a semantic probability falls just under its threshold, or where a flag's confidence
+    fell under the engine's threshold (weak ASR, uncertain roles); the score says how close it was.
+    The optional LLM adjudicator also turns the flags it drops (``llm_dropped``) or sends to review
+    (``llm_review``) into hints, so a human still sees every candidate the rules raised.
+    """
+
+    code: FlagCode
+    rule_id: str
+    reason: Literal["semantic_near_threshold", "low_confidence", "llm_dropped", "llm_review"]
+    score: float = Field(ge=0.0, le=1.0)
+    start: float = Field(ge=0.0)
+    end: float = Field(ge=0.0)
+    segment_ids: list[str] = Field(default_factory=list)
+    quote: str = ""
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
 class Inference(_Model):
     """A category or disposition read from the recording, compared with the case-system record."""
 
@@ -153,6 +173,7 @@ class Assessment(_Model):
     """The rules layer's whole output for one recording."""
 
     flags: list[Flag] = Field(default_factory=list)
+    review_hints: list[ReviewHint] = Field(default_factory=list)
     category: Inference | None = None
     disposition: Inference | None = None
     risk: RiskAssessment

@@ -4,6 +4,8 @@ The model only rephrases what the extractive summary and the transcript already 
 answer with JSON of a fixed schema whose segment ids exist in the transcript. Anything else (an
 unreachable server, a timeout, malformed or invented output) falls back to the extractive summary and
 says so in the log, so an outage never loses a summary and never lets an unchecked one through.
+:class:`LlmClient` (request, JSON-schema answer, validation) is shared with the flag adjudicator
+(:mod:`rules.adjudicator`), which talks to the same endpoint.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 import os
 import urllib.error
 import urllib.request
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -77,7 +79,7 @@ class LlmOptions(BaseModel):
 
 
 class LlmError(RuntimeError):
-    """The endpoint failed or answered something that is not a valid summary."""
+    """The endpoint failed or answered something that is not valid for the caller's schema."""
 
 
 class _Item(BaseModel):
@@ -105,8 +107,16 @@ def _endpoint(url: str) -> str:
     return base + "/chat/completions"
 
 
-class LlmSummarizer:
-    """Calls the endpoint and validates the answer; ``summarize`` never raises."""
+AnswerT = TypeVar("AnswerT", bound=BaseModel)
+
+
+class LlmClient:
+    """The one HTTP client of the rules layer's LLM uses (summary and adjudicator).
+
+    It posts a chat request that asks for JSON of a given schema and validates the reply against a
+    pydantic model; every failure (network, timeout, HTTP error, malformed or off-schema JSON) is one
+    :class:`LlmError`, so each caller has exactly one failure to turn into its own fallback.
+    """
 
     def __init__(self, options: LlmOptions) -> None:
         self.options = options
@@ -115,32 +125,35 @@ class LlmSummarizer:
     def enabled(self) -> bool:
         return bool(self.options.url and self.options.model)
 
-    def request(self, transcript: Transcript, extractive: Summary) -> Summary:
-        """One call; raises :class:`LlmError` on any failure (the caller decides on fallback)."""
+    def transcript_text(self, transcript: Transcript) -> str:
+        """``[seg-id] role: text`` lines, cut to ``max_transcript_chars``: what the model may cite."""
+        lines = [f"[{u.id}] {u.role or u.speaker}: {u.text.strip()}" for u in transcript.utterances]
+        return "\n".join(lines)[: self.options.max_transcript_chars]
+
+    def ask(
+        self,
+        *,
+        system: str,
+        user: str,
+        schema_name: str,
+        schema: dict[str, Any],
+        answer: type[AnswerT],
+    ) -> AnswerT:
+        """One call; the validated answer, or :class:`LlmError` on any failure."""
         o = self.options
         if not self.enabled:
-            raise LlmError("LLM summary is not configured (summary.llm.url / model)")
-        lines = [f"[{u.id}] {u.role or u.speaker}: {u.text.strip()}" for u in transcript.utterances]
-        text = "\n".join(lines)[: o.max_transcript_chars]
+            raise LlmError("LLM endpoint is not configured (summary.llm.url / model)")
         body = {
             "model": o.model,
             "messages": [
-                {"role": "system", "content": _SYSTEM},
-                {
-                    "role": "user",
-                    "content": "转写：\n"
-                    + text
-                    + "\n\n抽取式草稿（可改写）：\n"
-                    + json.dumps(
-                        extractive.model_dump(exclude={"method", "model"}), ensure_ascii=False
-                    ),
-                },
+                {"role": "system", "content": system},
+                {"role": "user", "content": user},
             ],
             "temperature": o.temperature,
             "max_tokens": o.max_tokens,
             "response_format": {
                 "type": "json_schema",
-                "json_schema": {"name": "incident_summary", "schema": SUMMARY_SCHEMA},
+                "json_schema": {"name": schema_name, "schema": schema},
             },
         }
         headers = {"Content-Type": "application/json"}
@@ -160,10 +173,44 @@ class LlmSummarizer:
             raise LlmError(f"LLM endpoint failed: {e}") from e
         try:
             content = json.loads(raw)["choices"][0]["message"]["content"]
-            data = json.loads(_strip_fence(content))
-            answer = _Answer.model_validate(data)
+            return answer.model_validate(json.loads(_strip_fence(content)))
         except (ValueError, KeyError, IndexError, TypeError, ValidationError) as e:
-            raise LlmError(f"LLM answer is not a valid summary: {e}") from e
+            raise LlmError(f"LLM answer is not a valid {schema_name}: {e}") from e
+
+
+def check_cited(segment_ids: list[str], known: set[str], where: str) -> None:
+    """Raise :class:`LlmError` when the answer cites a segment the transcript does not have."""
+    bad = [s for s in segment_ids if s not in known]
+    if bad:
+        raise LlmError(f"LLM answer cites unknown segments {bad[:3]} in {where}")
+
+
+class LlmSummarizer:
+    """Asks the endpoint for the six summary fields; ``summarize`` never raises."""
+
+    def __init__(self, options: LlmOptions) -> None:
+        self.options = options
+        self.client = LlmClient(options)
+
+    @property
+    def enabled(self) -> bool:
+        return self.client.enabled
+
+    def request(self, transcript: Transcript, extractive: Summary) -> Summary:
+        """One call; raises :class:`LlmError` on any failure (the caller decides on fallback)."""
+        user = (
+            "转写：\n"
+            + self.client.transcript_text(transcript)
+            + "\n\n抽取式草稿（可改写）：\n"
+            + json.dumps(extractive.model_dump(exclude={"method", "model"}), ensure_ascii=False)
+        )
+        answer = self.client.ask(
+            system=_SYSTEM,
+            user=user,
+            schema_name="summary",
+            schema=SUMMARY_SCHEMA,
+            answer=_Answer,
+        )
         known = {u.id for u in transcript.utterances}
         items: dict[str, SummaryItem | None] = {}
         for name in SUMMARY_FIELDS:
@@ -171,11 +218,9 @@ class LlmSummarizer:
             if it is None:
                 items[name] = None
                 continue
-            bad = [s for s in it.segment_ids if s not in known]
-            if bad:
-                raise LlmError(f"LLM answer cites unknown segments {bad[:3]} in {name}")
+            check_cited(it.segment_ids, known, name)
             items[name] = SummaryItem(text=it.text, segment_ids=list(it.segment_ids))
-        return Summary(method="llm", model=o.model, **items)
+        return Summary(method="llm", model=self.options.model, **items)
 
     def summarize(self, transcript: Transcript, extractive: Summary) -> Summary:
         """The LLM summary, or ``extractive`` when the LLM is off or fails."""

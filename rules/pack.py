@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from detectors.options import validation_summary
 from detectors.types import Role, Source
 from rules.errors import RulePackError
 from rules.findings import FlagCode, Severity
@@ -122,15 +123,6 @@ class RulePack(BaseModel):
     description: str
     context: ContextOptions | None
     specs: list[RuleSpec]
-
-
-def validation_summary(e: ValidationError, limit: int | None = None) -> str:
-    """``loc: msg; ...`` of a pydantic error (the first ``limit`` errors), for one-line messages."""
-    parts = []
-    for err in e.errors()[:limit]:
-        loc = ".".join(str(x) for x in err["loc"])
-        parts.append(f"{loc}: {err['msg']}" if loc else str(err["msg"]))
-    return "; ".join(parts)
 
 
 def read_yaml(path: Path, missing: str = "file not found") -> Any:

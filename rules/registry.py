@@ -65,6 +65,9 @@ class Rule(ABC):
 
     kind: ClassVar[str]
     Spec: ClassVar[type[RuleSpec]]
+    #: reads ``Transcript.video_events``: such rules run after the video pass, every other rule
+    #: before it (see :meth:`rules.engine.RuleEngine.screen`)
+    reads_video: ClassVar[bool] = False
 
     def __init__(self, spec: RuleSpec, env: RuleEnv) -> None:
         if not isinstance(spec, self.Spec):

@@ -13,8 +13,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detectors.types import Transcript
+from rules.cues import CueSet, CueSpec, ScanOptions, load_yaml_pack
 from rules.findings import RiskAssessment, RiskFactor
-from rules.inference import CueSet, CueSpec, ScanOptions, load_yaml_pack
 from rules.matching import ContextOptions, MatchingOptions
 
 logger = logging.getLogger("vigil.rules")

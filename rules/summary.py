@@ -14,8 +14,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.types import Transcript, Utterance
+from rules.cues import CueHit, CueSet, CueSpec, ScanOptions, load_yaml_pack
 from rules.findings import Summary, SummaryItem
-from rules.inference import CueHit, CueSet, CueSpec, ScanOptions, load_yaml_pack
 from rules.matching import ContextOptions, MatchingOptions
 
 FIELDS = ("course", "conflict_focus", "party_demands", "officer_measures")

@@ -12,8 +12,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detectors.types import Source, Transcript
+from rules.cues import CueSet, CueSpec, ScanOptions, load_yaml_pack
 from rules.findings import Flag, Inference, RiskAssessment, Tag
-from rules.inference import CueSet, CueSpec, ScanOptions, load_yaml_pack
 from rules.matching import ContextOptions, MatchingOptions
 
 

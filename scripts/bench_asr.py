@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import csv
 import logging
-import os
 import re
 import sys
 import time
@@ -24,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from detectors.asr import AsrDetector, AsrOptions, to_simplified  # noqa: E402
+from detectors.offline import pin_offline  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.media import MediaOptions, load_audio  # noqa: E402
 
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     handler.setFormatter(logging.Formatter("%(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     logger.setLevel(logging.INFO)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    pin_offline()
 
     cfg = load_config(args.config)
     media = MediaOptions.from_config(cfg.section("media"))

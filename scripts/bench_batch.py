@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from detectors.offline import pin_offline  # noqa: E402
 from pipeline.batch import run_batch  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.store import LocalStore, raw_key  # noqa: E402
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     handler.setFormatter(logging.Formatter("%(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     logger.setLevel(logging.INFO)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    pin_offline()
 
     with tempfile.TemporaryDirectory(prefix="vigil-bench-") as tmp:
         tmpd = Path(tmp)

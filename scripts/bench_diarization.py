@@ -37,8 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
+from detectors.offline import pin_offline  # noqa: E402
+
+pin_offline()
 
 logger = logging.getLogger("vigil.scripts")
 

@@ -113,6 +113,7 @@ def main() -> int:
     parser.add_argument("--fps", type=float, default=30.0)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/vigil-bench"))
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     args = parser.parse_args()
     if args.child:
         _child(args.child)
@@ -141,6 +142,8 @@ def main() -> int:
             f"peak RSS {r['peak_rss_mb']:.0f} MB; "
             f"{r['frames_analyzed']} frames, {r['events']} events; timings {r['timings']}\n"
         )
+    if args.json is not None:
+        args.json.write_text(json.dumps({"runs": rows}, indent=1) + "\n", encoding="utf-8")
     growth = rows[1]["peak_rss_mb"] - rows[0]["peak_rss_mb"]
     sys.stdout.write(
         f"memory: 4x longer video -> peak RSS {rows[0]['peak_rss_mb']:.0f} -> "

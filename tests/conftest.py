@@ -5,7 +5,6 @@ Package-specific fixtures live in ``tests/<package>/conftest.py`` or ``tests/uti
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +16,9 @@ if str(ROOT) not in sys.path:  # so tests can import tests.utils regardless of p
     sys.path.insert(0, str(ROOT))
 
 # Offline at every entry point (conventions): no model hub, no telemetry.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
+from detectors.offline import pin_offline  # noqa: E402
+
+pin_offline()
 
 from tests.utils.seaweed import S3ServerInfo, SeaweedServer  # noqa: E402
 

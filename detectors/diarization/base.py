@@ -9,14 +9,17 @@ except the router in :mod:`detectors.diarization.detector`, lazily, when a backe
 from __future__ import annotations
 
 import logging
+import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..errors import ConfigError, DetectorError
+from ..errors import DetectorError
+from ..options import SectionOptions
 from ..types import SOURCES, Source, SpeakerTurn
 
 if TYPE_CHECKING:
@@ -244,8 +247,11 @@ class PyannoteOptions(_Strict):
     max_speakers: int | None = Field(ge=1)
 
 
-class DiarizationOptions(_Strict):
+class DiarizationOptions(SectionOptions):
     """The ``diarization`` config section: backend per source plus one sub-section per backend."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    section = "diarization"
 
     backend_by_source: dict[Source, Backend]
     channel: ChannelOptions
@@ -259,24 +265,32 @@ class DiarizationOptions(_Strict):
             raise ValueError(f"backend_by_source lacks {missing}; needs all of {list(SOURCES)}")
         return self
 
-    @classmethod
-    def from_config(cls, data: Mapping[str, Any] | DiarizationOptions) -> DiarizationOptions:
-        """Validate the section dict (an options instance passes through); errors are ConfigError."""
-        if isinstance(data, DiarizationOptions):
-            return data
-        try:
-            return cls.model_validate(dict(data))
-        except ValidationError as e:
-            raise ConfigError(f"invalid diarization config: {e}") from e
 
+class Diarizer(ABC):
+    """A loaded backend: models load once in the constructor, :meth:`diarize` runs per recording.
 
-class Diarizer(Protocol):
-    """A loaded backend. Models load once in the constructor; ``diarize`` is called per recording."""
+    What every backend does around its own work is written here once: check the input, time the run.
 
-    name: str
+    A backend implements :meth:`_diarize` on validated ``(channels, n)`` float32 audio; the
+    elapsed time lands in ``info["elapsed_s"]``.
+    """
+
+    name: ClassVar[str]
 
     def diarize(
         self, audio: np.ndarray, sample_rate: int, *, num_speakers: int | None = None
+    ) -> Diarization:
+        t0 = time.perf_counter()
+        audio = as_channels(audio)
+        check_rate(sample_rate)
+        check_num_speakers(num_speakers)
+        result = self._diarize(audio, sample_rate, num_speakers)
+        info = {**result.info, "elapsed_s": round(time.perf_counter() - t0, 4)}
+        return replace(result, info=info)
+
+    @abstractmethod
+    def _diarize(
+        self, audio: np.ndarray, sample_rate: int, num_speakers: int | None
     ) -> Diarization: ...
 
 

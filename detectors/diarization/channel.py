@@ -10,7 +10,6 @@ No model, no torch: this backend costs a few milliseconds per minute of audio.
 from __future__ import annotations
 
 import logging
-import time
 
 import numpy as np
 
@@ -18,9 +17,7 @@ from ..types import SpeakerTurn
 from .base import (
     ChannelOptions,
     Diarization,
-    as_channels,
-    check_num_speakers,
-    check_rate,
+    Diarizer,
     turns_from_mask,
 )
 
@@ -30,7 +27,7 @@ _EPS = 1e-10
 _BLOCK_S = 60.0  # seconds of audio squared at a time (bounds memory, not a tunable)
 
 
-class ChannelDiarizer:
+class ChannelDiarizer(Diarizer):
     """Speaker ``ch<i>`` is whoever talks into channel ``i``; the role map belongs to the roles stage."""
 
     name = "channel"
@@ -62,14 +59,10 @@ class ChannelDiarizer:
                 energy = np.stack([np.convolve(e, kernel, mode="same") for e in energy])
         return 10.0 * np.log10(energy + _EPS)
 
-    def diarize(
-        self, audio: np.ndarray, sample_rate: int, *, num_speakers: int | None = None
+    def _diarize(
+        self, audio: np.ndarray, sample_rate: int, num_speakers: int | None
     ) -> Diarization:
         """``num_speakers`` is accepted for the common interface; channels fix the speakers here."""
-        t0 = time.perf_counter()
-        audio = as_channels(audio)
-        check_rate(sample_rate)
-        check_num_speakers(num_speakers)
         o = self.options
         levels = self.levels_db(audio, sample_rate)
         channels, n_frames = levels.shape
@@ -106,7 +99,6 @@ class ChannelDiarizer:
                 turns.append(SpeakerTurn(start, end, f"ch{c}", c, round(confidence, 3)))
         info["noise_floor_db"] = [round(float(f), 1) for f in floors]
         info["threshold_db"] = [round(float(t), 1) for t in thresholds]
-        info["elapsed_s"] = round(time.perf_counter() - t0, 4)
         result = Diarization.from_turns(turns, self.name, info)
         logger.debug("channel diarization: %d turns on %d channels", len(turns), channels)
         return result

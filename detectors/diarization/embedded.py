@@ -14,20 +14,17 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..errors import DetectorError
+from ..errors import ModelError
 from ..types import SpeakerTurn
 from .base import (
     Diarization,
+    Diarizer,
     EmbeddedOptions,
-    as_channels,
-    check_num_speakers,
-    check_rate,
     relabel_by_first_appearance,
 )
 
@@ -46,7 +43,7 @@ class _Window:
     end: float
 
 
-class EmbeddedDiarizer:
+class EmbeddedDiarizer(Diarizer):
     """VAD + Resemblyzer + agglomerative clustering; loads both models once, here."""
 
     name = "embedded"
@@ -59,7 +56,7 @@ class EmbeddedDiarizer:
             from faster_whisper.vad import VadOptions, get_speech_timestamps
             from resemblyzer import VoiceEncoder, hparams
         except ImportError as e:  # pragma: no cover - both are core dependencies
-            raise DetectorError(
+            raise ModelError(
                 f"embedded diarization needs faster-whisper and resemblyzer: {e}"
             ) from e
         torch.set_num_threads(options.torch_threads)
@@ -81,7 +78,7 @@ class EmbeddedDiarizer:
         try:
             self.encoder = VoiceEncoder(device=options.device, verbose=False)
         except Exception as e:  # torch raises several types for a bad device / unreadable weights
-            raise DetectorError(f"could not load the Resemblyzer voice encoder: {e}") from e
+            raise ModelError(f"could not load the Resemblyzer voice encoder: {e}") from e
         self.encoder.eval()
 
     # -------------------------------------------------------------------------------------- stages
@@ -157,7 +154,7 @@ class EmbeddedDiarizer:
             if group:
                 self._encode(group, out)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-8)
+        return np.asarray(out / np.maximum(norms, 1e-8), dtype=np.float32)
 
     def _encode(self, group: list[tuple[int, np.ndarray]], out: np.ndarray) -> None:
         torch = self._torch
@@ -173,7 +170,8 @@ class EmbeddedDiarizer:
             wav.astype(np.float32), n_fft=self._mel_nfft, hop_length=self._mel_hop
         )
         power = (spec.real**2 + spec.imag**2).astype(np.float32)
-        return (self._mel_basis @ power).T
+        mel: np.ndarray = (self._mel_basis @ power).T
+        return mel
 
     def cluster(
         self, embeddings: np.ndarray, num_speakers: int | None, warnings: list[str]
@@ -220,15 +218,11 @@ class EmbeddedDiarizer:
 
     # ----------------------------------------------------------------------------------- entry
 
-    def diarize(
-        self, audio: np.ndarray, sample_rate: int, *, num_speakers: int | None = None
+    def _diarize(
+        self, audio: np.ndarray, sample_rate: int, num_speakers: int | None
     ) -> Diarization:
         """Diarize ``(channels, n)`` audio (downmixed, resampled to 16 kHz); ``num_speakers`` fixes the
         cluster count instead of the distance threshold."""
-        t0 = time.perf_counter()
-        audio = as_channels(audio)
-        check_rate(sample_rate)
-        check_num_speakers(num_speakers)
         o = self.options
         warnings: list[str] = []
         info: dict[str, Any] = {
@@ -239,7 +233,6 @@ class EmbeddedDiarizer:
         mono = _to_model_rate(audio.mean(axis=0), sample_rate)
         duration = mono.shape[0] / MODEL_RATE
         if mono.size == 0 or float(np.max(np.abs(mono))) == 0.0:
-            info["elapsed_s"] = round(time.perf_counter() - t0, 4)
             return Diarization.from_turns((), self.name, info)
 
         regions = self.speech_regions(mono)
@@ -248,12 +241,10 @@ class EmbeddedDiarizer:
         labels = self.cluster(embeddings, num_speakers, warnings)
         info.update(regions=len(regions), windows=len(windows))
         if not regions:
-            info["elapsed_s"] = round(time.perf_counter() - t0, 4)
             return Diarization.from_turns((), self.name, info)
 
         turns = self._resegment(regions, windows, embeddings, labels, duration)
         turns, _ = relabel_by_first_appearance(turns, "spk")
-        info["elapsed_s"] = round(time.perf_counter() - t0, 4)
         if warnings:
             for w in warnings:
                 logger.warning("embedded diarization: %s", w)
@@ -381,7 +372,7 @@ def _to_model_rate(mono: np.ndarray, sample_rate: int) -> np.ndarray:
     from scipy.signal import resample_poly
 
     g = math.gcd(int(sample_rate), MODEL_RATE)
-    return resample_poly(mono, MODEL_RATE // g, int(sample_rate) // g).astype(np.float32)
+    return np.asarray(resample_poly(mono, MODEL_RATE // g, int(sample_rate) // g), dtype=np.float32)
 
 
 def _compact(labels: np.ndarray) -> np.ndarray:

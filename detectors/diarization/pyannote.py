@@ -14,21 +14,19 @@ by default and would try to reach its collector.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import DetectorError
+from ..errors import DetectorError, ModelError
+from ..offline import pin_offline
 from ..types import SpeakerTurn
 from .base import (
     Diarization,
+    Diarizer,
     PyannoteOptions,
-    as_channels,
-    check_num_speakers,
-    check_rate,
     relabel_by_first_appearance,
 )
 
@@ -37,12 +35,7 @@ logger = logging.getLogger("vigil.detectors")
 PIPELINE_FILE = "config.yaml"  # pyannote's fixed name for a pipeline checkpoint
 
 
-def _offline_env() -> None:
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["PYANNOTE_METRICS_ENABLED"] = "0"
-
-
-class PyannoteDiarizer:
+class PyannoteDiarizer(Diarizer):
     """Loads the pipeline once; each ``diarize`` feeds the waveform in memory (no temp files)."""
 
     name = "pyannote"
@@ -53,19 +46,17 @@ class PyannoteDiarizer:
         if options.pipeline_dir:
             directory = Path(options.pipeline_dir).expanduser()
             if not directory.is_dir():
-                raise DetectorError(f"pyannote pipeline directory not found: {directory}")
+                raise ModelError(f"pyannote pipeline directory not found: {directory}")
             if not (directory / PIPELINE_FILE).is_file():
-                raise DetectorError(
-                    f"pyannote pipeline directory has no {PIPELINE_FILE}: {directory}"
-                )
+                raise ModelError(f"pyannote pipeline directory has no {PIPELINE_FILE}: {directory}")
             self.directory = directory.resolve()
 
-        _offline_env()
+        pin_offline(force=True)
         try:
             import torch
             from pyannote.audio import Pipeline
         except ImportError as e:
-            raise DetectorError(
+            raise ModelError(
                 f"pyannote diarization needs pyannote.audio 4 (the 'pyannote' extra): {e}"
             ) from e
         self._torch = torch
@@ -78,12 +69,12 @@ class PyannoteDiarizer:
             try:
                 pipeline = Pipeline.from_pretrained(self.directory)
             except Exception as e:  # pyannote raises many types for a broken directory
-                raise DetectorError(
+                raise ModelError(
                     f"could not load the pyannote pipeline from {self.directory}: "
                     f"{type(e).__name__}: {e}"
                 ) from e
             if pipeline is None:
-                raise DetectorError(f"could not load the pyannote pipeline from {self.directory}")
+                raise ModelError(f"could not load the pyannote pipeline from {self.directory}")
             self.pipeline = pipeline
             self.weights = str(self.directory)
         self._configure()
@@ -107,13 +98,9 @@ class PyannoteDiarizer:
         except (RuntimeError, ValueError, AssertionError) as e:  # no CUDA build raises Assertion
             raise DetectorError(f"pyannote pipeline cannot run on device {o.device!r}: {e}") from e
 
-    def diarize(
-        self, audio: np.ndarray, sample_rate: int, *, num_speakers: int | None = None
+    def _diarize(
+        self, audio: np.ndarray, sample_rate: int, num_speakers: int | None
     ) -> Diarization:
-        t0 = time.perf_counter()
-        audio = as_channels(audio)
-        check_rate(sample_rate)
-        check_num_speakers(num_speakers)
         o = self.options
         duration = audio.shape[1] / sample_rate
         info: dict[str, Any] = {
@@ -140,7 +127,7 @@ class PyannoteDiarizer:
             "sample_rate": sample_rate,
         }
         try:
-            output = self.pipeline(file, **kwargs)
+            output = self.pipeline(file, **kwargs)  # type: ignore[arg-type]  # stub: hook: bool
         except Exception as e:
             raise DetectorError(f"pyannote diarization failed: {type(e).__name__}: {e}") from e
 
@@ -153,7 +140,6 @@ class PyannoteDiarizer:
                 turns.append(SpeakerTurn(start, end, str(label)))
         turns, mapping = relabel_by_first_appearance(turns, "spk")
         info["label_map"] = mapping
-        info["elapsed_s"] = round(time.perf_counter() - t0, 4)
         return Diarization.from_turns(turns, self.name, info)
 
 
@@ -179,9 +165,9 @@ def _bundled_pipeline(options: PyannoteOptions) -> Any:
     try:
         segmentation = Model.from_pretrained(str(segmentation_path))
     except Exception as e:  # pyannote raises many types for a broken checkpoint
-        raise DetectorError(f"could not load {segmentation_path}: {type(e).__name__}: {e}") from e
+        raise ModelError(f"could not load {segmentation_path}: {type(e).__name__}: {e}") from e
     if segmentation is None:
-        raise DetectorError(f"could not load {segmentation_path}")
+        raise ModelError(f"could not load {segmentation_path}")
     step = options.segmentation_step if options.segmentation_step is not None else 0.1
     pipeline = SpeakerDiarization(
         segmentation=segmentation,

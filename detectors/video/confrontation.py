@@ -85,7 +85,11 @@ class MotionTracker:
         h, w = gray.shape[:2]
         fw = min(self.o.flow_width, w)
         small = (
-            gray if fw == w else cv2.resize(gray, (fw, max(8, round(h * fw / w))), cv2.INTER_AREA)
+            gray
+            if fw == w
+            # linear, as the README's figures were measured (an earlier positional INTER_AREA landed
+            # in the dst argument and was ignored)
+            else cv2.resize(gray, (fw, max(8, round(h * fw / w))), interpolation=cv2.INTER_LINEAR)
         )
         if self._prev is not None and self._prev.shape == small.shape:
             dt = max(t - self._prev_t, 1e-3)
@@ -95,7 +99,8 @@ class MotionTracker:
             # camera motion: phase correlation stays exact for the large, erratic shifts of a
             # shaken camera, where dense flow underestimates
             (gx, gy), _ = cv2.phaseCorrelate(prev32, cur32, self._window)
-            flow = cv2.calcOpticalFlowFarneback(
+            # the stubs want an array for the flow output that OpenCV allocates when given None
+            flow = cv2.calcOpticalFlowFarneback(  # type: ignore[call-overload]
                 self._prev,
                 small,
                 None,

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 
-from ..errors import ConfigError
+from ..options import SectionOptions
 from ..types import SOURCES, VideoEvent
 from .confrontation import ConfrontationOptions, MotionTracker, confrontation_events
 from .frames import audio_levels, iter_frames
@@ -33,7 +33,7 @@ logger = logging.getLogger("vigil.detectors")
 __all__ = ["Keyframe", "VideoAnalysis", "VideoDetector", "VideoOptions"]
 
 
-class VideoOptions(BaseModel):
+class VideoOptions(SectionOptions):
     """The ``video:`` section of the pipeline config (every field comes from YAML).
 
     Attributes:
@@ -51,6 +51,7 @@ class VideoOptions(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
+    section = "video"
 
     sample_fps: float = Field(gt=0, le=60)
     analysis_width: int = Field(ge=32, le=3840)
@@ -62,20 +63,6 @@ class VideoOptions(BaseModel):
     confrontation: ConfrontationOptions
     integrity: IntegrityOptions
     presence: PresenceOptions
-
-    @classmethod
-    def from_any(cls, options: VideoOptions | Mapping[str, Any]) -> VideoOptions:
-        """Accept an options instance or the config section dict; bad values raise ConfigError."""
-        if isinstance(options, VideoOptions):
-            return options
-        if not isinstance(options, Mapping):
-            raise TypeError(f"video options must be a mapping or VideoOptions, got {type(options)}")
-        try:
-            return cls.model_validate(dict(options))
-        except ValidationError as e:
-            first = e.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ConfigError(f"video.{where}: {first['msg']} ({len(e.errors())} error(s))") from e
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +100,7 @@ class VideoDetector:
     """Runs the video checks on one file; cheap to construct, reusable, holds no per-file state."""
 
     def __init__(self, options: VideoOptions | Mapping[str, Any]) -> None:
-        self.options = VideoOptions.from_any(options)
+        self.options = VideoOptions.from_config(options)
 
     def analyze(
         self,

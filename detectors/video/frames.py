@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import av
 import cv2
@@ -26,7 +26,7 @@ from ..errors import MediaError
 
 logger = logging.getLogger("vigil.detectors")
 
-_SKIP = {"nonref": "NONREF", "bidir": "BIDIR"}
+_SKIP: dict[str, Literal["NONREF", "BIDIR"]] = {"nonref": "NONREF", "bidir": "BIDIR"}
 _AV_ERRORS: tuple[type[BaseException], ...] = (av.error.FFmpegError, OSError, ValueError)
 
 

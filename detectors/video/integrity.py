@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import cv2
 import numpy as np
@@ -141,9 +142,12 @@ def _margin_conf(value: float, *limits: float) -> float:
     return round(float(np.clip(1.0 - 0.5 * value / limit, 0.5, 1.0)), 3)
 
 
-def _runs(rows: Sequence[tuple], end_time: float) -> list[tuple[float, float, list[tuple]]]:
+_Row = tuple[Any, ...]  # (time, flag, values...) per sample
+
+
+def _runs(rows: Sequence[_Row], end_time: float) -> list[tuple[float, float, list[_Row]]]:
     """Maximal runs of rows whose flag (item 1) is true; a run ends at the next row's time."""
-    out: list[tuple[float, float, list[tuple]]] = []
+    out: list[tuple[float, float, list[_Row]]] = []
     i = 0
     n = len(rows)
     while i < n:
@@ -168,7 +172,7 @@ def window_levels(audio: np.ndarray, sample_rate: int, window_s: float) -> np.nd
         return np.zeros(0)
     frames = x[: n_win * win].reshape(n_win, win).astype(np.float64)
     rms = np.sqrt(np.mean(frames * frames, axis=1))
-    return 20.0 * np.log10(np.maximum(rms, 1e-10))
+    return np.asarray(20.0 * np.log10(np.maximum(rms, 1e-10)), dtype=np.float64)
 
 
 def audio_dropouts(
@@ -211,16 +215,16 @@ def dropouts_from_levels(
         start, end = max(start, video_start), min(end, video_end)
         if end - start + 1e-6 < o.dropout_min_s:
             continue
-        levels = [r[2] for r in run if r[2] > -200.0]
-        missing = not levels
+        heard = [r[2] for r in run if r[2] > -200.0]
+        missing = not heard
         events.append(
             VideoEvent(
                 kind="audio_dropout",
                 start=round(start, 3),
                 end=round(end, 3),
-                confidence=1.0 if missing or max(levels) <= -90.0 else 0.9,
+                confidence=1.0 if missing or max(heard) <= -90.0 else 0.9,
                 detail={
-                    "max_dbfs": None if missing else round(max(levels), 1),
+                    "max_dbfs": None if missing else round(max(heard), 1),
                     "cause": "audio_ended" if missing else "digital_silence",
                 },
             )

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import DetectorError
+from ..errors import ModelError
 from ..types import VideoEvent
 from .frames import FrameSample, _scaled_size
 
@@ -67,19 +67,23 @@ class PresenceOptions(BaseModel):
     min_visit_s: float = Field(ge=0)
 
 
+_HAAR_DIR: str = cv2.data.haarcascades  # type: ignore[attr-defined]
+
+
 class PresenceTracker:
     """Streaming counter-presence detector: call :meth:`update` per sample, then :meth:`finish`."""
 
     def __init__(self, options: PresenceOptions) -> None:
         self.o = options
         self._hog = cv2.HOGDescriptor()
-        self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+        # OpenCV's bundled stubs lack these two run-time attributes
+        self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())  # type: ignore[attr-defined]
         self._faces: list[cv2.CascadeClassifier] = []
         for name in options.face_cascades:
-            path = Path(cv2.data.haarcascades) / name
+            path = Path(_HAAR_DIR) / name
             cascade = cv2.CascadeClassifier(str(path))
             if cascade.empty():
-                raise DetectorError(f"Haar cascade {name!r} not found in {cv2.data.haarcascades}")
+                raise ModelError(f"Haar cascade {name!r} not found in {_HAAR_DIR}")
             self._faces.append(cascade)
         self._next_t = -1e9
         self.rows: list[tuple[float, int, int]] = []  # time, officer count, visitor count
@@ -106,7 +110,7 @@ class PresenceTracker:
             bgr, winStride=(s, s), padding=(8, 8), scale=self.o.hog_scale
         )
         boxes = [
-            tuple(float(v) for v in r)
+            (float(r[0]), float(r[1]), float(r[2]), float(r[3]))
             for r, wt in zip(rects, np.asarray(weights).reshape(-1), strict=False)
             if float(wt) >= self.o.hog_min_weight
         ]

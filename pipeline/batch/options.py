@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
+from detectors.options import SectionOptions
 from detectors.types import SOURCES
 
 from ..errors import ConfigError
@@ -20,10 +21,11 @@ logger = logging.getLogger("vigil.pipeline")
 Hook = Callable[..., None]
 
 
-class BatchOptions(BaseModel):
+class BatchOptions(SectionOptions):
     """The ``batch:`` config section."""
 
     model_config = ConfigDict(extra="forbid")
+    section = "batch"
 
     address: str | None = Field(description="null: start a local Ray; 'auto' or ray://HOST:PORT")
     workers: int = Field(ge=1, description="actors, each holding one loaded Pipeline")
@@ -48,17 +50,13 @@ class BatchOptions(BaseModel):
     )
     progress: bool
 
-    @classmethod
-    def from_config(cls, section: Mapping[str, Any]) -> BatchOptions:
-        try:
-            opts = cls.model_validate(dict(section))
-        except Exception as e:
-            raise ConfigError(f"invalid batch config: {e}") from e
-        if opts.default_source not in SOURCES:
-            raise ConfigError(
-                f"batch.default_source {opts.default_source!r} is not one of {', '.join(SOURCES)}"
+    @model_validator(mode="after")
+    def _known_source(self) -> BatchOptions:
+        if self.default_source not in SOURCES:
+            raise ValueError(
+                f"default_source {self.default_source!r} is not one of {', '.join(SOURCES)}"
             )
-        return opts
+        return self
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
 
+from detectors.offline import OFFLINE_ENV
 from detectors.types import SOURCES
 
 from ..config import VigilConfig, load_config
@@ -115,7 +116,7 @@ class BatchRunner:
             raise RuntimeError("batch mode needs the 'ray' package (pip install 'ray')") from e
         if not ray.is_initialized():
             opts = self.options
-            env = {"HF_HUB_OFFLINE": "1", "PYANNOTE_METRICS_ENABLED": "false"}
+            env = dict(OFFLINE_ENV)
             if self.address:
                 ray.init(
                     address=self.address,

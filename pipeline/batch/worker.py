@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pydantic import ValidationError
-
+from detectors import errors
+from detectors.errors import classify
+from detectors.offline import pin_offline
 from detectors.types import SOURCES
 
 from ..config import VigilConfig
-from ..errors import ConfigError, MediaError, StoreError
+from ..errors import MediaError, StoreError
 from ..store import (
     ObjectNotFoundError,
     StoreOptions,
@@ -47,8 +48,7 @@ class RecordingWorker:
             # Ray starts actors with OMP_NUM_THREADS=1 unless told; make every pool explicit.
             for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
                 os.environ[var] = str(cpu_threads)
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
+        pin_offline()
         from ..analyzer import Pipeline
 
         cfg = VigilConfig(config)
@@ -71,7 +71,9 @@ class RecordingWorker:
     def ping(self) -> int:
         return self.pid
 
-    def process(self, key: str, etag: str, source: str | None, default_source: str) -> dict:
+    def process(
+        self, key: str, etag: str, source: str | None, default_source: str
+    ) -> dict[str, Any]:
         """Analyse the raw object ``key``; returns a small summary (never the document)."""
         t0 = time.perf_counter()
         tmp = Path(tempfile.mkdtemp(prefix="vigil-batch-", dir=self.work_dir))
@@ -104,18 +106,20 @@ class RecordingWorker:
                 "wall": time.perf_counter() - t0,
                 "pid": self.pid,
             }
-        except (MediaError, ObjectNotFoundError) as e:
-            return self._failure(key, etag, one_line(e, tmp, key), permanent=True)
-        except (ConfigError, ValidationError) as e:  # a bad config fails every file: stop the batch
-            return {"status": "fatal", "key": key, "reason": one_line(e, tmp, key)}
-        except Exception as e:  # StoreError and anything unexpected: retried by the driver
+        except Exception as e:
+            # one classification for the batch and the API worker (detectors.errors.classify)
             reason = one_line(e, tmp, key)
+            kind = classify(e)
+            if kind == "setup":  # a bad config or a missing model fails every file: stop the batch
+                return {"status": "fatal", "key": key, "reason": reason}
+            if kind == "permanent":  # this recording only: recorded once, never retried
+                return self._failure(key, etag, reason, permanent=True)
             logger.warning("worker %d: %s failed: %s", self.pid, key, reason)
             return {"status": "retry", "key": key, "reason": reason, "pid": self.pid}
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    def _failure(self, key: str, etag: str, reason: str, *, permanent: bool) -> dict:
+    def _failure(self, key: str, etag: str, reason: str, *, permanent: bool) -> dict[str, Any]:
         with contextlib.suppress(StoreError, ValueError):
             # Permanent failures get a marker too, so a rerun does not decode a corrupt file again
             # (unless --force); the reason stays with it.
@@ -131,7 +135,8 @@ class RecordingWorker:
 
 
 def one_line(e: BaseException, tmp: Path | None = None, key: str | None = None) -> str:
-    text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    """``Type: message`` on one line, naming the raw object instead of the worker's temp copy."""
+    text = errors.one_line(e)
     if tmp is not None and key is not None:  # name the object, not the worker's temp copy
         text = text.replace(str(tmp / PurePosixPath(key).name), key).replace(str(tmp), "")
     return f"{type(e).__name__}: {text}"[:500]

@@ -8,6 +8,7 @@ never leaves half an object under a key.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -18,11 +19,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from detectors.errors import ConfigError, StoreError
+from detectors.errors import StoreError
+from detectors.options import SectionOptions
+
+from .keys import sanitize_key
 
 logger = logging.getLogger("vigil.pipeline")
 
@@ -51,11 +55,12 @@ class ObjectInfo:
     metadata: Mapping[str, str] = field(default_factory=dict)
 
 
-class StoreOptions(BaseModel):
+class StoreOptions(SectionOptions):
     """The ``store:`` config section. Credentials are deliberately absent: they come only from
     ``VIGIL_S3_ACCESS_KEY`` / ``VIGIL_S3_SECRET_KEY`` so they never land in a config file or a hash."""
 
     model_config = ConfigDict(extra="forbid")
+    section = "store"
 
     url: str = Field(description="a directory (embedded default) or s3://BUCKET[/PREFIX]")
     s3_endpoint: str = Field(description="host:port of the S3 service")
@@ -68,16 +73,11 @@ class StoreOptions(BaseModel):
     part_size_mb: int = Field(ge=5, le=5120, description="multipart part size for large uploads")
     fsync: bool = Field(description="LocalStore: fsync files before renaming them into place")
 
-    @classmethod
-    def from_config(cls, section: Mapping[str, Any]) -> StoreOptions:
-        try:
-            return cls.model_validate(dict(section))
-        except Exception as e:  # pydantic.ValidationError: one line for the user
-            raise ConfigError(f"invalid store config: {e}") from e
-
 
 class ObjectNotFoundError(StoreError):
     """The key does not exist. A permanent answer, not an outage: never retried."""
+
+    retryable: ClassVar[bool] = False
 
 
 class ObjectStore(ABC):
@@ -86,16 +86,21 @@ class ObjectStore(ABC):
     #: a short human description for logs and errors (never contains credentials)
     description: str = ""
 
-    @abstractmethod
+    # -- writes: the checks live here once; a backend implements only _put ----------------------------
+
     def put_bytes(
         self,
         key: str,
         data: bytes,
         content_type: str = DEFAULT_CONTENT_TYPE,
         metadata: Mapping[str, str] | None = None,
-    ) -> ObjectInfo: ...
+    ) -> ObjectInfo:
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TypeError(f"data must be bytes, not {type(data).__name__}")
+        blob = bytes(data)
+        meta = check_metadata(metadata)
+        return self._put(sanitize_key(key), io.BytesIO(blob), len(blob), content_type, meta)
 
-    @abstractmethod
     def put_file(
         self,
         key: str,
@@ -104,8 +109,15 @@ class ObjectStore(ABC):
         metadata: Mapping[str, str] | None = None,
     ) -> ObjectInfo:
         """Upload a file without reading it into memory (multipart above ``part_size_mb``)."""
+        sanitize_key(key)
+        meta = check_metadata(metadata)
+        try:
+            f = open(path, "rb")  # noqa: SIM115 - closed below
+        except OSError as e:
+            raise StoreError(f"cannot read {path}: {e.strerror or e}") from e
+        with f:
+            return self._put(key, f, os.fstat(f.fileno()).st_size, content_type, meta)
 
-    @abstractmethod
     def put_stream(
         self,
         key: str,
@@ -115,6 +127,20 @@ class ObjectStore(ABC):
         metadata: Mapping[str, str] | None = None,
     ) -> ObjectInfo:
         """Upload from a readable stream; ``length=None`` when unknown (multipart on S3)."""
+        meta = check_metadata(metadata)
+        return self._put(sanitize_key(key), fileobj, length, content_type, meta)
+
+    @abstractmethod
+    def _put(
+        self,
+        key: str,
+        fileobj: BinaryIO,
+        length: int | None,
+        content_type: str,
+        metadata: dict[str, str],
+    ) -> ObjectInfo:
+        """Store ``length`` bytes of ``fileobj`` (to its end when ``None``) under ``key``, whole or
+        not at all; ``key`` and ``metadata`` are already checked."""
 
     @abstractmethod
     def get_bytes(self, key: str) -> bytes: ...

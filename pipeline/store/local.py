@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -24,7 +24,6 @@ from .base import (
     ObjectNotFoundError,
     ObjectStore,
     atomic_copy,
-    check_metadata,
     read_chunks,
 )
 from .keys import sanitize_key, sanitize_prefix
@@ -76,10 +75,9 @@ class LocalStore(ObjectStore):
         key: str,
         chunks: Iterator[bytes],
         content_type: str,
-        metadata: Mapping[str, str] | None,
+        meta: dict[str, str],
     ) -> ObjectInfo:
         dest = self._path(key)
-        meta = check_metadata(metadata)
         md5 = hashlib.md5(usedforsecurity=False)
         size = 0
         fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="obj-")
@@ -128,38 +126,13 @@ class LocalStore(ObjectStore):
             metadata=meta,
         )
 
-    def put_bytes(
-        self,
-        key: str,
-        data: bytes,
-        content_type: str = DEFAULT_CONTENT_TYPE,
-        metadata: Mapping[str, str] | None = None,
-    ) -> ObjectInfo:
-        if not isinstance(data, bytes | bytearray | memoryview):
-            raise TypeError(f"data must be bytes, not {type(data).__name__}")
-        return self._write(key, iter([bytes(data)]), content_type, metadata)
-
-    def put_file(
-        self,
-        key: str,
-        path: str | os.PathLike[str],
-        content_type: str = DEFAULT_CONTENT_TYPE,
-        metadata: Mapping[str, str] | None = None,
-    ) -> ObjectInfo:
-        try:
-            f = open(path, "rb")  # noqa: SIM115 - closed below
-        except OSError as e:
-            raise StoreError(f"cannot read {path}: {e.strerror or e}") from e
-        with f:
-            return self._write(key, read_chunks(f, None), content_type, metadata)
-
-    def put_stream(
+    def _put(
         self,
         key: str,
         fileobj: BinaryIO,
         length: int | None,
-        content_type: str = DEFAULT_CONTENT_TYPE,
-        metadata: Mapping[str, str] | None = None,
+        content_type: str,
+        metadata: dict[str, str],
     ) -> ObjectInfo:
         return self._write(key, read_chunks(fileobj, length), content_type, metadata)
 

@@ -18,17 +18,15 @@ import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, BinaryIO, TypeVar
+from typing import IO, Any, BinaryIO, TypeVar, cast
 
 from detectors.errors import ConfigError, StoreError
 
 from .base import (
-    DEFAULT_CONTENT_TYPE,
     ObjectInfo,
     ObjectNotFoundError,
     ObjectStore,
     atomic_copy,
-    check_metadata,
 )
 from .keys import sanitize_key, sanitize_prefix
 
@@ -197,66 +195,15 @@ class S3Store(ObjectStore):
 
     # -- writes -------------------------------------------------------------------------------------
 
-    def put_bytes(
-        self,
-        key: str,
-        data: bytes,
-        content_type: str = DEFAULT_CONTENT_TYPE,
-        metadata: Mapping[str, str] | None = None,
-    ) -> ObjectInfo:
-        if not isinstance(data, bytes | bytearray | memoryview):
-            raise TypeError(f"data must be bytes, not {type(data).__name__}")
-        data = bytes(data)
-        name, meta = self._k(key), check_metadata(metadata)
-        result = self._call(
-            "put",
-            key,
-            lambda: self._client.put_object(
-                self.bucket,
-                name,
-                io.BytesIO(data),
-                len(data),
-                content_type=content_type,
-                metadata=_encode_meta(meta),
-            ),
-        )
-        return self._write_result(key, result, len(data), content_type, meta)
-
-    def put_file(
-        self,
-        key: str,
-        path: str | os.PathLike[str],
-        content_type: str = DEFAULT_CONTENT_TYPE,
-        metadata: Mapping[str, str] | None = None,
-    ) -> ObjectInfo:
-        name, meta = self._k(key), check_metadata(metadata)
-        try:
-            size = os.stat(path).st_size
-        except OSError as e:
-            raise StoreError(f"cannot read {path}: {e.strerror or e}") from e
-        result = self._call(
-            "put",
-            key,
-            lambda: self._client.fput_object(
-                self.bucket,
-                name,
-                str(path),
-                content_type=content_type,
-                metadata=_encode_meta(meta),
-                part_size=self.part_size,
-            ),
-        )
-        return self._write_result(key, result, size, content_type, meta)
-
-    def put_stream(
+    def _put(
         self,
         key: str,
         fileobj: BinaryIO,
         length: int | None,
-        content_type: str = DEFAULT_CONTENT_TYPE,
-        metadata: Mapping[str, str] | None = None,
+        content_type: str,
+        metadata: dict[str, str],
     ) -> ObjectInfo:
-        name, meta = self._k(key), check_metadata(metadata)
+        name, meta = self._k(key), metadata
         seekable = False
         with contextlib.suppress(AttributeError, OSError, ValueError):
             seekable = fileobj.seekable()
@@ -276,10 +223,10 @@ class S3Store(ObjectStore):
             return self._client.put_object(
                 self.bucket,
                 name,
-                counted,
+                cast(BinaryIO, counted),  # a raw reader that counts
                 -1 if length is None else length,
                 content_type=content_type,
-                metadata=_encode_meta(meta),
+                metadata=_encode_meta(meta),  # type: ignore[arg-type]  # stub: dict invariance
                 part_size=self.part_size,
             )
 
@@ -335,7 +282,7 @@ class S3Store(ObjectStore):
         def fetch() -> Path:
             resp = self._client.get_object(self.bucket, self._k(key))
             try:
-                return atomic_copy(resp, dest)
+                return atomic_copy(cast(IO[bytes], resp), dest)  # a readable binary stream
             finally:
                 resp.close()
                 resp.release_conn()
@@ -419,7 +366,7 @@ class _GuardedReader(io.RawIOBase):
 
     def readinto(self, b: Any) -> int:
         try:
-            return self._resp.readinto(b)
+            return int(self._resp.readinto(b))
         except Exception as e:
             if self._store._is_transient(e):
                 raise StoreError(
@@ -431,8 +378,8 @@ class _GuardedReader(io.RawIOBase):
 
 def _reason(e: BaseException) -> str:
     inner = e
-    while getattr(inner, "reason", None) is not None and isinstance(inner.reason, BaseException):
-        inner = inner.reason
+    while isinstance(reason := getattr(inner, "reason", None), BaseException):
+        inner = reason
     text = str(inner).split("\n", 1)[0]
     text = re.sub(r"<urllib3[^>]*>:\s*", "", text)
     return f"{type(inner).__name__}: {text}"[:200]

@@ -30,6 +30,7 @@ class VideoEventRule(Rule):
 
     kind = "video_event"
     Spec = VideoEventSpec
+    reads_video = True
 
     def __init__(self, spec: VideoEventSpec, env: RuleEnv) -> None:
         super().__init__(spec, env)

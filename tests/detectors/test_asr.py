@@ -10,6 +10,7 @@ import csv
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -214,6 +215,89 @@ def test_a_decoding_loop_is_decoded_again_from_its_own_start(
     # the span starts 1 s in, so most of the reference is recovered
     ref = _norm(reference)
     assert Levenshtein.distance(_norm(text), ref) / len(ref) < 0.6
+
+
+def _fw_segment(text: str, start: float, end: float, **scores: float) -> Any:
+    from faster_whisper.transcribe import Segment as FwSegment
+
+    values = {"avg_logprob": -0.2, "compression_ratio": 1.0, "no_speech_prob": 0.0, **scores}
+    return FwSegment(
+        id=0, seek=0, start=start, end=end, text=text, tokens=[], words=[], temperature=0.0,
+        **values,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_degenerate_batched_window_is_decoded_again_alone(
+    batched: AsrDetector, real_audio: dict[str, np.ndarray]
+) -> None:
+    """A window whose batched output loops is replaced by a fallback decode of that window's audio,
+    on the recording's timeline, and the fallback is greedy: the same every time."""
+    audio = real_audio["A2_33.wav"]
+    duration = len(audio) / SR
+    pieces = [{"start": SR, "end": len(audio)}]
+    loop = _fw_segment("好," * 40, 1.0, duration, compression_ratio=9.0)
+    out = batched._checked(audio, pieces, [loop], "zh", first=False)
+    assert out, "the window holds speech: the fallback must find it"
+    text = "".join(s.text for s in out)
+    assert "好,好,好" not in text
+    for s in out:
+        assert 1.0 - 1e-6 <= s.start <= s.end <= duration + 1e-6
+        for w in s.words:
+            assert 1.0 - 1e-6 <= w.start <= w.end <= duration + 1e-6
+    ref = _norm(dict(_references())["A2_33.wav"])
+    assert Levenshtein.distance(_norm(text), ref) / len(ref) < 0.6
+    again = batched._checked(audio, pieces, [loop], "zh", first=False)
+    assert [(s.text, s.start, s.end) for s in again] == [(s.text, s.start, s.end) for s in out]
+
+
+@pytest.mark.slow
+def test_window_verdicts_drop_silence_keep_good_output_and_catch_degeneration(
+    batched: AsrDetector, real_audio: dict[str, np.ndarray]
+) -> None:
+    audio = real_audio["A2_33.wav"]
+    pieces = [{"start": 0, "end": 4 * SR}]
+    good = [_fw_segment("我们是派出所的民警。", 0.0, 3.0)]
+    assert batched._checked(audio, pieces, good, "zh", first=False) == good
+    silent = [_fw_segment("谢谢观看", 0.0, 3.0, avg_logprob=-1.5, no_speech_prob=0.9)]
+    assert batched._checked(audio, pieces, silent, "zh", first=False) == []
+    one = [{"start": 0, "end": SR}]
+    assert batched._verdict([_fw_segment("好的", 0.0, 1.0, avg_logprob=-1.4)], one).startswith(
+        "unsure"
+    )
+    assert batched._verdict([_fw_segment("千" * 60, 0.0, 1.0)], one).startswith("repetitive")
+    assert batched._verdict([_fw_segment("好,好,好,好,好,走", 0.0, 1.0)], one) == "a decoding loop"
+    # words end at 3 s, the window's speech runs on to 10 s: Whisper stopped early
+    assert batched._verdict(good, [{"start": 0, "end": 10 * SR}]).startswith("stopped early")
+
+
+@pytest.mark.slow
+def test_batched_windows_map_back_to_each_utterance_and_repeat_exactly(
+    batched: AsrDetector, real_audio: dict[str, np.ndarray]
+) -> None:
+    """Sixteen utterances 3 s apart make four VAD windows, three decoded in one batch (the first goes
+    alone, with the prompt): every segment must land inside an utterance's true span, and a second
+    run must give the same output."""
+    gap = np.zeros(3 * SR, dtype=np.float32)
+    spans: list[tuple[float, float]] = []
+    parts: list[np.ndarray] = []
+    at = 0
+    for name, _ in _references() * 2:
+        parts += [real_audio[name], gap]
+        spans.append((at / SR, (at + len(real_audio[name])) / SR))
+        at += len(real_audio[name]) + len(gap)
+    audio = np.concatenate(parts)
+    assert len(batched._windows(audio)) >= 4
+    first = list(batched.transcribe(audio)[0])
+    _check_invariants(first, len(audio) / SR)
+    words = [w for s in first for w in s.words]
+    for w in words:  # a segment may run across utterances; each word must sit in one
+        mid = (w.start + w.end) / 2
+        assert any(a - 0.5 <= mid <= b + 0.5 for a, b in spans), (w.start, w.end, w.text)
+    heard = {i for i, (a, b) in enumerate(spans) for w in words if a - 0.5 <= w.start <= b}
+    assert len(heard) >= 14, f"utterances heard: {sorted(heard)}"
+    second = list(batched.transcribe(audio)[0])
+    assert [(s.text, s.start, s.end) for s in second] == [(s.text, s.start, s.end) for s in first]
 
 
 def test_stray_fullwidth_characters_become_pauses_but_numbers_stay() -> None:

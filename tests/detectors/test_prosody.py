@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from detectors.errors import DetectorError
+from detectors.errors import ConfigError
 from detectors.prosody import ProsodyDetector, ProsodyOptions, count_units
 from detectors.types import Utterance
 from evaluation.synthesis import SynthesisOptions, synthesize_scenario, synthesize_utterance
@@ -107,9 +107,9 @@ def test_fast_enough(det: ProsodyDetector) -> None:
 
 def test_bad_config_and_input_are_rejected() -> None:
     cfg = load_config().section("prosody")
-    with pytest.raises(DetectorError):
+    with pytest.raises(ConfigError, match="prosody"):
         ProsodyDetector({**cfg, "fmin_hz": 600.0})
-    with pytest.raises(DetectorError):
+    with pytest.raises(ConfigError, match="prosody.surprise"):
         ProsodyDetector({**cfg, "surprise": 1})
     det = ProsodyDetector(ProsodyOptions.model_validate(cfg))
     with pytest.raises(TypeError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.errors import DetectorError
+from detectors.errors import ConfigError, DetectorError
 from detectors.prosody import ProsodyDetector
 from detectors.roles import RoleDetector
 from detectors.types import Utterance
@@ -152,5 +152,5 @@ def test_empty_and_bad_inputs(det: RoleDetector, cfg) -> None:
         det.assign([], "cctv")
     with pytest.raises(DetectorError):
         RoleDetector({**cfg.section("roles"), "lexicon_file": "/nonexistent/roles.yaml"})
-    with pytest.raises(DetectorError):
+    with pytest.raises(ConfigError, match="roles.unknown_knob"):
         RoleDetector({**cfg.section("roles"), "unknown_knob": 1})

@@ -26,7 +26,7 @@ def bodycam():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def profile() -> FieldProfile:
-    return FieldProfile.from_config(None)
+    return FieldProfile.load()
 
 
 def _rms(x: np.ndarray) -> float:
@@ -81,5 +81,5 @@ def test_profile_is_refused_where_it_cannot_apply(tmp_path: Path) -> None:
         run_evaluation(tmp_path, "text", profile="field")
     with pytest.raises(ConfigError, match="unknown evaluation profile"):
         run_evaluation(tmp_path, "audio", profile="studio")
-    with pytest.raises(ConfigError, match="invalid field profile"):
+    with pytest.raises(ConfigError, match="invalid profiles.field config"):
         FieldProfile.from_config({"seed": 0})

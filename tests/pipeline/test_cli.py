@@ -177,3 +177,47 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     empty.write_bytes(b"")
     r = _vigil("analyze", str(empty), "--source", "bodycam", "--store", str(tmp_path), "--debug")
     assert r.returncode != 0 and "Traceback" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "env", "expected"),
+    [
+        (
+            "eval",
+            {"VIGIL__ROLES__LEXICON_FILE": "/nonexistent/roles.yaml"},
+            "roles lexicon not found",
+        ),
+        ("eval", {"VIGIL__RULES__MIN_CONFIDENCE": "2"}, "rules.min_confidence"),
+        ("eval", {"VIGIL__SUMMARY__METHOD": "magic"}, "summary.method"),
+        ("analyze", {"VIGIL__ASR__MODEL_PATH": "/nonexistent/whisper"}, "not found"),
+        ("analyze", {"VIGIL__ASR__BEAM_SIZEE": "2"}, "asr.beam_sizee"),
+        (
+            "analyze",
+            {"VIGIL__DIARIZATION__EMBEDDED__WINDOW_S": "0"},
+            "diarization.embedded.window_s",
+        ),
+    ],
+)
+def test_setup_errors_are_one_line_not_a_traceback(
+    tmp_path: Path, command: str, env: dict[str, str], expected: str
+) -> None:
+    """A missing model or lexicon and a bad config section are the user's to fix: one line, exit 2."""
+    if command == "eval":
+        scenarios = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+        args = ["eval", str(scenarios)]
+    else:
+        clip = _bad_inputs(tmp_path)["truncated"][0].with_name("good.wav")
+        args = ["analyze", str(clip), "--source", "bodycam", "--store", str(tmp_path / "s")]
+    r = subprocess.run(
+        [*VIGIL, *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**ENV, **env},
+        check=False,
+    )
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = [line for line in r.stderr.strip().splitlines() if line.strip()]
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("vigil: error:") and expected in lines[0], lines[0]
+    assert "Traceback" not in r.stderr

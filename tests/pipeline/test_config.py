@@ -68,3 +68,73 @@ def test_missing_config_and_missing_section(tmp_path: Path) -> None:
         load_config(tmp_path / "nope.yaml", environ={})
     with pytest.raises(ConfigError, match="no section"):
         load_config(environ={}).section("nonexistent")
+
+
+def test_operational_keys_are_not_part_of_the_hash() -> None:
+    from pipeline.config import OPERATIONAL_KEYS
+
+    base = load_config(environ={})
+    data = base.to_dict()
+    for dotted in OPERATIONAL_KEYS:
+        node = data
+        for part in dotted.split("."):
+            node = node[part]  # every listed key exists in the default config
+    tuned = base.with_overrides(
+        {
+            "asr.cpu_threads": 7,
+            "asr.device": "cuda",
+            "diarization.embedded.torch_threads": 5,
+            "diarization.embedded.batch_size": 8,
+            "video.decode_threads": 0,
+        }
+    )
+    assert tuned.hash == base.hash
+    # what changes results still does
+    assert base.with_overrides({"asr.beam_size": 5}).hash != base.hash
+    assert base.with_overrides({"asr.batch_size": 8}).hash != base.hash
+
+
+def test_synthesis_settings_are_not_part_of_the_analysis_hash() -> None:
+    from evaluation.config import load_evaluation_config
+
+    assert "synthesis" not in load_config(environ={}).to_dict()
+    synthesis = load_evaluation_config().section("synthesis")
+    assert synthesis["engine"] in ("fastspeech2", "espeak")
+
+
+def test_analyze_batch_and_api_hash_the_same_yaml_alike(tmp_path: Path) -> None:
+    """The three entry points build their config differently (the batch sets thread counts per
+    actor); for the same YAML they must agree on the hash, or one redoes what another just did."""
+    from api.context import ApiMetrics, AppContext
+    from api.core.config import Settings
+    from api.db import Database
+    from api.worker import default_pipeline_factory
+    from pipeline.analyzer import Pipeline
+    from pipeline.batch import BatchOptions, BatchRunner, RecordingWorker
+    from pipeline.store import LocalStore
+
+    yaml_path = tmp_path / "vigil.yaml"
+    yaml_path.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    cfg = load_config(yaml_path, environ={})
+    analyze_hash = Pipeline.from_config(yaml_path).config_hash
+
+    batch_options = BatchOptions.from_config(cfg.section("batch"))
+    assert batch_options.cpu_threads is not None
+    runner = BatchRunner(cfg, str(tmp_path / "store"), batch_options)
+    assert runner.config.section("asr")["cpu_threads"] == batch_options.cpu_threads
+    # the actor gets the runner's config (threads already set); cpu_threads=None keeps this test
+    # process's own thread pools as they are
+    actor = RecordingWorker(runner.config.to_dict(), str(tmp_path / "store"), None, warm=False)
+
+    settings = Settings(PIPELINE_CONFIG=str(yaml_path), DATABASE_URL=f"sqlite:///{tmp_path}/a.db")
+    ctx = AppContext(
+        settings=settings,
+        db=Database(settings.DATABASE_URL),
+        store=LocalStore(tmp_path / "store"),
+        metrics=ApiMetrics(),
+    )
+    api_hash = default_pipeline_factory(ctx)().config_hash
+
+    assert runner.config_hash == analyze_hash
+    assert actor.pipeline.config_hash == analyze_hash
+    assert api_hash == analyze_hash

@@ -20,12 +20,13 @@ Checkpoints are saved the way pyannote's own converters do: ``state_dict``, ``hy
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
+
+from detectors.offline import pin_offline
 
 EMBEDDING_DIM = 256
 PLDA_DIM = 128
@@ -49,8 +50,7 @@ def build_pyannote_pipeline_dir(
     root: str | Path, *, segmentation_step: float = 1.0, seed: int = 0
 ) -> Path:
     """Write an untrained community-1-style pipeline directory under ``root`` and return it."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["PYANNOTE_METRICS_ENABLED"] = "0"
+    pin_offline(force=True)
     import torch
     from pyannote.audio.core.task import Problem, Resolution, Specifications
     from pyannote.audio.models.embedding import WeSpeakerResNet34

@@ -1,4 +1,5 @@
-"""web_sessions: server-side sessions of the reviewer pages (logout revokes the cookie)
+"""web_sessions: server-side sessions of the reviewer pages (logout revokes the cookie); a covering
+index for the queue's per-status counts
 
 Revision ID: 0003
 Revises: 0002
@@ -17,6 +18,17 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
+COUNT_COLUMNS = [
+    "status",
+    "review_status",
+    "risk_rank",
+    "max_severity_rank",
+    "source",
+    "unit",
+    "officer",
+    "recorded_at",
+]
+
 
 def upgrade() -> None:
     op.create_table(
@@ -32,9 +44,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("web_sessions") as batch_op:
         batch_op.create_index("ix_web_sessions_user", ["user_id"], unique=False)
+    with op.batch_alter_table("recordings") as batch_op:
+        batch_op.create_index("ix_recordings_counts", COUNT_COLUMNS, unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("recordings") as batch_op:
+        batch_op.drop_index("ix_recordings_counts")
     with op.batch_alter_table("web_sessions") as batch_op:
         batch_op.drop_index("ix_web_sessions_user")
     op.drop_table("web_sessions")
