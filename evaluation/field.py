@@ -52,7 +52,8 @@ class FieldProfile(SectionOptions):
         """The ``profiles.field`` section of the evaluation config."""
         from .config import load_evaluation_config
 
-        return cls.from_config(load_evaluation_config().section("profiles").get("field"))
+        profiles = load_evaluation_config().section("profiles")
+        return cls.from_config(profiles.get("field") or {})
 
 
 def _rng(profile: FieldProfile, key: str) -> np.random.Generator:
@@ -69,7 +70,7 @@ def _colored_noise(n: int, color: float, rng: np.random.Generator) -> np.ndarray
     spectrum = np.fft.rfft(rng.standard_normal(n))
     f = np.fft.rfftfreq(n)
     f[0] = f[1] if n > 1 else 1.0
-    noise = np.fft.irfft(spectrum / f ** (color / 2), n)
+    noise: np.ndarray = np.fft.irfft(spectrum / f ** (color / 2), n)
     return noise / max(_rms(noise), 1e-12)
 
 
@@ -81,7 +82,8 @@ def _reverb(
     ir = rng.standard_normal(n) * np.exp(-6.9 * t / rt60)  # -60 dB at rt60
     ir /= max(np.sqrt(np.sum(ir**2)), 1e-12)
     wet = signal.fftconvolve(x, ir)[: x.size]
-    return (1 - mix) * x + mix * wet * (_rms(x) / max(_rms(wet), 1e-12))
+    out: np.ndarray = (1 - mix) * x + mix * wet * (_rms(x) / max(_rms(wet), 1e-12))
+    return out
 
 
 def _phone_line(x: np.ndarray, sr: int, p: FieldProfile) -> np.ndarray:
@@ -94,7 +96,8 @@ def _phone_line(x: np.ndarray, sr: int, p: FieldProfile) -> np.ndarray:
     coded = np.sign(z) * np.log1p(p.mu * np.abs(z)) / np.log1p(p.mu)
     coded = np.round((coded + 1) * 127.5) / 127.5 - 1  # 8-bit code words
     decoded = np.sign(coded) * ((1 + p.mu) ** np.abs(coded) - 1) / p.mu * peak
-    return signal.resample_poly(decoded, sr, p.phone_rate)[: x.size]
+    back: np.ndarray = signal.resample_poly(decoded, sr, p.phone_rate)[: x.size]
+    return back
 
 
 def degrade(rec: SyntheticRecording, profile: FieldProfile, key: str) -> SyntheticRecording:
@@ -115,9 +118,9 @@ def degrade(rec: SyntheticRecording, profile: FieldProfile, key: str) -> Synthet
         speech_rms = max(_rms(x), 1e-9)
         noise = (1 - profile.babble_share) * _colored_noise(x.size, profile.noise_color, rng)
         if profile.babble_voices and x.size:
-            babble = sum(
-                np.roll(x[::-1], int(rng.integers(0, x.size))) for _ in range(profile.babble_voices)
-            )
+            babble = np.zeros_like(x)
+            for _ in range(profile.babble_voices):
+                babble += np.roll(x[::-1], int(rng.integers(0, x.size)))
             noise = noise + profile.babble_share * babble / max(_rms(babble), 1e-12)
         noise *= speech_rms / max(_rms(noise), 1e-12) * 10 ** (-snr / 20)
         y = x + noise

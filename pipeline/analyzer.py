@@ -456,7 +456,7 @@ class Pipeline:
 
     @cached_property
     def _recovery_options(self) -> RecoveryOptions:
-        return RecoveryOptions.from_config(self.config.section("analysis").get("recovery"))
+        return RecoveryOptions.from_config(self.config.section("analysis").get("recovery") or {})
 
     @cached_property
     def _analysis_options(self) -> dict[str, Any]:

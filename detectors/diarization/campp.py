@@ -57,7 +57,7 @@ def bundled_weights() -> tuple[Path, Path]:
     return segmentation, campp
 
 
-class CamppEmbedding(Model):  # type: ignore[misc]  # pyannote is untyped
+class CamppEmbedding(Model):
     """CAM++ (3D-Speaker) behind pyannote's embedding-model interface."""
 
     def __init__(self, checkpoint: Path) -> None:
@@ -89,10 +89,13 @@ class CamppEmbedding(Model):  # type: ignore[misc]  # pyannote is untyped
             sample_frequency=SAMPLE_RATE,
             dither=0.0,
         )
-        return feats - feats.mean(dim=0, keepdim=True)
+        normalised: torch.Tensor = feats - feats.mean(dim=0, keepdim=True)
+        return normalised
 
-    def forward(self, waveforms: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
-        """(batch, 1, samples) waveforms, optional (batch, mask_frames) masks -> (batch, 192)."""
+    def forward(self, waveforms: torch.Tensor, **kwargs: Any) -> torch.Tensor:
+        """(batch, 1, samples) waveforms, optional ``weights`` (batch, mask_frames) masks ->
+        (batch, 192)."""
+        weights: torch.Tensor | None = kwargs.get("weights")
         out = torch.full((waveforms.shape[0], EMBEDDING_DIM), float("nan"), device=waveforms.device)
         for i in range(waveforms.shape[0]):
             feats = self.fbank(waveforms[i, 0])

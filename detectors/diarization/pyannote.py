@@ -127,7 +127,7 @@ class PyannoteDiarizer(Diarizer):
             "sample_rate": sample_rate,
         }
         try:
-            output = self.pipeline(file, **kwargs)  # type: ignore[arg-type]  # stub: hook: bool
+            output = self.pipeline(file, **kwargs)
         except Exception as e:
             raise DetectorError(f"pyannote diarization failed: {type(e).__name__}: {e}") from e
 
@@ -151,7 +151,7 @@ def _bundled_pipeline(options: PyannoteOptions) -> Any:
 
     from .campp import CamppEmbedding, bundled_weights
 
-    class _NoPLDA(PLDA):  # type: ignore[misc]  # pyannote is untyped
+    class _NoPLDA(PLDA):
         """pyannote 4 insists on a PLDA even for agglomerative clustering, which never calls it;
         loading none here keeps it from looking one up on the hub."""
 
