@@ -85,6 +85,10 @@ class RoleOptions(SectionOptions):
         first_speaker_sources: sources where the officer usually speaks first (answers, greets).
         max_officers: upper bound of officers in one recording.
         second_officer_min_score: lexical officer evidence a second speaker needs to be an officer too.
+        officer_min_lead_db: a level lead that counts as evidence of the body-cam wearer (the other
+            officer cues - officer lexicon, officer channel, speaking first in a conversation - count
+            whenever present). Without any evidence nobody is made the officer: a lone newsreader
+            must not become an officer who "failed" to identify themself.
         confidence_scale: score margin at which confidence reaches ~0.82 (1 - e^-1 above 0.5).
     """
 
@@ -104,6 +108,7 @@ class RoleOptions(SectionOptions):
     first_speaker_sources: tuple[SourceName, ...]
     max_officers: int = Field(ge=1, le=10)
     second_officer_min_score: float = Field(ge=0)
+    officer_min_lead_db: float = Field(ge=0)
     confidence_scale: float = Field(gt=0)
 
 
@@ -238,6 +243,7 @@ class _Speaker:
     party_lex: float = 0.0
     score: float = 0.0
     party_score: float = 0.0
+    evidence: bool = False
     cues: list[str] | None = None
     lex_cues: list[str] | None = None
 
@@ -291,28 +297,36 @@ class RoleDetector:
             else {}
         )
 
+        conversation = len(spk) > 1
         for s in spk.values():
             s.score = o.weights.lexical * (s.officer_lex - s.party_lex)
+            s.evidence = s.officer_lex > s.party_lex
             ch = channel_of.get(s.label)
             if ch is not None and ch in role_of_channel:
                 mapped = role_of_channel[ch]
                 s.score += o.weights.channel * (1.0 if mapped == "officer" else -1.0)
+                s.evidence |= mapped == "officer"
                 s.cues.append(f"channel:{ch}->{mapped}")  # type: ignore[union-attr]
             if levels and s.label in levels and len(levels) > 1:
                 others = [v for k, v in levels.items() if k != s.label]
                 lead = levels[s.label] - max(others)
                 s.score += o.weights.nearfield * float(np.clip(lead / o.nearfield_scale_db, -1, 1))
+                s.evidence |= lead >= o.officer_min_lead_db
                 if lead > 0:
                     s.cues.append(f"nearfield:+{lead:.1f}dB")  # type: ignore[union-attr]
             if source in o.first_speaker_sources and s.first_index == 0:
                 s.score += o.weights.first_speaker
+                # Answering first means something only when someone else answers back.
+                s.evidence |= conversation
                 s.cues.append("first_speaker")  # type: ignore[union-attr]
 
         ranked = sorted(spk.values(), key=lambda s: (-s.score, s.first_index))
         officers = [ranked[0]]
-        if len(ranked) == 1 and ranked[0].score < 0:
-            officers = []  # a lone speaker with party evidence (a caller on a one-sided clip)
-        for s in ranked[1:]:
+        if not ranked[0].evidence or (not conversation and ranked[0].score < 0):
+            # No cue says "officer" (e.g. one voice reading the news), or the lone speaker carries
+            # party evidence (a caller on a one-sided clip): nobody is the officer.
+            officers = []
+        for s in ranked[1:] if officers else ():
             if len(officers) >= o.max_officers:
                 break
             ch = channel_of.get(s.label)

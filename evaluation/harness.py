@@ -71,6 +71,9 @@ class ScenarioResult:
         )
 
 
+PROFILES = ("clean", "field")
+
+
 @dataclass(frozen=True, slots=True)
 class EvalReport:
     directory: str
@@ -249,21 +252,33 @@ def run_evaluation(
     *,
     only: Iterable[str] | None = None,
     progress: Callable[[ScenarioResult], None] | None = None,
+    profile: str = "clean",
 ) -> EvalReport:
     """Analyse and score every scenario in ``directory``; ``only`` restricts to some scenario ids.
+
+    ``profile`` (audio mode): ``clean`` hears the synthesised speech as it is, ``field`` through
+    :mod:`evaluation.field` (noise, babble, reverberation, clipped shouts, narrowband phone line).
 
     A scenario whose analysis raises is recorded with its error (and counted as wrong), so one bad
     file never hides the scores of the others.
     """
     if mode not in ("text", "audio"):
         raise ConfigError(f"unknown evaluation mode {mode!r}; choose text or audio")
+    if profile not in PROFILES:
+        raise ConfigError(f"unknown evaluation profile {profile!r}; choose one of {PROFILES}")
+    if profile != "clean" and mode != "audio":
+        raise ConfigError(f"profile {profile!r} degrades audio: it needs --mode audio")
     cfg = config if isinstance(config, VigilConfig) else load_config(config)
     scenarios = load_scenarios(directory)
     wanted = set(only or ())
     if wanted:
         scenarios = [s for s in scenarios if s.id in wanted]
     t0 = time.perf_counter()
-    runner = _TextRunner(cfg, oracle_roles) if mode == "text" else _AudioRunner(cfg, oracle_roles)
+    runner = (
+        _TextRunner(cfg, oracle_roles)
+        if mode == "text"
+        else _AudioRunner(cfg, oracle_roles, profile=profile)
+    )
     results: list[ScenarioResult] = []
     for sc in scenarios:
         s0 = time.perf_counter()
@@ -288,7 +303,7 @@ def run_evaluation(
     return aggregate(
         results,
         directory=str(directory),
-        mode=mode,
+        mode=mode if profile == "clean" else f"{mode}/{profile}",
         oracle_roles=oracle_roles,
         config_hash=cfg.hash,
         seconds=time.perf_counter() - t0,
@@ -325,11 +340,13 @@ class _AudioRunner:
     which channel); the pipeline always infers roles from the audio and its transcript.
     """
 
-    def __init__(self, cfg: VigilConfig, oracle_roles: bool) -> None:
+    def __init__(self, cfg: VigilConfig, oracle_roles: bool, *, profile: str = "clean") -> None:
         from pipeline.analyzer import Pipeline
 
+        from .field import FieldProfile
         from .synthesis import SynthesisOptions
 
+        self.field = FieldProfile.load() if profile == "field" else None
         self.cfg = cfg
         self.pipeline = Pipeline.from_config(cfg)
         self.synthesis = SynthesisOptions.from_config(None)
@@ -339,6 +356,10 @@ class _AudioRunner:
         from .synthesis import synthesize_scenario, write_wav
 
         rec = synthesize_scenario(list(sc.turns), sc.source, options=self.synthesis)
+        if self.field is not None:
+            from .field import degrade
+
+            rec = degrade(rec, self.field, sc.id)
         wav = write_wav(Path(self.tmp.name) / f"{sc.id}.wav", rec.audio, rec.sample_rate)
         doc = self.pipeline.run(
             wav,

@@ -42,7 +42,16 @@ from .document import (
 )
 from .errors import ConfigError, MediaError
 from .faults import crash_point
-from .store import ObjectStore, StoreOptions, artifact_key, document_key, raw_key, recording_id_for
+from .recovery import RecoveryOptions, recover_speech
+from .store import (
+    ObjectStore,
+    StoreOptions,
+    artifact_key,
+    document_key,
+    document_version_key,
+    raw_key,
+    recording_id_for,
+)
 
 if TYPE_CHECKING:
     from detectors.asr import AsrDetector
@@ -210,15 +219,25 @@ class Pipeline:
             info = probe(path, self.media_options)
         rec_id = recording_id or recording_id_for(info.sha256)
         hook("probe", info, recording_id=rec_id)
-        if not info.has_audio:
-            raise MediaError(f"{path.name}: no audio stream to analyse")
+        if not info.has_audio and not info.has_video:
+            raise MediaError(f"{path.name}: no audio or video stream to analyse")
 
-        with _timed(timings, "decode"):
-            decoded = load_audio(path, self.media_options)
-        audio = decoded.samples
-        sr = decoded.sample_rate
-        duration = audio.shape[1] / sr
-        hook("decode", decoded, recording_id=rec_id, completed=duration, total=duration)
+        decode_errors, gap_seconds = 0, 0.0
+        if info.has_audio:
+            with _timed(timings, "decode"):
+                decoded = load_audio(path, self.media_options)
+            audio = decoded.samples
+            sr = decoded.sample_rate
+            duration = audio.shape[1] / sr
+            decode_errors, gap_seconds = decoded.decode_errors, decoded.gap_seconds
+            hook("decode", decoded, recording_id=rec_id, completed=duration, total=duration)
+        else:
+            # A camera that recorded no sound still recorded a picture: analyse it, and let the
+            # video detector's no_audio_track event raise RECORDING_INCOMPLETE.
+            sr = self.media_options.sample_rate
+            audio = np.zeros((1, 0), dtype=np.float32)
+            duration = float(info.duration or 0.0)
+            warnings.append("no audio track: only the video was analysed")
 
         mono = audio.mean(axis=0) if audio.shape[0] > 1 else audio[0]
         backend, _ = self.diarization.backend_for(source, audio.shape[0])
@@ -228,6 +247,7 @@ class Pipeline:
         per_channel = backend == "channel" and self._analysis_options["per_channel_asr"]
         tracks = list(enumerate(audio)) if per_channel else [(None, mono)]
         segments = []
+        asr_info = None
 
         def diarize() -> Any:
             with _timed(timings, "diarization"):
@@ -239,7 +259,7 @@ class Pipeline:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="diarize") as pool:
             pending = pool.submit(diarize) if overlap else None
             with _timed(timings, "asr"):
-                for channel, track in tracks:
+                for channel, track in tracks if audio.shape[1] else ():
                     seg_iter, asr_info = self.asr.transcribe(
                         np.ascontiguousarray(track, dtype=np.float32),
                         sample_rate=sr,
@@ -263,6 +283,14 @@ class Pipeline:
         segments.sort(key=lambda seg: (seg.start, seg.channel or 0))
         hook("diarization", diarization, recording_id=rec_id)
         warnings.extend(str(w) for w in diarization.info.get("warnings", []))
+
+        if asr_info is not None and not per_channel:
+            with _timed(timings, "recovery"):
+                recovered = recover_speech(
+                    self.asr, mono, sr, segments, diarization.turns, self._recovery_options
+                )
+            segments = sorted([*segments, *recovered.segments], key=lambda s: s.start)
+            warnings.extend(recovered.warnings())
 
         with _timed(timings, "attribution"):
             attributed = attribute(segments, diarization.turns)
@@ -299,7 +327,7 @@ class Pipeline:
             utterances=utterances,
             incident=incident,
             diarization_confidence=float(diarization.info.get("confidence", 1.0)),
-            lang=asr_info.language or "zh",
+            lang=(asr_info.language if asr_info else None) or "zh",
         )
 
         # The speech rules run first: their flags are audio cues for the video pass. The one
@@ -313,7 +341,7 @@ class Pipeline:
                 video = self.video.analyze(
                     path,
                     source=source,
-                    audio=mono,
+                    audio=mono if info.has_audio else None,
                     sample_rate=sr,
                     audio_cues=self._audio_cues(utterances, screening.flags),
                     first_speech=utterances[0].start if utterances else None,
@@ -368,8 +396,8 @@ class Pipeline:
                 width=info.width,
                 height=info.height,
                 fps=info.fps,
-                decode_errors=decoded.decode_errors,
-                decode_gap_seconds=round(decoded.gap_seconds, 3),
+                decode_errors=decode_errors,
+                decode_gap_seconds=round(gap_seconds, 3),
             ),
             incident=incident,
             speakers=_speakers(attributed, roles),
@@ -379,13 +407,17 @@ class Pipeline:
             pipeline=PipelineInfo(
                 version=self.version,
                 config_hash=self.config_hash,
-                models={"asr": str(asr_info.model), "asr_sha256": asr_info.model_sha256 or ""},
+                models=(
+                    {"asr": str(asr_info.model), "asr_sha256": asr_info.model_sha256 or ""}
+                    if asr_info
+                    else {}
+                ),
                 backends={"diarization": diarization.backend},
-                language=asr_info.language,
+                language=asr_info.language if asr_info else None,
                 options={"num_speakers": num_speakers},
             ),
             timings={k: round(v, 4) for k, v in timings.items()},
-            warnings=warnings + [str(w) for w in asr_info.warnings],
+            warnings=warnings + [str(w) for w in (asr_info.warnings if asr_info else ())],
         )
         return RecordingResult(document, keyframes)
 
@@ -404,7 +436,9 @@ class Pipeline:
         """Analyse and persist: raw media (unless already stored), keyframes, then the document last.
 
         The document is written last so that its presence means the whole result is in the store; a
-        crash before that leaves only orphan artifacts that the next run overwrites.
+        crash before that leaves only orphan artifacts that the next run overwrites. Each analysis is
+        also kept under ``history/<id>/`` (see :func:`pipeline.store.document_version_key`), so
+        re-analysing a recording replaces the latest document without losing the earlier ones.
         """
         path = Path(path)
         result = self.analyze(
@@ -423,14 +457,20 @@ class Pipeline:
         crash_point("pipeline.after_artifacts")
         doc.recording.media_key = media_key
         doc.timings["store"] = round(time.perf_counter() - t0, 4)
+        body = doc.model_dump_json(indent=1).encode("utf-8")
+        # The version first: once the latest pointer names this analysis, its history copy exists,
+        # so a re-analysis never leaves the earlier document reachable only by luck.
         store.put_bytes(
-            document_key(rec_id),
-            doc.model_dump_json(indent=1).encode("utf-8"),
-            content_type="application/json",
+            document_version_key(rec_id, doc.created_at), body, content_type="application/json"
         )
+        store.put_bytes(document_key(rec_id), body, content_type="application/json")
         crash_point("pipeline.after_document")
         logger.info("stored %s (%d segments)", rec_id, len(doc.segments))
         return doc
+
+    @cached_property
+    def _recovery_options(self) -> RecoveryOptions:
+        return RecoveryOptions.from_config(self.config.section("analysis").get("recovery") or {})
 
     @cached_property
     def _analysis_options(self) -> dict[str, Any]:

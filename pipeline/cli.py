@@ -276,6 +276,9 @@ def eval_(
     json_out: Path | None = typer.Option(None, "--json", help="write the full report as JSON"),
     only: list[str] | None = typer.Option(None, help="restrict to these scenario ids"),
     config: Path | None = typer.Option(None, help="config YAML"),
+    profile: str = typer.Option(
+        "clean", help="audio mode: clean | field (noise, babble, reverb, clipping, phone line)"
+    ),
     debug: bool = typer.Option(False, help="full tracebacks and debug logging"),
 ) -> None:
     """Score the analysis against scenario ground truth. Measures and exits 0 whatever the scores."""
@@ -286,7 +289,14 @@ def eval_(
 
         if not directory.is_dir():
             raise VigilError(f"not a directory: {directory}")
-        report = run_evaluation(directory, mode, oracle_roles, config, only=only)  # type: ignore[arg-type]
+        report = run_evaluation(
+            directory,
+            mode,  # type: ignore[arg-type]
+            oracle_roles,
+            config,
+            only=only,
+            profile=profile,
+        )
         typer.echo(format_report(report))
         if json_out is not None:
             write_report_json(report, json_out)

@@ -19,7 +19,7 @@ from detectors.types import IncidentRecord, Transcript
 from rules.adjudicator import AdjudicatorOptions, LlmAdjudicator
 from rules.engine import RuleEngine, Screening
 from rules.errors import RulePackError
-from rules.findings import Assessment, Flag, ReviewHint
+from rules.findings import Assessment, AssessmentNote, Flag, Inference, ReviewHint
 from rules.inference import Inferrer
 from rules.llm import LlmOptions, LlmSummarizer
 from rules.matching import MatchingOptions
@@ -117,10 +117,16 @@ class RuleAnalyzer:
     ) -> Assessment:
         """The whole reading of one recording; with ``screened`` (from :meth:`screen` on the same
         transcript before its video events were added) the speech rules are not run again."""
+        notes = _notes(transcript)
         result = self.engine.run_detailed(transcript, screened=screened)
         engine_flags = result.flags
         cat, disp = self.inferrer.infer(transcript)
         mine = self.inferrer.flags(transcript, cat, disp)
+        category: Inference | None = cat.inference
+        disposition: Inference | None = disp.inference
+        if any(n.code == "no_speech" for n in notes):
+            # with nothing said, the inferrer's answer is its configured default: not a reading
+            category = disposition = None
         have = {f.code for f in engine_flags}
         # the engine's own report-not-accepted rule wins when both see it: one finding, one flag
         mine = [f for f in mine if f.code not in have]
@@ -139,8 +145,8 @@ class RuleAnalyzer:
         )
         tags = self.tagger.tag(
             transcript,
-            category=cat.inference,
-            disposition=disp.inference,
+            category=category,
+            disposition=disposition,
             risk=risk,
             flags=flags,
         )
@@ -152,14 +158,40 @@ class RuleAnalyzer:
         return Assessment(
             flags=flags,
             review_hints=[*result.hints, *hints],
-            category=cat.inference,
-            disposition=disp.inference,
+            category=category,
+            disposition=disposition,
             risk=risk,
             call=call,
             tags=tags,
             summary=summary,
             rule_packs=self.rule_packs,
+            notes=notes,
         )
+
+
+def _notes(transcript: Transcript) -> list[AssessmentNote]:
+    """What the assessment cannot establish, from the transcript alone (the rules stay pure: the
+    roles decided upstream are the only evidence of an officer)."""
+    if not any(u.text.strip() for u in transcript.utterances):
+        return [
+            AssessmentNote(
+                code="no_speech",
+                text="no speech",
+                reason="no words were recognised in the recording, so category and disposition"
+                " are not inferred and no statement rule can apply",
+            )
+        ]
+    if not any(u.role == "officer" for u in transcript.utterances):
+        return [
+            AssessmentNote(
+                code="no_officer_identified",
+                text="no officer identified",
+                reason="no speaker carries officer evidence (officer wording, the officer's"
+                " channel or the body-cam wearer's near-field voice), so no rule about what an"
+                " officer did or failed to say applies",
+            )
+        ]
+    return []
 
 
 def _section(cfg: Any, name: str) -> dict[str, Any]:

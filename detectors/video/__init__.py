@@ -6,7 +6,8 @@ Public entry point: :class:`VideoDetector` (``analyze`` a file, ``extract_frames
 which keep only scalar features (and the few keyframe JPEGs), so memory does not grow with the
 video's length. Events are :class:`~detectors.types.VideoEvent` with detector-level kinds:
 ``confrontation``, ``black_frames``, ``frozen_frames``, ``audio_dropout``, ``clip_gap``,
-``starts_mid_conversation``, ``visitor_unattended``, ``visitor_left``.
+``starts_mid_conversation``, ``no_audio_track`` (the file has no sound at all), ``visitor_unattended``,
+``visitor_left``.
 
 Layout: :mod:`.frames` (decoding and sampling) <- :mod:`.keyframes`, :mod:`.integrity`,
 :mod:`.confrontation`, :mod:`.presence` (one tracker each) <- :mod:`.detector` (the single pass).

@@ -195,7 +195,16 @@ class VideoDetector:
         elif info.has_audio:
             warnings.append("audio not given: audio dropout not checked")
         else:
-            warnings.append("file has no audio track: audio dropout not checked")
+            # A camera that recorded no sound is itself a recording problem, for the whole clip.
+            events.append(
+                VideoEvent(
+                    kind="no_audio_track",
+                    start=0.0,
+                    end=duration,
+                    confidence=1.0,
+                    detail={"reason": "no audio track"},
+                )
+            )
         events += mid_conversation(first_speech, o.integrity)
         timings["audio"] = time.perf_counter() - s0
 

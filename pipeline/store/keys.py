@@ -1,6 +1,6 @@
 """The object-store key layout, defined here and only here, and the one place recording ids are made.
 
-``raw_key``, ``document_key``, ``artifact_key``, ``index_key`` and ``report_key`` build every key any
+``raw_key``, ``document_key``, ``document_version_key``, ``artifact_key``, ``index_key`` and ``report_key`` build every key any
 module writes; :func:`recording_id_for` turns a source's SHA-256 into its recording id (same bytes, same
 id, whoever ingests them: the CLI, the batch or the API). Keys are checked by :func:`sanitize_key`: a key
 is never allowed to escape a directory or smuggle control characters into an HTTP request.
@@ -19,6 +19,7 @@ _RECORDING_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _EXT = re.compile(r"^\.[a-z0-9]{1,10}$")
 
 DOCUMENTS_PREFIX = "documents/"
+HISTORY_PREFIX = "history/"
 RECORDING_ID_PREFIX = "rec-"
 
 
@@ -90,6 +91,20 @@ def raw_key(recording_id: str, filename: str, recorded_at: datetime | None = Non
 def document_key(recording_id: str) -> str:
     """``documents/<id>.json``: the analysis document of one recording."""
     return sanitize_key(f"{DOCUMENTS_PREFIX}{check_recording_id(recording_id)}.json")
+
+
+def document_version_key(recording_id: str, created_at: datetime) -> str:
+    """``history/<id>/<created_at UTC, microseconds>.json``: one analysis of one recording, never
+    overwritten. ``documents/<id>.json`` stays the latest analysis (what the review service indexes);
+    every analysis, that one included, is also written here, so a re-analysis keeps the earlier
+    versions reachable. Outside ``documents/`` so that listing the documents lists latest ones only."""
+    when = created_at.astimezone(UTC) if created_at.tzinfo is not None else created_at
+    return sanitize_key(f"{document_history_prefix(recording_id)}{when:%Y%m%dT%H%M%S.%fZ}.json")
+
+
+def document_history_prefix(recording_id: str) -> str:
+    """``history/<id>/``: list it to find every stored analysis of a recording, oldest first."""
+    return f"{HISTORY_PREFIX}{check_recording_id(recording_id)}/"
 
 
 def artifact_key(recording_id: str, name: str) -> str:

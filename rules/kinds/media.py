@@ -75,13 +75,19 @@ class VideoEventRule(Rule):
                     role=None,
                     evidence={
                         "event_kinds": kinds,
+                        "reasons": _reasons(group),
                         "overlapping_segments": overlapping,
                         "events": [
                             {"kind": e.kind, "start": e.start, "end": e.end, "conf": e.confidence}
                             for e in group
                         ],
                     },
-                    template={"detail": "、".join(kinds), "count": str(len(group))},
+                    template={"detail": "、".join(_reasons(group)), "count": str(len(group))},
                 )
             )
         return findings
+
+
+def _reasons(group: list[VideoEvent]) -> list[str]:
+    """What the reviewer reads: an event's own ``reason`` (e.g. "no audio track") or its kind."""
+    return sorted({str(e.detail.get("reason", e.kind)) for e in group})

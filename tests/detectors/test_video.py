@@ -231,7 +231,10 @@ def test_real_clip_bedroom_is_one_clean_shot(detector: VideoDetector) -> None:
     assert not result.events_of("black_frames")
     assert not result.events_of("frozen_frames")
     assert [k.reason for k in result.keyframes] == ["first_frame"]
-    assert any("no audio" in w for w in result.warnings)
+    # a camera that recorded no sound: one no_audio_track event over the whole clip
+    (no_audio,) = result.events_of("no_audio_track")
+    assert no_audio.start == 0.0 and no_audio.end == pytest.approx(result.duration, abs=1e-3)
+    assert no_audio.detail["reason"] == "no audio track" and no_audio.confidence == 1.0
 
 
 @pytest.mark.parametrize("name", ["chaplin.mp4", "04_coffee.mp4", "05_default_juggle.mp4"])
