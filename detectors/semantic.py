@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -157,7 +158,7 @@ class SemanticHeads:
                     if "ngrams.vocabulary" in arrays
                     else None
                 )
-        except (OSError, ValueError, KeyError, json.JSONDecodeError) as e:
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
             raise DetectorError(f"semantic heads file {p} is unreadable: {e}") from e
         if manifest.get("format") != HEADS_FORMAT:
             raise DetectorError(
