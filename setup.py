@@ -26,15 +26,8 @@ setup(
     packages=[*CODE, *DATA],
     package_dir=DATA,
     package_data={
-        "": ["py.typed"],
-        "api": ["alembic.ini", "migrations/script.py.mako"],
-        "api.web": [
-            "messages.yaml",
-            "templates/*.html",
-            "static/*.css",
-            "static/*.js",
-            "static/vendor/*",
-        ],
-        **{name: ["*.yaml", "*.json", "*.md"] for name in DATA},
+        # code packages: typing marker, configs, templates and static assets beside the code
+        "": ["py.typed", "*.yaml", "*.ini", "*.mako", "templates/*", "static/*", "static/vendor/*"],
+        **{name: ["*.yaml", "*.json", "*.md", "*.jsonl", "*.npz"] for name in DATA},
     },
 )

@@ -8,8 +8,13 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from pipeline.config import VigilConfig
+from pipeline.scratch import ScratchDir
+
 from .core.config import Settings
 from .db import Database
+from .tasksheets.config import TaskSheetConfig, load_tasksheet_config
+from .throttle import LoginThrottle
 
 logger = logging.getLogger("vigil.api")
 
@@ -25,6 +30,8 @@ class ApiMetrics:
     processed: Counter = field(init=False)
     indexed: Counter = field(init=False)
     queue: Gauge = field(init=False)
+    sheets: Gauge = field(init=False)
+    sheets_overdue: Gauge = field(init=False)
 
     def __post_init__(self) -> None:
         r = self.registry
@@ -40,6 +47,13 @@ class ApiMetrics:
         )
         self.indexed = Counter("vigil_indexer_documents", "documents indexed", registry=r)
         self.queue = Gauge("vigil_recordings", "recordings by status", ["status"], registry=r)
+        self.sheets = Gauge("vigil_task_sheets", "task sheets by state", ["state"], registry=r)
+        self.sheets_overdue = Gauge(
+            "vigil_task_sheets_overdue",
+            "open task sheets past their deadline",
+            ["unit"],
+            registry=r,
+        )
 
 
 @dataclass(slots=True)
@@ -48,4 +62,8 @@ class AppContext:
     db: Database
     store: Any
     metrics: ApiMetrics
+    pipeline_config: VigilConfig
+    scratch: ScratchDir
+    throttle: LoginThrottle
     services: list[Any] = field(default_factory=list)
+    sheets: TaskSheetConfig = field(default_factory=load_tasksheet_config)

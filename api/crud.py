@@ -46,6 +46,7 @@ from .models import (
     Decision,
     Flag,
     Recording,
+    TaskSheet,
     User,
     UTCDateTime,
     WebSession,
@@ -79,6 +80,9 @@ def create_user(
 
 
 def authenticate(*, session: Session, username: str, password: str) -> User | None:
+    if not username or len(username) > 64 or not username.isprintable():
+        verify_secret(password, _DUMMY_HASH)  # no such user can exist; same cost anyway
+        return None
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         verify_secret(password, _DUMMY_HASH)  # same cost whether or not the user exists
@@ -287,13 +291,20 @@ def requeue(*, session: Session, recording: Recording) -> None:
     recording.next_attempt_at = None
 
 
-def claim_next(*, session: Session, now: datetime | None = None) -> Recording | None:
-    """Atomically move one due queued recording to ``running`` (safe with several workers)."""
+def claim_next(
+    *, session: Session, max_attempts: int, now: datetime | None = None
+) -> Recording | None:
+    """Atomically move one due queued recording to ``running`` (safe with several workers).
+
+    The attempt is counted in the same commit as the claim, so a recording that kills its worker
+    still uses up its attempts: after ``max_attempts`` it is never claimed again.
+    """
     now = now or utcnow()
     candidates = session.scalars(
         select(Recording.id)
         .where(
             Recording.status == "queued",
+            Recording.attempts < max_attempts,
             or_(Recording.next_attempt_at.is_(None), Recording.next_attempt_at <= now),
         )
         .order_by(Recording.created_at)
@@ -302,7 +313,11 @@ def claim_next(*, session: Session, now: datetime | None = None) -> Recording | 
     for rid in candidates:
         res = session.execute(
             update(Recording)
-            .where(Recording.id == rid, Recording.status == "queued")
+            .where(
+                Recording.id == rid,
+                Recording.status == "queued",
+                Recording.attempts < max_attempts,
+            )
             .values(status="running", attempts=Recording.attempts + 1, updated_at=now)
         )
         if res.rowcount == 1:  # type: ignore[attr-defined]
@@ -335,9 +350,79 @@ def _parse_time(value: str | None) -> datetime | None:
         return None
     try:
         t = datetime.fromisoformat(value)
-    except ValueError:
+        return t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):  # not a time, or one that cannot be expressed in UTC
         return None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def flag_stable_key(rule_id: str, segment_ids: Sequence[str], quote: str) -> str:
+    """A flag's identity independent of its position in the document: the rule, the segments it
+    cites and the words it quotes. Re-analysing the same bytes with the same pipeline reproduces it;
+    other re-analyses fall back to :func:`_match_flags`'s time overlap."""
+    raw = json.dumps([rule_id, list(segment_ids), quote.strip()], ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def _overlap(a: Flag, start: float, end: float) -> float:
+    """Intersection over union of two time spans (points count as 0.1 s wide)."""
+    a0, a1 = a.start, max(a.end, a.start + 0.1)
+    b0, b1 = start, max(end, start + 0.1)
+    inter = min(a1, b1) - max(a0, b0)
+    return inter / (max(a1, b1) - min(a0, b0)) if inter > 0 else 0.0
+
+
+def _match_flags(old: Sequence[Flag], new: Sequence[Any]) -> dict[int, Flag]:
+    """Which earlier flag each new document flag continues: the same stable key first, else the
+    same rule over at least half-overlapping time (best overlap wins); each old flag matches once."""
+    taken: set[uuid.UUID] = set()
+    out: dict[int, Flag] = {}
+    by_key: dict[str, list[Flag]] = defaultdict(list)
+    for f in old:
+        if f.stable_key:
+            by_key[f.stable_key].append(f)
+    keys = [flag_stable_key(f.rule_id, f.segment_ids, f.quote) for f in new]
+    for i, key in enumerate(keys):
+        for f in by_key.get(key, []):
+            if f.id not in taken:
+                out[i] = f
+                taken.add(f.id)
+                break
+    for i, f in enumerate(new):
+        if i in out:
+            continue
+        candidates = [
+            (ov, o)
+            for o in old
+            if o.id not in taken and o.rule_id == f.rule_id
+            if (ov := _overlap(o, f.start, f.end)) >= 0.5
+        ]
+        if candidates:
+            best = max(candidates, key=lambda t: t[0])[1]
+            out[i] = best
+            taken.add(best.id)
+    return out
+
+
+def _find_recording(
+    *, session: Session, doc: AnalysisDocument, document_key: str
+) -> Recording | None:
+    """The recording a document belongs to: by document key, by analysis id, then by raw object.
+
+    The last two make indexing idempotent: a document written by a worker that died before its
+    database commit is attached to the recording it was made for, never added as a second one.
+    """
+    for cond in (
+        Recording.document_key == document_key,
+        Recording.analysis_id == doc.recording.recording_id,
+        Recording.media_key == doc.recording.media_key if doc.recording.media_key else None,
+        Recording.sha256 == doc.recording.sha256,
+    ):
+        if cond is None:
+            continue
+        rec = session.scalar(select(Recording).where(cond).order_by(Recording.created_at).limit(1))
+        if rec is not None:
+            return rec
+    return None
 
 
 def index_document(
@@ -348,18 +433,16 @@ def index_document(
     recording: Recording | None = None,
     buffer_s: float,
     etag: str | None = None,
-) -> Recording:
+) -> tuple[Recording, dict[str, int]]:
     """Put one analysis into the queue: queue fields on the recording, one row per flag.
 
-    Flags of an earlier analysis stay (decisions point at them) but are no longer ``current``.
+    Flags of an earlier analysis stay (decisions point at them) but are no longer ``current``; each
+    new flag that continues an earlier one (:func:`_match_flags`) inherits its lineage and latest
+    verdict, so a re-analysis keeps the review work. Returns the recording and how many flags were
+    carried over and superseded.
     """
     if recording is None:
-        recording = session.scalar(
-            select(Recording)
-            .where(Recording.analysis_id == doc.recording.recording_id)
-            .order_by(Recording.created_at)
-            .limit(1)
-        )
+        recording = _find_recording(session=session, doc=doc, document_key=document_key)
     if recording is None:
         inc = doc.incident
         recorded_at = _parse_time(inc.recorded_at if inc else None) or doc.created_at
@@ -384,6 +467,9 @@ def index_document(
         if clash is not None and clash.id != recording.id:
             clash.document_key = None
             session.flush()
+    old = session.scalars(
+        select(Flag).where(Flag.recording_id == recording.id, Flag.current.is_(True))
+    ).all()
     session.execute(
         update(Flag)
         .where(Flag.recording_id == recording.id, Flag.current.is_(True))
@@ -391,12 +477,19 @@ def index_document(
     )
     assessment = doc.assessment
     flags = list(assessment.flags) if assessment else []
-    for f in flags:
+    matches = _match_flags(old, flags)
+    for i, f in enumerate(flags):
+        prior = matches.get(i)
+        fid = uuid.uuid4()
         session.add(
             Flag(
+                id=fid,
                 recording_id=recording.id,
                 document_key=document_key,
                 flag_key=f.id,
+                stable_key=flag_stable_key(f.rule_id, f.segment_ids, f.quote),
+                lineage_id=(prior.lineage_id or prior.id) if prior else fid,
+                quote=f.quote,
                 code=f.code,
                 rule_id=f.rule_id,
                 rule_version=f.rule_version,
@@ -406,6 +499,7 @@ def index_document(
                 start=f.start,
                 end=f.end,
                 current=True,
+                latest_verdict=prior.latest_verdict if prior else None,
             )
         )
     risk = assessment.risk if assessment else None
@@ -426,9 +520,14 @@ def index_document(
     recording.max_severity_rank = max((SEVERITY_RANK[f.severity] for f in flags), default=0)
     recording.flag_count = len(flags)
     recording.flag_codes = ",".join(sorted({f.code for f in flags}))[:512]
-    recording.review_status = "unreviewed" if flags else "clear"
+    category = assessment.category if assessment else None
+    recording.category = category.value if category is not None else None
     session.flush()
-    return recording
+    recording.review_status = review_status(session=session, recording=recording)
+    session.flush()
+    carried = sum(1 for p in matches.values() if p.latest_verdict is not None)
+    decided = sum(1 for o in old if o.latest_verdict is not None)
+    return recording, {"carried": carried, "superseded": decided - carried}
 
 
 # -- the queue -----------------------------------------------------------------------------------
@@ -446,6 +545,7 @@ class QueueFilter:
     recorded_from: datetime | None = None
     recorded_to: datetime | None = None
     officer: str | None = None
+    sheet_overdue: bool | None = None
 
 
 def encode_cursor(rec: Recording) -> str:
@@ -456,12 +556,20 @@ def encode_cursor(rec: Recording) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[int, int, datetime, uuid.UUID]:
-    """Raises ValueError for anything that is not a cursor this API issued."""
+    """Raises ValueError for anything that is not a cursor this API issued (wrong types, numbers
+    out of range, times without a zone or outside what UTC can hold)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         risk, sev, at, rid = json.loads(raw)
-        return int(risk), int(sev), datetime.fromisoformat(at), uuid.UUID(rid)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as e:
+        if not all(type(v) is int and 0 <= v <= 3 for v in (risk, sev)):
+            raise ValueError("rank out of range")
+        if not isinstance(at, str) or not isinstance(rid, str):
+            raise ValueError("wrong types")
+        when = datetime.fromisoformat(at)
+        if when.tzinfo is None:
+            raise ValueError("time without zone")
+        return risk, sev, when.astimezone(UTC), uuid.UUID(rid)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError) as e:
         raise ValueError("invalid cursor") from e
 
 
@@ -522,6 +630,11 @@ def _queue_conditions(
                     )
                 )
             )
+    if filters.sheet_overdue is not None:
+        overdue_sheet = exists().where(
+            TaskSheet.id == Recording.task_sheet_id, TaskSheet.overdue.is_(True)
+        )
+        conds.append(overdue_sheet if filters.sheet_overdue else ~overdue_sheet)
     return conds
 
 
@@ -609,14 +722,41 @@ def recordings_by(*, session: Session, username: str, limit: int) -> list[Record
 # -- decisions and metrics -----------------------------------------------------------------------
 
 
-def _review_status(verdicts: Iterable[str | None]) -> str:
+def _review_status(verdicts: Iterable[str | None], *, escalated_before: bool = False) -> str:
     vs = list(verdicts)
+    if "escalate" in vs or escalated_before:
+        return "escalated"
     if not vs:
         return "clear"
-    if "escalate" in vs:
-        return "escalated"
     decided = sum(v is not None for v in vs)
     return "unreviewed" if decided == 0 else "reviewed" if decided == len(vs) else "in_review"
+
+
+def review_status(*, session: Session, recording: Recording) -> str:
+    """From the latest verdicts of the current flags; an escalation stays visible even when a
+    re-analysis no longer finds the flag it was about (superseded flags count for escalation)."""
+    if recording.document_key is None:  # never analysed (yet)
+        return "failed" if recording.status == "failed" else "pending"
+    current = session.scalars(
+        select(Flag.latest_verdict).where(Flag.recording_id == recording.id, Flag.current.is_(True))
+    ).all()
+    live = select(Flag.lineage_id).where(
+        Flag.recording_id == recording.id, Flag.current.is_(True), Flag.lineage_id.is_not(None)
+    )
+    escalated_before = (
+        session.scalar(
+            select(Flag.id)
+            .where(
+                Flag.recording_id == recording.id,
+                Flag.current.is_(False),
+                Flag.latest_verdict == "escalate",
+                func.coalesce(Flag.lineage_id, Flag.id).not_in(live),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+    return _review_status(current, escalated_before=escalated_before)
 
 
 def record_decision(
@@ -638,24 +778,56 @@ def record_decision(
     session.add(decision)
     flag.latest_verdict = body.verdict
     session.flush()
-    verdicts = session.scalars(
-        select(Flag.latest_verdict).where(Flag.recording_id == recording.id, Flag.current.is_(True))
-    ).all()
-    recording.review_status = _review_status(verdicts)
+    recording.review_status = review_status(session=session, recording=recording)
     session.flush()
     return decision
 
 
-def decisions_for(
-    *, session: Session, flag_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Decision]]:
+def decisions_for(*, session: Session, flags: Sequence[Flag]) -> dict[uuid.UUID, list[Decision]]:
+    """Each flag's decisions, oldest first, including those made on the flags of earlier analyses
+    it continues (same lineage)."""
     out: dict[uuid.UUID, list[Decision]] = defaultdict(list)
-    if flag_ids:
-        for d in session.scalars(
-            select(Decision).where(Decision.flag_id.in_(flag_ids)).order_by(Decision.created_at)
-        ):
-            out[d.flag_id].append(d)
+    if not flags:
+        return out
+    lineage = {f.id: f.lineage_id or f.id for f in flags}
+    members = session.execute(
+        select(Flag.id, Flag.lineage_id).where(
+            or_(Flag.lineage_id.in_(set(lineage.values())), Flag.id.in_(set(lineage.values())))
+        )
+    ).all()
+    family: dict[uuid.UUID, uuid.UUID] = {fid: lin or fid for fid, lin in members}
+    by_lineage: dict[uuid.UUID, list[Decision]] = defaultdict(list)
+    for d in session.scalars(
+        select(Decision).where(Decision.flag_id.in_(list(family))).order_by(Decision.created_at)
+    ):
+        by_lineage[family[d.flag_id]].append(d)
+    for fid, lin in lineage.items():
+        out[fid] = by_lineage.get(lin, [])
     return out
+
+
+def superseded_flags(*, session: Session, recording: Recording) -> list[Flag]:
+    """Flags of earlier analyses that carry decisions but that no current flag continues: the
+    reviewer's work on them stays visible, marked as superseded."""
+    live = select(Flag.lineage_id).where(
+        Flag.recording_id == recording.id, Flag.current.is_(True), Flag.lineage_id.is_not(None)
+    )
+    rows = session.scalars(
+        select(Flag)
+        .where(
+            Flag.recording_id == recording.id,
+            Flag.current.is_(False),
+            Flag.latest_verdict.is_not(None),
+            func.coalesce(Flag.lineage_id, Flag.id).not_in(live),
+        )
+        .order_by(Flag.start, Flag.created_at)
+    ).all()
+    latest: dict[uuid.UUID, Flag] = {}
+    for f in rows:  # one entry per lineage: its newest flag
+        lin = f.lineage_id or f.id
+        if lin not in latest or f.created_at >= latest[lin].created_at:
+            latest[lin] = f
+    return sorted(latest.values(), key=lambda f: (f.start, f.code))
 
 
 WINDOWS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}

@@ -18,6 +18,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import audit
+
 logger = logging.getLogger("vigil.api")
 
 ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
@@ -70,11 +72,15 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 class Database:
-    """The engine and session factory one app instance uses."""
+    """The engine and session factory one app instance uses; ``audit`` keys its audit log (without
+    them a session can read the log but not append to it)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, audit_keys: audit.AuditKeys | None = None) -> None:
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        info = audit.session_info(audit_keys) if audit_keys is not None else {}
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
+        if audit_keys is not None:
+            audit.bind(self.sessions, audit_keys)
 
     @property
     def dialect(self) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -109,6 +109,12 @@ def install(app: FastAPI, *, retry_after: int) -> None:
     async def conflict(request: Request, exc: Exception) -> JSONResponse:
         return problem(409, "conflicts with existing data", instance=request.url.path)
 
+    async def bad_value(request: Request, exc: Exception) -> JSONResponse:
+        # the database refused a value (PostgreSQL: NUL in text, a number out of range): the
+        # request's fault, not an outage; the schemas should have caught it first
+        logger.warning("database refused a value on %s: %s", request.url.path, type(exc).__name__)
+        return problem(422, "a value was refused by the database", instance=request.url.path)
+
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s", request.url.path)
         return problem(500, "internal error", instance=request.url.path)
@@ -119,6 +125,7 @@ def install(app: FastAPI, *, retry_after: int) -> None:
     app.add_exception_handler(OperationalError, db_down)
     app.add_exception_handler(PoolTimeout, db_down)
     app.add_exception_handler(IntegrityError, conflict)
+    app.add_exception_handler(DataError, bad_value)
     app.add_exception_handler(DBAPIError, db_down)
     app.add_exception_handler(ServiceUnavailable, dependency_down)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, unexpected)

@@ -1,8 +1,10 @@
 """The app factory, the server entry point the ``vigil serve`` command calls, and the OpenAPI export.
 
-``create_app(settings)`` migrates the database, opens the store and, if enabled, starts the worker and
+``create_app(settings)`` migrates the database, anchors the audit log, opens the store, claims this
+process's spool directory (removing those of dead processes) and, if enabled, starts the worker and
 indexer threads for the app's lifetime. Every route but the public ones must carry a role check: the
-factory refuses to build an app with an unguarded route (deny by default).
+factory refuses to build an app with an unguarded route (deny by default). Unknown or repeated query
+parameters are refused on every route, so a misspelt filter cannot silently widen a listing.
 """
 
 from __future__ import annotations
@@ -16,29 +18,62 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from detectors.offline import pin_offline
+from pipeline.config import load_config
+from pipeline.scratch import claim_scratch, sweep_scratch
 
+from . import audit as audit_log
 from . import crud, errors, web
 from .context import ApiMetrics, AppContext
 from .core.config import Settings
 from .db import Database, migrate
-from .routes import audit, flags, health, incidents, login, media, metrics, recordings, users
+from .logs import uvicorn_log_config
+from .routes import (
+    audit,
+    flags,
+    health,
+    incidents,
+    login,
+    media,
+    metrics,
+    recordings,
+    reports,
+    tasksheets,
+    users,
+)
 from .storage import open_api_store
-from .worker import Indexer, Worker
+from .tasksheets.config import load_tasksheet_config
+from .throttle import LoginThrottle
+from .worker import Indexer, OverdueMonitor, WeeklyReporter, Worker
 
 logger = logging.getLogger("vigil.api")
 
 PUBLIC_PATHS = (
-    frozenset({"/login/access-token", "/healthz", "/readyz", "/metrics", "/media/{key:path}"})
-    | web.PUBLIC_PATHS
+    frozenset({"/login/access-token", "/healthz", "/readyz", "/metrics"}) | web.PUBLIC_PATHS
+)
+ROUTERS = (
+    login,
+    users,
+    recordings,
+    incidents,
+    flags,
+    tasksheets,
+    reports,
+    metrics,
+    audit,
+    media,
+    health,
 )
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "schemas" / "openapi.json"
 UPLOAD_PATH = "/recordings"
 UPLOAD_PATHS = frozenset({UPLOAD_PATH, web.UPLOAD_PATH})
+IMPORT_PATH = "/incidents:import"
+SCRATCH_PREFIX = "api"
 
 
 class _BodyLimit:
@@ -68,6 +103,50 @@ class _BodyLimit:
         await self.app(scope, limited, send)
 
 
+def _allowed_query(route: APIRoute) -> frozenset[str]:
+    cached: frozenset[str] | None = getattr(route, "vigil_query_names", None)
+    if cached is None:
+        names: set[str] = set()
+        todo = [route.dependant]
+        while todo:
+            dep = todo.pop()
+            names.update(p.alias for p in dep.query_params)
+            todo.extend(dep.dependencies)
+        cached = frozenset(names)
+        route.vigil_query_names = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def forbid_unknown_query(request: Request) -> None:
+    """422 for a query parameter the route does not declare, or one given twice."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not route.include_in_schema or web.is_page(request):
+        return  # the pages (and the docs) read their query strings themselves
+    allowed = _allowed_query(route)
+    seen: set[str] = set()
+    problems = []
+    for name, _ in request.query_params.multi_items():
+        if name not in allowed:
+            problems.append(
+                {
+                    "loc": ("query", name),
+                    "msg": "unknown query parameter",
+                    "type": "extra_forbidden",
+                }
+            )
+        elif name in seen:
+            problems.append(
+                {
+                    "loc": ("query", name),
+                    "msg": "query parameter given more than once",
+                    "type": "duplicate",
+                }
+            )
+        seen.add(name)
+    if problems:
+        raise RequestValidationError(problems)
+
+
 def _guarded(dep: Dependant) -> bool:
     if dep.call is not None and getattr(dep.call, "vigil_roles", None):
         return True
@@ -81,6 +160,32 @@ def _assert_every_route_guarded(app: FastAPI) -> None:
                 raise RuntimeError(f"route {route.path} has no role check (deny by default)")
 
 
+def make_context(settings: Settings, *, store: Any = None) -> AppContext:
+    """Database migrated, audit log anchored, store opened, this process's spool directory claimed
+    (those of dead processes removed): what the app, and one-off commands, run on."""
+    db = Database(settings.DATABASE_URL, audit_keys=audit_keys(settings))
+    migrate(db.engine)
+    with db.session() as session:
+        audit_log.ensure_anchor(session)
+    spool = Path(settings.SPOOL_DIR)
+    sweep_scratch(spool, SCRATCH_PREFIX)
+    return AppContext(
+        settings=settings,
+        db=db,
+        store=store if store is not None else open_api_store(settings),
+        metrics=ApiMetrics(),
+        pipeline_config=load_config(settings.PIPELINE_CONFIG),
+        scratch=claim_scratch(spool, SCRATCH_PREFIX),
+        throttle=LoginThrottle(
+            max_account=settings.LOGIN_MAX_FAILURES,
+            max_client=settings.LOGIN_MAX_FAILURES_PER_CLIENT,
+            window_s=settings.LOGIN_WINDOW_SECONDS,
+            lockout_s=settings.LOGIN_LOCKOUT_SECONDS,
+        ),
+        sheets=load_tasksheet_config(settings.TASKSHEETS_CONFIG),
+    )
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -90,21 +195,21 @@ def create_app(
     """A ready app: schema migrated, store opened; worker/indexer run while the app is served."""
     pin_offline()
     settings = settings or Settings()
-    db = Database(settings.DATABASE_URL)
-    migrate(db.engine)
-    ctx = AppContext(
-        settings=settings,
-        db=db,
-        store=store if store is not None else open_api_store(settings),
-        metrics=ApiMetrics(),
-    )
+    ctx = make_context(settings, store=store)
+    db, spool = ctx.db, Path(settings.SPOOL_DIR)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if ctx.scratch.released:  # served again after a shutdown (tests run lifespans repeatedly)
+            ctx.scratch = claim_scratch(spool, SCRATCH_PREFIX)
         if settings.WORKER_ENABLED:
             ctx.services.append(Worker(ctx, pipeline_factory))
         if settings.INDEXER_ENABLED:
             ctx.services.append(Indexer(ctx))
+        if settings.OVERDUE_ENABLED:
+            ctx.services.append(OverdueMonitor(ctx))
+        if settings.WEEKLY_REPORTS_ENABLED:
+            ctx.services.append(WeeklyReporter(ctx))
         for svc in ctx.services:
             svc.start()
         try:
@@ -113,6 +218,7 @@ def create_app(
             for svc in ctx.services:
                 svc.stop()
             ctx.services.clear()
+            ctx.scratch.release()
             db.dispose()
 
     app = FastAPI(
@@ -120,39 +226,38 @@ def create_app(
         version="1.0.0",
         description="Intake, triage queue, evidence, decisions and audit for legal-affairs reviewers.",
         lifespan=lifespan,
+        dependencies=[Depends(forbid_unknown_query)],
         docs_url=None,  # served by api.web from local assets (the CDN default is blank offline)
         redoc_url=None,
     )
     app.state.ctx = ctx
     errors.install(app, retry_after=settings.RETRY_AFTER_SECONDS)
-    for module in (login, users, recordings, incidents, flags, metrics, audit, media, health):
+    for module in ROUTERS:
         app.include_router(module.router)
     web.install(app)
     _assert_every_route_guarded(app)
     upload_limit = settings.MAX_UPLOAD_BYTES + 1024 * 1024
-    app.add_middleware(
-        _BodyLimit,
-        limits={
-            **dict.fromkeys(UPLOAD_PATHS, upload_limit),
-            "/incidents:import": settings.IMPORT_MAX_BYTES,
-        },
-    )
+    limits = {
+        **dict.fromkeys(UPLOAD_PATHS, upload_limit),
+        IMPORT_PATH: settings.IMPORT_MAX_BYTES,
+    }
+    app.add_middleware(_BodyLimit, limits=limits)
+    # the API answers an oversized body before reading it; the upload page lets _BodyLimit cut
+    # the body off instead, so its refusal comes back as a page the reviewer can read
+    early = {UPLOAD_PATH: upload_limit, IMPORT_PATH: settings.IMPORT_MAX_BYTES}
 
     @app.middleware("http")
     async def guard_and_measure(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        # the API answers an oversized upload before reading it; the upload page lets _BodyLimit cut
-        # the body off instead, so its refusal comes back as a page the reviewer can read
-        if request.method == "POST" and request.url.path == UPLOAD_PATH:
-            length = request.headers.get("content-length")
-            if length is not None:
-                if not length.isdigit():
-                    return errors.problem(400, "invalid Content-Length")
-                if int(length) > settings.MAX_UPLOAD_BYTES + 1024 * 1024:
-                    return errors.problem(413, "upload exceeds the size limit")
         t0 = time.perf_counter()
-        response = await call_next(request)
+        response = _refuse_by_length(request, early)
+        if response is None:
+            try:
+                response = await call_next(request)
+            except Exception:  # counted like any other response, then the generic 500
+                logger.exception("unhandled error on %s", request.url.path)
+                response = errors.problem(500, "internal error", instance=request.url.path)
         route = request.scope.get("route")
         name = getattr(route, "path", "unmatched")
         ctx.metrics.requests.labels(request.method, name, str(response.status_code)).inc()
@@ -162,12 +267,44 @@ def create_app(
     return app
 
 
+def _refuse_by_length(request: Request, limits: dict[str, int]) -> Response | None:
+    """413 from the declared Content-Length alone, before a byte of the body is read."""
+    limit = limits.get(request.url.path)
+    if limit is None or request.method != "POST":
+        return None
+    length = request.headers.get("content-length")
+    if length is None:
+        return None  # chunked: _BodyLimit counts as it arrives
+    if not length.isdigit() or len(length) > 19:
+        return errors.problem(400, "invalid Content-Length", instance=request.url.path)
+    if int(length) > limit:
+        return errors.problem(413, "request body exceeds the size limit", instance=request.url.path)
+    return None
+
+
+def audit_keys(settings: Settings) -> audit_log.AuditKeys:
+    return audit_log.AuditKeys(
+        key=settings.AUDIT_KEY.encode(), anchor=Path(settings.AUDIT_ANCHOR_FILE)
+    )
+
+
+def verify_audit(settings: Settings | None = None) -> audit_log.ChainReport:
+    """Verify the audit log from the command line (``vigil audit verify``); not itself audited."""
+    settings = settings or Settings()
+    db = Database(settings.DATABASE_URL, audit_keys=audit_keys(settings))
+    try:
+        with db.session() as session:
+            return audit_log.verify_chain(session)
+    finally:
+        db.dispose()
+
+
 def openapi_schema(settings: Settings | None = None) -> dict[str, Any]:
     """The OpenAPI document, built without a database or store."""
     from fastapi.openapi.utils import get_openapi
 
     app = FastAPI(title="Vigil review API", version="1.0.0")
-    for module in (login, users, recordings, incidents, flags, metrics, audit, media, health):
+    for module in ROUTERS:
         app.include_router(module.router)
     return get_openapi(
         title="Vigil review API",
@@ -196,10 +333,8 @@ def create_user(
     settings: Settings | None = None,
 ) -> str:
     """Create a user from the command line (the first admin); returns the new id. Audited."""
-    from . import audit as audit_log
-
     settings = settings or Settings()
-    db = Database(settings.DATABASE_URL)
+    db = Database(settings.DATABASE_URL, audit_keys=audit_keys(settings))
     try:
         migrate(db.engine)
         with db.session() as session:
@@ -264,12 +399,9 @@ def prepare_demo(
     from .models import User
 
     settings = settings or Settings()
-    db = Database(settings.DATABASE_URL)
+    ctx = make_context(settings)
+    db = ctx.db
     try:
-        migrate(db.engine)
-        ctx = AppContext(
-            settings=settings, db=db, store=open_api_store(settings), metrics=ApiMetrics()
-        )
         indexed = Indexer(ctx).run_once()
         password = _read_demo_password(credentials)
         with db.session() as session:
@@ -307,6 +439,7 @@ def prepare_demo(
         assert password is not None
         return DEMO_USER, password, indexed
     finally:
+        ctx.scratch.release()
         db.dispose()
 
 
@@ -315,4 +448,11 @@ def run_server(host: str = "127.0.0.1", port: int = 8000, settings: Settings | N
     import uvicorn
 
     app = create_app(settings)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+        log_config=uvicorn_log_config(),
+    )

@@ -35,7 +35,9 @@ SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
 RISK_RANK = {"low": 1, "medium": 2, "high": 3}
 ROLES = ("reviewer", "chief", "admin", "ingest")
 STATUSES = ("queued", "running", "done", "failed")
-REVIEW_STATUSES = ("clear", "unreviewed", "in_review", "reviewed", "escalated")
+# "pending" until an analysis is indexed, "failed" when none can be: a recording that was never
+# analysed must not read as "clear" (nothing found) in the queue.
+REVIEW_STATUSES = ("pending", "failed", "clear", "unreviewed", "in_review", "reviewed", "escalated")
 VERDICTS = ("confirm", "dismiss", "escalate")
 
 
@@ -141,6 +143,7 @@ class Recording(Base):
         Index("ix_recordings_status_next", "status", "next_attempt_at"),
         Index("ix_recordings_recorded_at", "recorded_at"),
         Index("ix_recordings_review", "review_status"),
+        Index("ix_recordings_unit_time", "unit", "recorded_at"),
         # covers every column the queue filters on, so the per-status counts of a filtered queue
         # are one index-only pass (16 ms at 100k on SQLite instead of 160 ms through the table)
         Index(
@@ -154,6 +157,7 @@ class Recording(Base):
             "officer",
             "recorded_at",
         ),
+        Index("uq_recordings_media_key", "media_key", unique=True),  # one recording per raw object
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -187,7 +191,9 @@ class Recording(Base):
     max_severity_rank: Mapped[int] = mapped_column(SmallInteger, default=0)
     flag_count: Mapped[int] = mapped_column(Integer, default=0)
     flag_codes: Mapped[str] = mapped_column(String(512), default="")
-    review_status: Mapped[str] = mapped_column(String(16), default="clear")
+    review_status: Mapped[str] = mapped_column(String(16), default="pending")
+    category: Mapped[str | None] = mapped_column(String(32))
+    task_sheet_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -196,19 +202,28 @@ class Recording(Base):
 
 
 class Flag(Base):
-    """One flag of one analysis; a reprocess adds new rows and retires the old (``current``)."""
+    """One flag of one analysis; a reprocess adds new rows and retires the old (``current``).
+
+    ``stable_key`` identifies the finding independently of its position in the document (rule, the
+    segments it cites, the quoted words), and ``lineage_id`` ties a flag to the flags of earlier
+    analyses it was matched to, so reviewers' decisions follow a finding across re-analyses.
+    """
 
     __tablename__ = "flags"
     __table_args__ = (
         Index("ix_flags_code_recording", "code", "current", "recording_id"),
         Index("ix_flags_recording_current", "recording_id", "current"),
         Index("ix_flags_rule", "rule_id"),
+        Index("ix_flags_lineage", "lineage_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     recording_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("recordings.id"))
     document_key: Mapped[str | None] = mapped_column(String(1024))
     flag_key: Mapped[str] = mapped_column(String(64))
+    stable_key: Mapped[str | None] = mapped_column(String(64))
+    lineage_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    quote: Mapped[str | None] = mapped_column(Text)
     code: Mapped[str] = mapped_column(String(40))
     rule_id: Mapped[str] = mapped_column(String(128))
     rule_version: Mapped[str] = mapped_column(String(32))
@@ -278,6 +293,7 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    scheme: Mapped[str] = mapped_column(String(16), default="hmac-sha256")
 
 
 class AuditHead(Base):
@@ -289,6 +305,64 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigId, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class TaskSheet(Base):
+    """A station chief's task sheet (处置意见任务单) for one incident, followed until closed.
+
+    ``content`` is frozen at creation (facts, summary, findings, earlier incidents); ``measures`` are
+    proposed from the rules and edited when the chief issues the sheet. Recordings that belong to the
+    sheet point at it (``recordings.task_sheet_id``); a new one reopens a finished sheet.
+    """
+
+    __tablename__ = "task_sheets"
+    __table_args__ = (
+        Index("ix_task_sheets_unit_state", "unit", "state", "created_at"),
+        Index("ix_task_sheets_open_deadline", "overdue", "deadline_at"),
+        Index("ix_task_sheets_unit_created", "unit", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    recording_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("recordings.id"), index=True)
+    incident_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    unit: Mapped[str | None] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    urgency: Mapped[str] = mapped_column(String(16))
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    triggers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    measures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    responsible: Mapped[str | None] = mapped_column(String(128))
+    result: Mapped[str | None] = mapped_column(Text)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    overdue_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TaskSheetEvent(Base):
+    """One step of a sheet's history, appended (the audit log holds the same, hash-chained)."""
+
+    __tablename__ = "task_sheet_events"
+    __table_args__ = (Index("ix_task_sheet_events_sheet", "sheet_id", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    sheet_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("task_sheets.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 RANK_SEVERITY_NAMES = {v: k for k, v in SEVERITY_RANK.items()}

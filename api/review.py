@@ -14,9 +14,7 @@ from fastapi import HTTPException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.document import AnalysisDocument
-
-from . import audit, crud
+from . import audit, crud, tasksheets
 from .context import AppContext
 from .deps import can_see, unit_scope
 from .models import CaseRecord, Decision, Flag, Recording, User
@@ -28,8 +26,9 @@ from .schemas import (
     IncidentDetail,
     KeyframePublic,
     RecordingPublic,
+    SupersededFlagPublic,
 )
-from .storage import media_url
+from .storage import load_document, media_url
 
 
 def visible_incident(*, session: Session, user: User, incident_id: uuid.UUID) -> Recording:
@@ -46,16 +45,16 @@ def incident_detail(
     *, ctx: AppContext, session: Session, rec: Recording, user: User
 ) -> IncidentDetail:
     """Everything to check a recording's flags: transcript, evidence, media URLs at each flag."""
-    doc: AnalysisDocument | None = None
-    if rec.document_key:
-        doc = AnalysisDocument.model_validate_json(ctx.store.get_bytes(rec.document_key))
+    doc = load_document(ctx.store, rec.document_key) if rec.document_key else None
     flag_rows = session.scalars(
         select(Flag).where(Flag.recording_id == rec.id, Flag.current.is_(True))
     ).all()
     by_key = {f.flag_key: f for f in flag_rows}
-    decisions = crud.decisions_for(session=session, flag_ids=[f.id for f in flag_rows])
+    decisions = crud.decisions_for(session=session, flags=flag_rows)
+    old = crud.superseded_flags(session=session, recording=rec)
+    old_decisions = crud.decisions_for(session=session, flags=old)
     record = session.get(CaseRecord, rec.incident_id) if rec.incident_id else None
-    settings, store = ctx.settings, ctx.store
+    settings = ctx.settings
     flags: list[FlagPublic] = []
     a = doc.assessment if doc else None
     for f in a.flags if a else []:
@@ -66,6 +65,7 @@ def incident_detail(
             FlagPublic(
                 id=row.id,
                 flag_key=f.id,
+                stable_key=row.stable_key or "",
                 code=f.code,
                 rule_id=f.rule_id,
                 rule_version=f.rule_version,
@@ -79,15 +79,13 @@ def incident_detail(
                 explanation_zh=f.explanation_zh,
                 explanation_en=f.explanation_en,
                 evidence=f.evidence,
-                media_url=media_url(store, rec.media_key, settings, user.username, offset=f.start),
+                media_url=media_url(rec.media_key, settings, user.username, offset=f.start),
                 latest_verdict=row.latest_verdict,  # type: ignore[arg-type]
                 decisions=[DecisionPublic.model_validate(d) for d in decisions.get(row.id, [])],
             )
         )
     keyframes = [
-        KeyframePublic(
-            time=k.time, reason=k.reason, url=media_url(store, k.key, settings, user.username)
-        )
+        KeyframePublic(time=k.time, reason=k.reason, url=media_url(k.key, settings, user.username))
         for k in (doc.video.keyframes if doc and doc.video else [])
     ]
 
@@ -99,12 +97,26 @@ def incident_detail(
         case_record=CaseRecordIn.model_validate(crud.case_record_dict(record)) if record else None,
         status=rec.status,  # type: ignore[arg-type]
         review_status=rec.review_status,  # type: ignore[arg-type]
-        media_url=media_url(store, rec.media_key, settings, user.username),
+        media_url=media_url(rec.media_key, settings, user.username),
         speakers=[s.model_dump(mode="json") for s in doc.speakers] if doc else [],
         transcript=[s.model_dump(mode="json", exclude={"words"}) for s in doc.segments]
         if doc
         else [],
         flags=flags,
+        superseded_flags=[
+            SupersededFlagPublic(
+                id=f.id,
+                code=f.code,
+                rule_id=f.rule_id,
+                severity=f.severity,  # type: ignore[arg-type]
+                start=f.start,
+                end=f.end,
+                quote=f.quote,
+                latest_verdict=f.latest_verdict,  # type: ignore[arg-type]
+                decisions=[DecisionPublic.model_validate(d) for d in old_decisions.get(f.id, [])],
+            )
+            for f in old
+        ],
         summary=dump(a.summary) if a else None,
         risk=dump(a.risk) if a else None,
         category=dump(a.category) if a else None,
@@ -132,7 +144,10 @@ def decide(
 ) -> tuple[Decision, Flag, Recording]:
     """Validate and append one verdict, audit it and commit; returns it with its flag and recording.
 
-    A dismissal needs a reason from the configured list; a flag of an older analysis is refused.
+    A dismissal needs a reason (the schema's enum); a flag of an older analysis is refused. The
+    audit event seals the decision row (a MAC over its fields), so later edits are detectable.
+    Confirming a code listed under the task-sheet triggers opens a sheet for the incident if it has
+    none (in the same transaction).
     """
     flag = session.get(Flag, flag_id)
     rec = session.get(Recording, flag.recording_id) if flag else None
@@ -141,21 +156,27 @@ def decide(
     if body.verdict == "dismiss":
         if body.reason_code is None:
             raise HTTPException(status_code=422, detail="dismiss needs a reason_code")
-        if body.reason_code not in ctx.settings.DISMISS_REASONS:
-            raise HTTPException(
-                status_code=422,
-                detail="unknown reason_code; choose " + ", ".join(ctx.settings.DISMISS_REASONS),
-            )
     elif body.reason_code is not None:
         raise HTTPException(status_code=422, detail="reason_code is only for dismiss")
     if not flag.current:
         raise HTTPException(status_code=409, detail="flag superseded by a newer analysis")
     decision = crud.record_decision(session=session, flag=flag, recording=rec, user=user, body=body)
+    trigger = tasksheets.decision_trigger(ctx.sheets, code=flag.code, verdict=body.verdict)
+    if trigger and tasksheets.sheet_for_incident(session=session, recording=rec) is None:
+        tasksheets.create_sheet(
+            session=session,
+            config=ctx.sheets,
+            recording=rec,
+            doc=load_document(ctx.store, rec.document_key),
+            triggers=[trigger],
+            actor=tasksheets.SYSTEM_ACTOR,
+        )
     detail: dict[str, Any] = {
         "decision": str(decision.id),
         "verdict": body.verdict,
         "reason_code": decision.reason_code,
         "recording": str(rec.id),
+        "digest": audit.seal_decision(session, decision),
     }
     if via != "api":
         detail["via"] = via

@@ -1,17 +1,10 @@
-"""The API's view of the object store (``pipeline.store``): opening it from settings, spooling
-uploads, signed media URLs for stores that cannot presign (a local directory).
+"""The API's view of the object store (``pipeline.store``): opening it from settings, and media
+URLs signed for one user.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -19,7 +12,6 @@ from pipeline.config import load_config
 
 from .core.config import Settings
 from .core.security import sign_media
-from .sniff import SNIFF_BYTES, sniff_media
 
 
 def open_api_store(settings: Settings) -> Any:
@@ -30,70 +22,53 @@ def open_api_store(settings: Settings) -> Any:
     return store_from_config(cfg.section("store"), settings.STORE_URL)
 
 
-class UploadTooLarge(Exception):
-    pass
-
-
-class NotMedia(Exception):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Spooled:
-    """An upload written to local disk: hashed, measured and sniffed before the store sees it."""
-
-    path: Path
-    sha256: str
-    size: int
-    content_type: str
-
-
-async def spool_upload(chunks: AsyncIterator[bytes], *, spool_dir: Path, max_bytes: int) -> Spooled:
-    """Copy an upload to ``spool_dir`` while hashing, counting and sniffing it.
-
-    Raises UploadTooLarge past ``max_bytes`` and NotMedia when the first bytes are not a container
-    we decode; the partial file is removed either way.
-    """
-    spool_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix="upload-", dir=spool_dir)
-    path = Path(name)
-    digest, size, head = hashlib.sha256(), 0, b""
-    try:
-        with os.fdopen(fd, "wb") as out:
-            async for chunk in chunks:
-                if not chunk:
-                    continue
-                size += len(chunk)
-                if size > max_bytes:
-                    raise UploadTooLarge
-                if len(head) < SNIFF_BYTES:
-                    head += chunk[: SNIFF_BYTES - len(head)]
-                digest.update(chunk)
-                out.write(chunk)
-        ctype = sniff_media(head)
-        if ctype is None:
-            raise NotMedia
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return Spooled(path, digest.hexdigest(), size, ctype)
-
-
 def media_url(
-    store: Any, key: str | None, settings: Settings, user: str, offset: float | None = None
+    key: str | None, settings: Settings, user: str, offset: float | None = None
 ) -> str | None:
-    """A time-limited URL for ``key``: the store's presigned URL, else one signed by this API."""
+    """A short-lived URL for ``key`` that works only for ``user``: signed by this API over key,
+    expiry and user, and served by ``GET /media`` to that user, authenticated, alone.
+
+    Never the store's presigned URL, even where the store can presign (S3): a presigned URL is a
+    bearer token that anyone holding it can use, and its fetches are invisible to the audit log.
+    """
     if not key:
         return None
-    ttl = settings.MEDIA_URL_TTL_SECONDS
-    url: str | None = store.presigned_get_url(key, timedelta(seconds=ttl))
-    if url is None:
-        expires = int(time.time()) + ttl
-        sig = sign_media(key, expires, secret=settings.SECRET_KEY, user=user)
-        url = (
-            f"{settings.PUBLIC_BASE_URL}/media/{quote(key, safe='/')}?"
-            f"{urlencode({'expires': expires, 'user': user, 'signature': sig})}"
-        )
+    expires = int(time.time()) + settings.MEDIA_URL_TTL_SECONDS
+    sig = sign_media(key, expires, secret=settings.SECRET_KEY, user=user)
+    url = (
+        f"{settings.PUBLIC_BASE_URL}/media/{quote(key, safe='/')}?"
+        f"{urlencode({'expires': expires, 'user': user, 'signature': sig})}"
+    )
     if offset is not None:
         url += f"#t={offset:.3f}"
     return url
+
+
+def load_document(store: Any, document_key: str | None) -> Any:
+    """The analysis document under ``document_key``, None when the recording has none yet, or 409
+    when it is gone or damaged: retrying will not help, a reprocess will (an outage of the store is
+    still a 503 from the store's own error).
+
+    Returns a :class:`pipeline.document.AnalysisDocument`; typed ``Any`` like the store itself.
+    """
+    if not document_key:
+        return None
+    from fastapi import HTTPException
+    from pydantic import ValidationError
+
+    from pipeline.document import AnalysisDocument
+    from pipeline.store import ObjectNotFoundError
+
+    try:
+        raw = store.get_bytes(document_key)
+    except ObjectNotFoundError:
+        raise HTTPException(
+            status_code=409, detail="analysis document is missing; reprocess the recording"
+        ) from None
+    try:
+        return AnalysisDocument.model_validate_json(raw)
+    except ValidationError:
+        raise HTTPException(
+            status_code=409,
+            detail="analysis document is unreadable (truncated or corrupt); reprocess the recording",
+        ) from None

@@ -105,6 +105,7 @@ class Utterance:
 
     ``id`` is stable within a recording (``"seg-0007"``) and is what flags cite as evidence.
     ``asr_confidence`` and ``role_confidence`` lower the confidence of any flag built on this utterance.
+    ``semantics`` holds the semantic heads' probabilities (label, p), sorted by label.
     """
 
     id: str
@@ -118,6 +119,17 @@ class Utterance:
     channel: int | None = None
     prosody: Prosody | None = None
     style: str | None = None
+    semantics: tuple[tuple[str, float], ...] = ()
+
+    def semantic(self, label: str) -> float:
+        """The probability a semantic head gave ``label`` (``"conduct.SPEECH_THREAT"``), 0 if none.
+
+        Filled by :class:`detectors.semantic.SemanticDetector`; scripted text without it reads 0.
+        """
+        for key, p in self.semantics:
+            if key == label:
+                return p
+        return 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -312,10 +312,12 @@ def run_evaluation(
 
 class _TextRunner:
     def __init__(self, cfg: VigilConfig, oracle_roles: bool) -> None:
+        from pipeline.analyzer import build_semantic
         from rules.analysis import RuleAnalyzer
 
         self.analyzer = RuleAnalyzer.from_config(cfg)
         self.oracle = oracle_roles
+        self.semantic = build_semantic(cfg)
         self.roles: Any = None
         if not oracle_roles:
             from detectors.roles import RoleDetector, RoleOptions
@@ -326,6 +328,8 @@ class _TextRunner:
         tr = scenario_transcript(sc, oracle_roles=self.oracle)
         if self.roles is not None:
             tr = _with_roles(tr, self.roles)
+        if self.semantic is not None:
+            tr = replace(tr, utterances=tuple(self.semantic.annotate(tr.utterances)))
         return self.analyzer.assess(tr)
 
 

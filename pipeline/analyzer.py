@@ -41,6 +41,7 @@ from .document import (
     WordOut,
 )
 from .errors import ConfigError, MediaError
+from .faults import crash_point
 from .recovery import RecoveryOptions, recover_speech
 from .store import (
     ObjectStore,
@@ -61,6 +62,9 @@ if TYPE_CHECKING:
     from rules import RuleAnalyzer
 
     from .media import MediaOptions
+
+if TYPE_CHECKING:
+    from detectors.semantic import SemanticDetector
 
 logger = logging.getLogger("vigil.pipeline")
 
@@ -158,6 +162,11 @@ class Pipeline:
         from detectors.prosody import ProsodyDetector
 
         return ProsodyDetector(self.config.section("prosody"))
+
+    @cached_property
+    def semantic(self) -> SemanticDetector | None:
+        """The semantic heads over sentence embeddings, or ``None`` when disabled in config."""
+        return build_semantic(self.config)
 
     @cached_property
     def video(self) -> VideoDetector:
@@ -307,7 +316,10 @@ class Pipeline:
             attributed = [_with_role(a, roles) for a in attributed]
         hook("roles", roles, recording_id=rec_id)
 
-        utterances = tuple(a.utterance for a in attributed)
+        with _timed(timings, "semantic"):
+            utterances = tuple(a.utterance for a in attributed)
+            if self.semantic is not None:
+                utterances = tuple(self.semantic.annotate(utterances))
         transcript = Transcript(
             recording_id=rec_id,
             source=source,
@@ -442,6 +454,7 @@ class Pipeline:
                 store.put_file(media_key, path, content_type=ctype)
         for kf in result.keyframes:
             store.put_bytes(kf.key, kf.jpeg, content_type="image/jpeg")
+        crash_point("pipeline.after_artifacts")
         doc.recording.media_key = media_key
         doc.timings["store"] = round(time.perf_counter() - t0, 4)
         body = doc.model_dump_json(indent=1).encode("utf-8")
@@ -451,6 +464,7 @@ class Pipeline:
             document_version_key(rec_id, doc.created_at), body, content_type="application/json"
         )
         store.put_bytes(document_key(rec_id), body, content_type="application/json")
+        crash_point("pipeline.after_document")
         logger.info("stored %s (%d segments)", rec_id, len(doc.segments))
         return doc
 
@@ -481,6 +495,17 @@ class Pipeline:
             if any(p and p in text for p in opts["struggle_phrases"]):
                 cues.append((u.start, u.end, float(opts["phrase_cue_weight"])))
         return cues
+
+
+def build_semantic(config: VigilConfig) -> SemanticDetector | None:
+    """The configured semantic detector (``semantic`` + ``embeddings`` sections), if enabled."""
+    from detectors.embeddings import EmbeddingOptions
+    from detectors.semantic import SemanticDetector, SemanticOptions
+
+    options = SemanticOptions.model_validate(config.section("semantic"))
+    if not options.enabled:
+        return None
+    return SemanticDetector(options, EmbeddingOptions.model_validate(config.section("embeddings")))
 
 
 @contextmanager

@@ -8,12 +8,14 @@ the pipeline. Nothing else in ``pipeline`` imports upward (tests/test_layers.py 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import typer
 
@@ -27,11 +29,20 @@ pin_offline()
 
 logger = logging.getLogger("vigil.pipeline")
 
+# rich_markup_mode=None: help texts are plain text ("s3://BUCKET[/PREFIX]" is not a markup tag)
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    rich_markup_mode=None,
     help="Vigil: compliance analysis of police recordings (body-cam, counter, phone, 110 dispatch).",
 )
+audit_app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="The review API's audit log.",
+)
+app.add_typer(audit_app, name="audit")
 
 EXIT_INPUT = 2
 _SAMPLES_DIR = resource_dir("samples")
@@ -42,7 +53,15 @@ def _setup_logging(debug: bool, quiet: bool = False) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    for noisy in ("faster_whisper", "urllib3", "numba", "matplotlib", "speechbrain"):
+    for noisy in (
+        "faster_whisper",
+        "urllib3",
+        "numba",
+        "matplotlib",
+        "speechbrain",
+        "weasyprint",
+        "fontTools",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -286,6 +305,71 @@ def eval_(
     _guard(debug, _run)
 
 
+@contextlib.contextmanager
+def _stdout_reserved() -> Iterator[IO[str]]:
+    """Keep standard output for the batch's JSON report alone: while the batch runs, file
+    descriptor 1 points at stderr, so whatever Ray's processes (raylet, GCS, actors) or native code
+    print goes there; the yielded stream writes to the real stdout, kept open after the block."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    out = os.fdopen(os.dup(saved), "w", encoding="utf-8")
+    try:
+        yield out
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+@app.command()
+def train(
+    data: Path | None = typer.Option(
+        None, help="folder of training *.jsonl (default: the semantic data next to the config)"
+    ),
+    out: Path | None = typer.Option(
+        None, help="heads file to write (default: semantic.heads_file)"
+    ),
+    seed: int = typer.Option(0, help="random seed (same data + seed -> same file)"),
+    config: Path | None = typer.Option(None, help="config YAML"),
+    debug: bool = typer.Option(False, help="full tracebacks and debug logging"),
+) -> None:
+    """Rebuild the semantic heads from the versioned training data (deterministic)."""
+    _setup_logging(debug)
+
+    def _run() -> None:
+        from detectors.embeddings import EmbeddingOptions
+        from detectors.semantic import SemanticOptions
+
+        from .config import load_config
+        from .training import train_heads
+
+        cfg = load_config(config)
+        sem = SemanticOptions.model_validate(cfg.section("semantic"))
+        emb = EmbeddingOptions.model_validate(cfg.section("embeddings"))
+        heads = Path(sem.heads_file)
+        manifest = train_heads(
+            data if data is not None else heads.parent / "data",
+            out if out is not None else heads,
+            emb,
+            seed=seed,
+            cache_dir=cfg.section("asr")["cache_dir"],
+        )
+        typer.echo(
+            f"heads: {out or heads} ({manifest['items']} items, sha256 {manifest['sha256']})"
+        )
+        for name, rep in manifest["training"].items():
+            if "labels" in rep:
+                f1 = {k: v.get("cv_f1") for k, v in rep["labels"].items()}
+                typer.echo(f"  {name:12s} items {rep['items']:5d}  cv F1 per label {f1}")
+            else:
+                typer.echo(
+                    f"  {name:12s} items {rep['items']:5d}  cv macro F1 {rep['cv_macro_f1']}"
+                )
+
+    _guard(debug, _run)
+
+
 @app.command()
 def batch(
     prefix: str = typer.Option(..., help="store prefix of raw recordings, e.g. raw/2026-03/"),
@@ -319,11 +403,13 @@ def batch(
             "force": force,
             "source": source,
         }
-        if watch_:
-            batch_mod.watch(prefix, **common)
-            return
-        report = batch_mod.run_batch(prefix, progress=False if no_progress else None, **common)
-        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+        with _stdout_reserved() as report_out:
+            if watch_:
+                batch_mod.watch(prefix, **common)
+                return
+            report = batch_mod.run_batch(prefix, progress=False if no_progress else None, **common)
+        report_out.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        report_out.flush()
         if report.failed:
             raise typer.Exit(1)
 
@@ -362,6 +448,64 @@ def create_user(
         from api.main import create_user as _create
 
         typer.echo(_create(username, password, role, unit))
+
+    _guard(debug, _run)
+
+
+@audit_app.command("verify")
+def audit_verify(debug: bool = typer.Option(False, help="full tracebacks")) -> None:
+    """Verify the audit log (keyed chain, anchor, decision seals) with the API's settings
+    (VIGIL_API_*); prints a JSON report, exits 0 when intact and 1 when not."""
+    _setup_logging(debug, quiet=True)
+
+    def _run() -> Any:
+        from api.main import verify_audit
+
+        return verify_audit()
+
+    report = _guard(debug, _run)
+    typer.echo(
+        json.dumps(
+            {
+                "ok": report.ok,
+                "events": report.events,
+                "decisions": report.decisions,
+                "first_bad_seq": report.first_bad_seq,
+                "reason": report.reason,
+            },
+            ensure_ascii=False,
+        )
+    )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+report_app = typer.Typer(no_args_is_help=True, help="Reports for station chiefs.")
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("weekly")
+def report_weekly(
+    week: str = typer.Option(..., help="ISO week, e.g. 2026-W10"),
+    unit: str | None = typer.Option(None, help="one unit (派出所)"),
+    district: str | None = typer.Option(
+        None, help="one district (分局) from configs/tasksheets.yaml"
+    ),
+    out: Path = typer.Option(Path("var/reports"), help="output directory"),
+    debug: bool = typer.Option(False, help="full tracebacks and debug logging"),
+) -> None:
+    """The weekly security report (治安周报) as HTML and PDF, from the review API's database."""
+    _setup_logging(debug, quiet=True)
+
+    def _run() -> None:
+        from api.reports import weekly_from_settings
+
+        files = weekly_from_settings(week=week, out_dir=out, unit=unit, district=district)
+        typer.echo(
+            f"{files.report.scope.name} {files.report.week.label}: {files.report.total} incidents"
+        )
+        typer.echo(f"wrote {files.html}")
+        typer.echo(f"wrote {files.pdf}")
 
     _guard(debug, _run)
 

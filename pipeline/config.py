@@ -43,6 +43,9 @@ OPERATIONAL_KEYS = (
     "asr.num_workers",
     "asr.device",
     "asr.cache_dir",
+    "embeddings.num_threads",
+    "embeddings.batch_size",
+    "embeddings.cache_size",
     "diarization.embedded.torch_threads",
     "diarization.embedded.device",
     "diarization.embedded.batch_size",
@@ -67,7 +70,7 @@ def analysis_hash(data: Mapping[str, Any]) -> str:
         if isinstance(node, dict):
             node.pop(leaf, None)
     return hashlib.sha256(
-        json.dumps(analysis, sort_keys=True, ensure_ascii=False).encode()
+        json.dumps(_by_content(analysis), sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()[:16]
 
 
@@ -134,6 +137,20 @@ def load_config(
         _set_path(data, key.split("."), value)
     _resolve_paths(data, cfg_path.resolve().parent)
     return VigilConfig(data, cfg_path)
+
+
+def _by_content(node: Any, key: str = "") -> Any:
+    """A copy for hashing in which every referenced file (lexicons, rule packs, the semantic heads)
+    stands as the SHA-256 of its content: retraining the heads or editing a lexicon changes the
+    analysis, and the checkout's location must not."""
+    if isinstance(node, dict):
+        return {k: _by_content(v, str(k)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_by_content(v, key) for v in node]
+    if isinstance(node, str) and key.endswith(_PATH_SUFFIXES) and os.path.isfile(node):
+        with open(node, "rb") as fh:
+            return "sha256:" + hashlib.sha256(fh.read()).hexdigest()
+    return node
 
 
 def _set_path(data: dict[str, Any], parts: list[str], value: Any) -> None:

@@ -118,7 +118,8 @@ class RuleAnalyzer:
         """The whole reading of one recording; with ``screened`` (from :meth:`screen` on the same
         transcript before its video events were added) the speech rules are not run again."""
         notes = _notes(transcript)
-        engine_flags = self.engine.run(transcript, screened=screened)
+        result = self.engine.run_detailed(transcript, screened=screened)
+        engine_flags = result.flags
         cat, disp = self.inferrer.infer(transcript)
         mine = self.inferrer.flags(transcript, cat, disp)
         category: Inference | None = cat.inference
@@ -156,7 +157,7 @@ class RuleAnalyzer:
             summary = self.llm.summarize(transcript, summary)
         return Assessment(
             flags=flags,
-            review_hints=hints,
+            review_hints=[*result.hints, *hints],
             category=category,
             disposition=disposition,
             risk=risk,

@@ -95,6 +95,57 @@ class ScanOptions(_Strict):
         return self
 
 
+class SemanticVotes(_Strict):
+    """Votes from the semantic heads (``Utterance.semantics``) next to a lexicon's.
+
+    Attributes:
+        labels: head label -> the key it votes for (``"category.theft": theft``,
+            ``"urgency.urgent": __urgent__``).
+        min_prob: a label below this probability does not vote.
+        weight: the vote of a probability of 1 before role scaling (a lexicon group's ``weight``).
+
+    An utterance votes through the semantic layer only for keys its lexicon cues did not already
+    vote for: the classifier adds what the lexicon missed, it does not count the same words twice.
+    """
+
+    labels: dict[str, str] = Field(min_length=1)
+    min_prob: float = Field(ge=0.0, le=1.0)
+    weight: float = Field(ge=0.0)
+
+    def hits(
+        self, utterances: Sequence[Utterance], options: ScanOptions, lexical: Sequence[CueHit]
+    ) -> list[CueHit]:
+        have = {(h.utterance_id, h.key) for h in lexical}
+        out: list[CueHit] = []
+        for u in utterances:
+            if not u.semantics:
+                continue
+            role_w = options.role_weights.get(u.role or "unknown", 0.0)
+            if role_w <= 0.0:
+                continue
+            best: dict[str, CueHit] = {}
+            for label, key in self.labels.items():
+                p = u.semantic(label)
+                if p < self.min_prob or (u.id, key) in have:
+                    continue
+                hit = CueHit(
+                    key=key,
+                    utterance_id=u.id,
+                    speaker=u.speaker,
+                    role=u.role,
+                    phrase=f"semantic:{label}",
+                    matched_text=u.text,
+                    weight=self.weight * p * role_w,
+                    start=u.start,
+                    end=u.end,
+                    quality=max(0.0, min(1.0, u.asr_confidence * u.role_confidence)),
+                )
+                if key not in best or hit.weight > best[key].weight:
+                    best[key] = hit
+            out.extend(best.values())
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class _Markers:
     """Clause markers (past events, advice): normalised exact forms plus a matcher for the long ones."""

@@ -22,7 +22,7 @@ from detectors.options import SectionOptions
 from detectors.resources import resource_dir
 from detectors.types import Transcript
 from rules.errors import RulePackError
-from rules.findings import Flag
+from rules.findings import Flag, ReviewHint
 from rules.matching import MatchingOptions
 from rules.registry import Finding, Rule, RuleRegistry
 
@@ -67,6 +67,7 @@ class RuleEngineOptions(SectionOptions):
 class EngineResult:
     flags: list[Flag]
     suppressed: list[Flag]
+    hints: list[ReviewHint]
 
 
 _Tagged = tuple[Rule, Finding, float, dict[str, float]]
@@ -88,6 +89,20 @@ class Screening:
 
 def _factor(weight: float, value: float) -> float:
     return 1.0 - weight * (1.0 - max(0.0, min(1.0, value)))
+
+
+def _hint(rule: Rule, f: Finding, reason: str, score: float) -> ReviewHint:
+    return ReviewHint(
+        code=rule.code,  # type: ignore[arg-type]
+        rule_id=rule.id,
+        reason=reason,  # type: ignore[arg-type]
+        score=round(max(0.0, min(1.0, score)), 4),
+        start=max(0.0, f.start),
+        end=max(0.0, f.end, f.start),
+        segment_ids=[u.id for u in f.utterances],
+        quote=f.quote,
+        evidence=dict(f.evidence),
+    )
 
 
 class _SafeDict(dict[str, str]):
@@ -159,8 +174,12 @@ class RuleEngine:
 
     def _finish(self, tagged: Sequence[_Tagged], transcript: Transcript) -> EngineResult:
         best: dict[tuple[str, tuple[str, ...]], _Tagged] = {}
+        hints: list[ReviewHint] = []
         for item in tagged:
             rule, f, conf, _ = item
+            if f.review_only:
+                hints.append(_hint(rule, f, "semantic_near_threshold", f.score))
+                continue
             # Same code on the same segments is one problem; findings without segments (video,
             # media integrity) are told apart by their time range instead.
             key = (rule.code, tuple(u.id for u in f.utterances) or (f"@{f.start:.2f}-{f.end:.2f}",))
@@ -177,6 +196,7 @@ class RuleEngine:
                 self._flag(f"{prefix}-{len(target) + 1:03d}", rule, f, conf, adj, transcript)
             )
             if not keep:
+                hints.append(_hint(rule, f, "low_confidence", conf))
                 logger.info(
                     "%s: %s (%s) suppressed at confidence %.2f < %.2f",
                     transcript.recording_id,
@@ -185,7 +205,7 @@ class RuleEngine:
                     conf,
                     self.options.min_confidence,
                 )
-        return EngineResult(flags, suppressed)
+        return EngineResult(flags, suppressed, hints)
 
     def _confidence(self, f: Finding, t: Transcript) -> tuple[float, dict[str, float]]:
         c = self.options.confidence

@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detectors.types import Source, Transcript
-from rules.cues import CueHit, CueSet, CueSpec, ScanOptions, load_yaml_pack
+from rules.cues import CueHit, CueSet, CueSpec, ScanOptions, SemanticVotes, load_yaml_pack
 from rules.findings import Category, Disposition, Flag, FlagCode, Inference, Severity
 from rules.matching import ContextOptions, MatchingOptions
 
@@ -68,6 +68,7 @@ class InferenceSection(_Strict):
     min_score: float = Field(gt=0.0)
     decisive: dict[str, float]
     order: list[str]
+    semantic: SemanticVotes | None = None
 
 
 class MismatchOptions(_Strict):
@@ -116,6 +117,8 @@ class InferencePack(_Strict):
             used |= {sec.default}
             if sec.scan.advisory_to:
                 used |= {sec.scan.advisory_to, *sec.scan.advisory_from}
+            if sec.semantic is not None:
+                used |= set(sec.semantic.labels.values())
             bad = used - set(allowed)
             if bad:
                 raise ValueError(f"{name}: unknown values {sorted(bad)}; valid: {list(allowed)}")
@@ -146,6 +149,8 @@ class _FieldInferrer:
     def infer(self, transcript: Transcript, recorded: str | None) -> InferenceResult:
         sec = self.section
         hits = self.cues.scan(transcript.utterances, sec.scan)
+        if sec.semantic is not None:
+            hits += sec.semantic.hits(transcript.utterances, sec.scan, hits)
         scores: dict[str, float] = defaultdict(float, CueSet.scores(hits))
         order = {v: i for i, v in enumerate(sec.order)}
         value: str | None = None

@@ -20,7 +20,7 @@ from detectors.options import validation_summary
 from detectors.types import Role, Source
 from rules.errors import RulePackError
 from rules.findings import FlagCode, Severity
-from rules.matching import ContextOptions, NegationOptions
+from rules.matching import ContextOptions, NegationOptions, normalize
 
 TEMPLATE_FIELDS = frozenset(
     {"quote", "phrase", "speaker", "role", "source", "detail", "count", "start", "end"}
@@ -71,6 +71,53 @@ class Lexicon(_Strict):
         return self
 
 
+class SemanticCue(_Strict):
+    """Meaning-level evidence: semantic-head probabilities on an utterance (``Utterance.semantics``).
+
+    Attributes:
+        labels: head labels that count (``conduct.SPEECH_THREAT``, ``statement.self_id``...).
+        threshold: a probability at or above this is evidence, as a lexicon hit is.
+        review_threshold: between this and ``threshold`` the evidence is too weak to decide alone:
+            the document carries a review hint with the score instead (``None``: no hints).
+        score: the finding's score factor when only the semantic layer saw it (times the probability).
+        min_chars: utterances with fewer characters (normalised: no punctuation or spaces) are too
+            short for a sentence embedding to tell tone ("您好，什么事？" and a curt "什么事？" read
+            alike): they can only ask for review, never decide alone.
+    """
+
+    labels: list[str] = Field(min_length=1)
+    threshold: float = Field(ge=0.0, le=1.0)
+    review_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    score: float = Field(default=1.0, ge=0.0, le=1.0)
+    min_chars: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SemanticCue:
+        if self.review_threshold is not None and self.review_threshold > self.threshold:
+            raise ValueError("review_threshold must not exceed threshold")
+        return self
+
+    def best(self, u: Any) -> tuple[str, float]:
+        """The strongest of ``labels`` on utterance ``u`` and its probability."""
+        scored = [(lab, float(u.semantic(lab))) for lab in self.labels]
+        return max(scored, key=lambda kv: kv[1])
+
+    def hit(self, u: Any) -> dict[str, Any] | None:
+        """Evidence when the utterance reaches ``threshold``, else ``None``."""
+        label, p = self.best(u)
+        if p >= self.threshold and len(normalize(u.text)) >= self.min_chars:
+            return {"layer": "semantic", "label": label, "probability": round(p, 4)}
+        return None
+
+    def near(self, u: Any) -> tuple[str, float] | None:
+        """(label, probability) when in the review band [review_threshold, threshold)."""
+        if self.review_threshold is None:
+            return None
+        label, p = self.best(u)
+        short = len(normalize(u.text)) < self.min_chars
+        return (label, p) if self.review_threshold <= p and (p < self.threshold or short) else None
+
+
 class RuleSpec(_Strict):
     """Fields every rule has; rule kinds subclass this with their own fields."""
 
@@ -85,6 +132,7 @@ class RuleSpec(_Strict):
     explanation_zh: str = Field(min_length=1)
     explanation_en: str = Field(min_length=1)
     negation: NegationOptions | None = None
+    semantic: SemanticCue | None = None
 
     @model_validator(mode="after")
     def _templates(self) -> RuleSpec:

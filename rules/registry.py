@@ -48,6 +48,7 @@ class Finding:
     role: Role | None
     evidence: dict[str, Any] = field(default_factory=dict)
     template: dict[str, str] = field(default_factory=dict)
+    review_only: bool = False  # evidence too weak to flag: the document lists it as a review hint
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detectors.types import Transcript
-from rules.cues import CueSet, CueSpec, ScanOptions, load_yaml_pack
+from rules.cues import CueSet, CueSpec, ScanOptions, SemanticVotes, load_yaml_pack
 from rules.findings import RiskAssessment, RiskFactor
 from rules.matching import ContextOptions, MatchingOptions
 
@@ -59,6 +59,7 @@ class RiskPack(_Strict):
     description: str = ""
     context: ContextOptions
     scan: ScanOptions
+    semantic: SemanticVotes | None = None
     levels: LevelThresholds
     factors: dict[str, FactorSpec]
     escalators: EscalatorSpec
@@ -87,6 +88,8 @@ class RiskScorer:
 
     def assess(self, transcript: Transcript) -> RiskAssessment:
         hits = self.cues.scan(transcript.utterances, self.pack.scan)
+        if self.pack.semantic is not None:
+            hits += self.pack.semantic.hits(transcript.utterances, self.pack.scan, hits)
         votes = CueSet.scores(hits)
         factors: list[str] = []
         score = 0.0

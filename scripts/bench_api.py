@@ -174,7 +174,7 @@ def bench(url: str, n: int, requests: int, tmp: Path) -> dict[str, tuple[float, 
     store = LocalStore(tmp / "store", fsync=False)
     settings = Settings(
         ENVIRONMENT="test",
-        SECRET_KEY="bench-" + "x" * 40,
+        DATA_DIR=str(tmp / "data"),  # keys generated there
         DATABASE_URL=url,
         SPOOL_DIR=str(tmp / "spool"),
         WORKER_ENABLED=False,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Vigil needs on a fresh Debian machine with Python 3.11: system tools (espeak-ng, the
 # light fallback test voice, PostgreSQL server for the API tests, Chromium and CJK fonts for the reviewer
-# pages' browser tests) and the project with its test extras in .venv.
+# pages' browser tests, Pango and poppler-utils for the printable task sheets and weekly reports) and the
+# project with its test extras in .venv.
 # Idempotent: a second run only checks. Network: only Debian's and Python's package registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,11 @@ command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 # the browser tests drive Debian's Chromium through Playwright (never Playwright's own download)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
-fc-list :lang=zh 2>/dev/null | grep -q . || need_apt+=(fonts-noto-cjk)
+# task sheets and weekly reports: WeasyPrint lays out with Pango; Chinese needs a real CJK font (Noto CJK,
+# also used by matplotlib's charts and the pages); the tests read the PDFs back with poppler's pdftotext
+ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null 2>&1 || need_apt+=(poppler-utils)
+ldconfig -p 2>/dev/null | grep libpangoft2-1.0 >/dev/null || need_apt+=(libpango-1.0-0 libpangoft2-1.0-0)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} (Debian packages)"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

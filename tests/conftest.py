@@ -20,6 +20,11 @@ from detectors.offline import pin_offline  # noqa: E402
 
 pin_offline()
 
+from tests.utils.postgres import (  # noqa: E402
+    PostgresServer,
+    PostgresUnavailable,
+    postgres_cluster,
+)
 from tests.utils.seaweed import S3ServerInfo, SeaweedServer  # noqa: E402
 
 
@@ -35,3 +40,22 @@ def s3_server() -> Iterator[S3ServerInfo]:
         yield info
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL 15 cluster on a free 127.0.0.1 port, stopped and removed at the end.
+
+    Durability is off (fsync, synchronous commit): the tests check behaviour, not crash safety.
+    """
+    settings = {
+        "fsync": "off",
+        "synchronous_commit": "off",
+        "full_page_writes": "off",
+        "max_connections": "200",
+    }
+    try:
+        with postgres_cluster(settings) as server:
+            yield server
+    except PostgresUnavailable as e:
+        pytest.fail(str(e))

@@ -46,17 +46,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     wheels = sorted(work.glob("vigil-*.whl"))
     assert len(wheels) == 1
-    names = zipfile.ZipFile(wheels[0]).namelist()
-    for shipped in (
-        "vigil_data/configs/default.yaml",
-        "vigil_data/configs/evaluation.yaml",
-        "vigil_data/configs/rules/conduct.yaml",
-        "vigil_data/configs/lexicons/roles.yaml",
-        "vigil_data/samples/counter-phone-stolen.json",
-        "api/alembic.ini",
-        "detectors/diarization/base.py",
-    ):
-        assert shipped in names, shipped
+    names = set(zipfile.ZipFile(wheels[0]).namelist())
+    # every file of the product ships: code, templates, static assets, migrations, configs, samples
+    for top in ("pipeline", "detectors", "rules", "api", "evaluation", "configs", "samples"):
+        for f in (ROOT / top).rglob("*"):
+            if f.is_dir() or "__pycache__" in f.parts or f.suffix == ".pyc":
+                continue
+            rel = f.relative_to(ROOT).as_posix()
+            shipped = f"vigil_data/{rel}" if top in ("configs", "samples") else rel
+            assert shipped in names, f"{rel} is not in the wheel"
     assert any(n.endswith("licenses/LICENSE") for n in names)
 
     venv = work / "venv"

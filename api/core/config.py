@@ -1,19 +1,21 @@
 """Review API settings: one pydantic-settings class read from ``VIGIL_API_*`` environment variables.
 
 The analysis thresholds live in the pipeline YAML; these are deployment knobs (where the database is,
-how long a token lives, how big an upload may be). Secrets come only from the environment, and a
-placeholder secret is refused anywhere but in development so a forgotten variable fails loudly.
+how long a token lives, how big an upload may be). Keys come only from the environment or from files
+in the data directory: an unset key is generated there once (mode 0600), and a configured key must be
+strong in every environment, so no placeholder can ever sign a token (see ``core/keys.py``).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_SECRETS = frozenset({"", "changethis", "secret", "change-me"})
+from .keys import check_key, load_or_create_key
 
 
 class Settings(BaseSettings):
@@ -24,8 +26,20 @@ class Settings(BaseSettings):
     )
 
     ENVIRONMENT: Literal["development", "test", "production"] = "development"
+    DATA_DIR: str = Field(
+        default="var", description="generated keys and the audit anchor live here"
+    )
     DATABASE_URL: str = "sqlite:///var/vigil.db"
-    SECRET_KEY: str = "changethis"
+    SECRET_KEY: str = Field(
+        default="",
+        description="signs tokens and media URLs; empty: DATA_DIR/secret.key (generated)",
+    )
+    AUDIT_KEY: str = Field(
+        default="", description="keys the audit chain; empty: DATA_DIR/audit.key (generated)"
+    )
+    AUDIT_ANCHOR_FILE: str = Field(
+        default="", description="the audit chain's tip outside the database; empty: DATA_DIR"
+    )
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=60, ge=1)
     JWT_ALGORITHM: Literal["HS256", "HS384", "HS512"] = "HS256"
     PIPELINE_CONFIG: str | None = Field(
@@ -39,17 +53,9 @@ class Settings(BaseSettings):
     LINK_BUFFER_SECONDS: float = Field(
         default=1800.0, ge=0.0, description="officer+time linking window around a case record"
     )
-    DISMISS_REASONS: list[str] = Field(
-        default_factory=lambda: [
-            "asr_error",
-            "wrong_speaker",
-            "context_lawful",
-            "quoting_party",
-            "duplicate",
-            "other",
-        ]
+    MEDIA_URL_TTL_SECONDS: int = Field(
+        default=300, ge=10, le=3600, description="media URLs are bound to one user and short-lived"
     )
-    MEDIA_URL_TTL_SECONDS: int = Field(default=900, ge=10)
     PUBLIC_BASE_URL: str = Field(default="", description="prefix for self-signed media URLs")
     RETRY_AFTER_SECONDS: int = Field(default=30, ge=1)
     PAGE_SIZE_DEFAULT: int = Field(default=50, ge=1)
@@ -61,6 +67,29 @@ class Settings(BaseSettings):
     WORKER_RETRY_BACKOFF_SECONDS: float = Field(default=30.0, ge=0.0)
     INDEXER_ENABLED: bool = True
     INDEXER_INTERVAL_SECONDS: float = Field(default=30.0, gt=0.0)
+    LOGIN_MAX_FAILURES: int = Field(
+        default=5, ge=1, description="failed logins per account within the window before lockout"
+    )
+    LOGIN_MAX_FAILURES_PER_CLIENT: int = Field(
+        default=20, ge=1, description="failed logins per client address within the window"
+    )
+    LOGIN_WINDOW_SECONDS: float = Field(default=900.0, gt=0.0)
+    LOGIN_LOCKOUT_SECONDS: float = Field(default=900.0, gt=0.0)
+    READY_MIN_FREE_BYTES: int = Field(
+        default=256 * 1024**2,
+        ge=0,
+        description="/readyz fails below this free space (spool, store)",
+    )
+    TASKSHEETS_CONFIG: str | None = Field(
+        default=None,
+        description="task-sheet and weekly-report YAML; None = configs/tasksheets.yaml",
+    )
+    OVERDUE_ENABLED: bool = True
+    OVERDUE_INTERVAL_SECONDS: float = Field(default=60.0, gt=0.0)
+    WEEKLY_REPORTS_ENABLED: bool = Field(
+        default=False, description="write last week's reports into the object store on a schedule"
+    )
+    WEEKLY_REPORTS_INTERVAL_SECONDS: float = Field(default=3600.0, gt=0.0)
     WEB_SESSION_HOURS: float = Field(
         default=10.0, gt=0.0, le=24.0 * 7, description="reviewer page session lifetime"
     )
@@ -85,15 +114,20 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> Settings:
-        if self.ENVIRONMENT != "development" and self.SECRET_KEY.strip() in PLACEHOLDER_SECRETS:
-            raise ValueError(
-                "VIGIL_API_SECRET_KEY is a placeholder; set a real secret outside development"
-            )
-        if self.ENVIRONMENT != "development" and len(self.SECRET_KEY) < 32:
-            raise ValueError(
-                "VIGIL_API_SECRET_KEY must be at least 32 characters outside development"
-            )
+    def _keys(self) -> Settings:
+        data = Path(self.DATA_DIR)
+        if self.SECRET_KEY:
+            check_key("VIGIL_API_SECRET_KEY", self.SECRET_KEY)
+        else:
+            self.SECRET_KEY = load_or_create_key(data / "secret.key", name="API secret key")
+        if self.AUDIT_KEY:
+            check_key("VIGIL_API_AUDIT_KEY", self.AUDIT_KEY)
+        else:
+            self.AUDIT_KEY = load_or_create_key(data / "audit.key", name="audit key")
+        if self.AUDIT_KEY == self.SECRET_KEY:
+            raise ValueError("VIGIL_API_AUDIT_KEY must differ from VIGIL_API_SECRET_KEY")
+        if not self.AUDIT_ANCHOR_FILE:
+            self.AUDIT_ANCHOR_FILE = str(data / "audit.anchor")
         return self
 
 

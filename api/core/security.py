@@ -92,9 +92,12 @@ def sign_media(key: str, expires: int, *, secret: str, user: str) -> str:
 
 
 def media_signature_valid(
-    key: str, expires: int, signature: str, *, secret: str, user: str
+    key: str, expires: int, signature: str, *, secret: str, user: str, max_ttl: int
 ) -> bool:
-    if expires < int(time.time()):
+    """A URL signed for ``user`` that has not expired and does not claim a longer life than this
+    server ever grants (``max_ttl``), so even a leaked key cannot mint long-lived links."""
+    now = int(time.time())
+    if expires < now or expires > now + max_ttl:
         return False
     expected = sign_media(key, expires, secret=secret, user=user).encode()
     return hmac.compare_digest(expected, signature.encode("utf-8", "surrogateescape"))

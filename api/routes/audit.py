@@ -1,4 +1,6 @@
-"""Audit-log verification (admin): recompute the hash chain and report the first break."""
+"""Audit-log verification (admin): recompute the keyed chain, check its tip against the anchor and
+the decisions against their seals, and report the first break (``vigil audit verify`` does the same
+from the command line)."""
 
 from __future__ import annotations
 
@@ -25,9 +27,13 @@ def verify_audit(request: Request, session: SessionDep, admin: CurrentAdmin) -> 
         action="audit.verify",
         resource="audit",
         ip=client_ip(request),
-        detail={"ok": report.ok, "events": report.events},
+        detail={"ok": report.ok, "events": report.events, "decisions": report.decisions},
     )
     session.commit()
     return AuditVerifyPublic(
-        ok=report.ok, events=report.events, first_bad_seq=report.first_bad_seq, reason=report.reason
+        ok=report.ok,
+        events=report.events,
+        decisions=report.decisions,
+        first_bad_seq=report.first_bad_seq,
+        reason=report.reason,
     )

@@ -9,11 +9,11 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from .. import audit, crud, review
+from .. import audit, crud, review, tasksheets
 from ..deps import CtxDep, CurrentIngest, CurrentReader, SessionDep, client_ip, unit_scope
-from ..models import RANK_SEVERITY_NAMES, Recording
+from ..models import RANK_SEVERITY_NAMES, Recording, TaskSheet
 from ..schemas import (
     CaseRecordIn,
     ImportResult,
@@ -21,10 +21,12 @@ from ..schemas import (
     IncidentsPublic,
     IncidentSummary,
     Level,
+    Line,
     Problem,
     ReviewStatus,
     Source,
     Status,
+    UtcTime,
 )
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
@@ -48,21 +50,36 @@ _IMPORT_BODY = {
 }
 
 
-def _parse_import(body: bytes, content_type: str) -> list[CaseRecordIn]:
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def parse_import(body: bytes, content_type: str) -> list[CaseRecordIn]:
+    """Case records from a JSON list (or ``{"records": [...]}``) or a CSV with a header row.
+
+    Every way the body can be wrong is an HTTPException with a 4xx status and a short reason: not
+    UTF-8, malformed CSV (a field over the csv module's 128 KiB limit, a NUL byte), malformed,
+    over-deep or non-finite JSON, the wrong shape, an invalid record, a repeated incident id.
+    """
     ctype = content_type.split(";")[0].strip().lower()
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise HTTPException(status_code=422, detail="body is not UTF-8") from None
     if ctype == "text/csv":
-        rows: Any = [
-            {k: (v if v != "" else None) for k, v in row.items() if k is not None}
-            for row in csv.DictReader(io.StringIO(text))
-        ]
+        try:
+            rows: Any = [
+                {k: (v if v != "" else None) for k, v in row.items() if k is not None}
+                for row in csv.DictReader(io.StringIO(text))
+            ]
+        except csv.Error as e:
+            raise HTTPException(status_code=422, detail=f"malformed CSV: {e}") from None
     elif ctype in ("application/json", ""):
         try:
-            rows = json.loads(text)
-        except json.JSONDecodeError:
+            rows = json.loads(text, parse_constant=_no_constant)
+        except RecursionError:
+            raise HTTPException(status_code=422, detail="JSON is nested too deeply") from None
+        except ValueError:  # JSONDecodeError, NaN/Infinity
             raise HTTPException(status_code=422, detail="body is not valid JSON") from None
         if isinstance(rows, dict) and isinstance(rows.get("records"), list):
             rows = rows["records"]
@@ -76,8 +93,10 @@ def _parse_import(body: bytes, content_type: str) -> list[CaseRecordIn]:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise HTTPException(
-            status_code=422, detail=f"invalid record at {where}: {first['msg']}"
+            status_code=422, detail=f"invalid record at {where}: {first['msg']}"[:500]
         ) from None
+    except RecursionError:
+        raise HTTPException(status_code=422, detail="JSON is nested too deeply") from None
     ids = [r.incident_id for r in records]
     if len(set(ids)) != len(ids):
         raise HTTPException(status_code=422, detail="duplicate incident_id in one import")
@@ -100,7 +119,7 @@ async def import_incidents(
         body += chunk
         if len(body) > limit:
             raise HTTPException(status_code=413, detail="import exceeds the size limit")
-    records = _parse_import(bytes(body), request.headers.get("content-type", ""))
+    records = parse_import(bytes(body), request.headers.get("content-type", ""))
     result = crud.import_case_records(
         session=session, records=records, buffer_s=ctx.settings.LINK_BUFFER_SECONDS
     )
@@ -117,7 +136,7 @@ async def import_incidents(
     return result
 
 
-def _summary(rec: Recording) -> IncidentSummary:
+def _summary(rec: Recording, sheet: TaskSheet | None = None) -> IncidentSummary:
     return IncidentSummary(
         id=rec.id,
         analysis_id=rec.analysis_id,
@@ -134,6 +153,9 @@ def _summary(rec: Recording) -> IncidentSummary:
         flag_codes=[c for c in rec.flag_codes.split(",") if c],
         review_status=rec.review_status,  # type: ignore[arg-type]
         duration=rec.duration,
+        task_sheet_id=sheet.id if sheet else None,
+        task_sheet_state=sheet.state if sheet else None,  # type: ignore[arg-type]
+        task_sheet_overdue=bool(sheet and sheet.overdue),
     )
 
 
@@ -143,7 +165,7 @@ def list_incidents(
     ctx: CtxDep,
     session: SessionDep,
     user: CurrentReader,
-    unit: Annotated[str | None, Query(max_length=128)] = None,
+    unit: Annotated[Line | None, Query(max_length=128)] = None,
     source: Source | None = None,
     officer: Annotated[str | None, Query(max_length=64)] = None,
     flag: Annotated[str | None, Query(max_length=40, pattern=r"^[A-Z_]+$")] = None,
@@ -151,8 +173,11 @@ def list_incidents(
     risk_level: Level | None = None,
     review_status: ReviewStatus | None = None,
     status: Status = "done",
-    recorded_from: AwareDatetime | None = None,
-    recorded_to: AwareDatetime | None = None,
+    recorded_from: UtcTime | None = None,
+    recorded_to: UtcTime | None = None,
+    overdue: Annotated[
+        bool | None, Query(description="only incidents whose task sheet is (not) overdue")
+    ] = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> IncidentsPublic:
@@ -174,6 +199,7 @@ def list_incidents(
         status=status,
         recorded_from=recorded_from,
         recorded_to=recorded_to,
+        sheet_overdue=overdue,
     )
     try:
         rows, nxt = crud.list_incidents(session=session, filters=filters, cursor=cursor, limit=size)
@@ -189,11 +215,17 @@ def list_incidents(
         detail={"unit": unit, "count": len(rows), "ids": [str(r.id) for r in rows]},
     )
     session.commit()
-    return IncidentsPublic(data=[_summary(r) for r in rows], count=len(rows), next_cursor=nxt)
+    sheets = tasksheets.sheets_by_id(
+        session=session, ids=[r.task_sheet_id for r in rows if r.task_sheet_id is not None]
+    )
+    data = [_summary(r, sheets.get(r.task_sheet_id) if r.task_sheet_id else None) for r in rows]
+    return IncidentsPublic(data=data, count=len(rows), next_cursor=nxt)
 
 
 @router.get(
-    "/{incident_id}", response_model=IncidentDetail, responses={**_ERRORS, 404: {"model": Problem}}
+    "/{incident_id}",
+    response_model=IncidentDetail,
+    responses={**_ERRORS, 404: {"model": Problem}, 409: {"model": Problem}},
 )
 def read_incident(
     request: Request, incident_id: uuid.UUID, ctx: CtxDep, session: SessionDep, user: CurrentReader

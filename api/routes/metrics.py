@@ -6,12 +6,11 @@ from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import AwareDatetime
 
 from .. import crud
 from ..deps import CurrentReader, SessionDep, unit_scope
 from ..models import utcnow
-from ..schemas import Problem, RuleMetricsPublic, RulePrecision
+from ..schemas import Problem, RuleMetricsPublic, RulePrecision, UtcTime
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
 MAX_WINDOWS = 400
@@ -25,8 +24,8 @@ MAX_WINDOWS = 400
 def rule_metrics(
     session: SessionDep,
     user: CurrentReader,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: UtcTime | None = None,
+    until: UtcTime | None = None,
     window: Annotated[Literal["day", "week", "month"], Query()] = "week",
 ) -> RuleMetricsPublic:
     """precision = confirmed / (confirmed + dismissed), by the latest verdict per flag per window.

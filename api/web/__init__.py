@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
 from .i18n import catalogue
-from .routes import auth, docs, flags, incidents, metrics, queue, uploads
+from .routes import auth, docs, flags, incidents, metrics, queue, reports, tasksheets, uploads
 from .session import LoginRequired
 from .templating import STATIC_DIR, render
 
@@ -38,6 +38,8 @@ ROUTERS = (
     incidents.router,
     flags.router,
     metrics.router,
+    tasksheets.router,
+    reports.router,
     uploads.router,
     docs.router,
 )
@@ -54,6 +56,7 @@ _DETAIL_KEYS = {
     "cross-site request refused": "error.csrf",
     "missing or invalid CSRF token": "error.csrf",
     "invalid cursor": "error.bad_request",
+    "task sheet not found": "error.not_found",
 }
 _STATUS_KEYS = {
     400: "error.bad_request",

@@ -23,6 +23,8 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("nav.queue", "/ui/queue", READERS, "q"),
+    NavItem("nav.sheets", "/ui/task-sheets", READERS),
+    NavItem("nav.weekly", "/ui/reports/weekly", READERS),
     NavItem("nav.metrics", "/ui/metrics", READERS),
     NavItem("nav.uploads", "/ui/uploads", INGESTERS),
     NavItem("nav.docs", "/docs", ("reviewer", "chief", "admin", "ingest")),

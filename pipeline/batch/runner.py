@@ -38,6 +38,7 @@ from detectors.types import SOURCES
 
 from ..config import VigilConfig, load_config
 from ..errors import ConfigError
+from ..faults import crash_point
 from ..store import (
     ACCESS_KEY_ENV,
     SECRET_KEY_ENV,
@@ -311,6 +312,14 @@ class BatchRunner:
                     load[i] -= 1
                     try:
                         result = ray.get(ref)
+                    except ray.exceptions.ActorUnavailableError:
+                        # the actor is being restarted after a crash (reloading its models): the
+                        # call never ran there, so it is not an attempt; try again in a moment
+                        task.attempts -= 1
+                        seq += 1
+                        wait = max(1.0, self.options.retry_backoff_s)
+                        heapq.heappush(retry_heap, (time.monotonic() + wait, seq, task))
+                        continue
                     except Exception as e:  # the actor died (OOM, kill -9, segfault)
                         result = {"status": "retry", "reason": f"worker died: {_root_cause(e)}"}
                     status = result.get("status")
@@ -360,6 +369,7 @@ class BatchRunner:
         if write_report and (report.processed or report.failed or seen is None):
             key = report_key(started)
             report = _with_report_key(report, key)
+            crash_point("batch.before_report")
             self.store.put_json(key, report.to_dict())
         logger.info(
             "batch %s: %d processed, %d skipped, %d failed, %.3f audio h in %.1f s",

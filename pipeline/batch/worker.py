@@ -20,6 +20,8 @@ from detectors.types import SOURCES
 
 from ..config import VigilConfig
 from ..errors import MediaError, StoreError
+from ..faults import crash_point
+from ..scratch import claim_scratch, sweep_scratch
 from ..store import (
     ObjectNotFoundError,
     StoreOptions,
@@ -28,6 +30,7 @@ from ..store import (
 )
 
 logger = logging.getLogger("vigil.pipeline")
+SCRATCH_PREFIX = "vigil-batch"
 
 
 class RecordingWorker:
@@ -60,9 +63,12 @@ class RecordingWorker:
         self.pipeline = Pipeline.from_config(cfg)
         self.store = open_store(store_url, StoreOptions.from_config(cfg.section("store")))
         self.pid = os.getpid()
-        self.work_dir = work_dir
-        if work_dir:
-            Path(work_dir).mkdir(parents=True, exist_ok=True)
+        # downloads go to this actor's own scratch directory; those of actors that were killed
+        # (kill -9, OOM) are removed here, by the next actor to start on the machine
+        base = work_dir or tempfile.gettempdir()
+        sweep_scratch(base, SCRATCH_PREFIX)
+        self.scratch = claim_scratch(base, SCRATCH_PREFIX)
+        self.work_dir = str(self.scratch.path)
         if warm:
             t0 = time.perf_counter()
             _ = self.pipeline.asr  # load the models now, once, not inside the first file's timing
@@ -97,6 +103,7 @@ class RecordingWorker:
                 config_hash=self.pipeline.config_hash,
                 duration=doc.recording.duration,
             )
+            crash_point("batch.after_marker")
             return {
                 "status": "ok",
                 "key": key,

@@ -38,6 +38,7 @@ from .keys import (
     raw_key,
     recording_id_for,
     report_key,
+    reserved_key,
     sanitize_key,
     sanitize_prefix,
 )
@@ -121,6 +122,7 @@ __all__ = [
     "read_chunks",
     "recording_id_for",
     "report_key",
+    "reserved_key",
     "sanitize_key",
     "sanitize_prefix",
     "store_from_config",

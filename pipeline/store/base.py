@@ -178,6 +178,10 @@ class ObjectStore(ABC):
     def check(self) -> None:
         """Readiness: raise :class:`StoreError` unless the store can be read and written."""
 
+    def free_bytes(self) -> int | None:
+        """Space left for new objects, where the store can tell (None: unknown, e.g. S3)."""
+        return None
+
     def put_json(self, key: str, obj: Any, metadata: Mapping[str, str] | None = None) -> ObjectInfo:
         """Canonical UTF-8 JSON (sorted keys, non-ASCII kept) under ``key``."""
         data = json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")

@@ -122,3 +122,13 @@ def index_key(source_key: str) -> str:
 def report_key(started_at: datetime) -> str:
     """``reports/batch-<UTC timestamp>.json``: the summary and failure report of one batch run."""
     return f"reports/batch-{started_at.astimezone(UTC):%Y%m%dT%H%M%S%fZ}.json"
+
+
+# Top-level prefixes the store's own objects live under (and LocalStore's sidecar directory).
+RESERVED_PREFIXES = ("documents/", "derived/", "index/", "reports/", ".vigil/")
+
+
+def reserved_key(key: str) -> bool:
+    """True for keys in the store's own namespace: documents, derived artifacts, markers, reports
+    and LocalStore's internals. Such a key is never raw media, so it is never registered as one."""
+    return any(key.startswith(p) for p in RESERVED_PREFIXES)

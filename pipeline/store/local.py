@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -80,7 +81,12 @@ class LocalStore(ObjectStore):
         dest = self._path(key)
         md5 = hashlib.md5(usedforsecurity=False)
         size = 0
-        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="obj-")
+        try:
+            fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="obj-")
+        except OSError as e:  # a read-only or full filesystem refuses even the temp file
+            raise StoreError(
+                f"cannot write {key!r} to {self.description}: {e.strerror or e}"
+            ) from e
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -240,6 +246,12 @@ class LocalStore(ObjectStore):
     def presigned_get_url(self, key: str, expires: timedelta) -> str | None:
         self._path(key)
         return None
+
+    def free_bytes(self) -> int | None:
+        try:
+            return shutil.disk_usage(self.root).free
+        except OSError:
+            return None
 
     def check(self) -> None:
         if not self.root.is_dir() or not os.access(self.root, os.R_OK | os.W_OK | os.X_OK):

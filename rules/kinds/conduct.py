@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import Field
 
-from detectors.types import Transcript
+from detectors.types import Transcript, Utterance
 from rules.matching import Match, normalize
 from rules.pack import Lexicon, RuleSpec
 from rules.registry import Finding, Rule, RuleEnv, register_rule_kind
@@ -75,9 +75,14 @@ class ForbiddenSpeechRule(Rule):
                     score *= self.s.softener_factor
                     note = {"softened_by": soft, "softener_factor": self.s.softener_factor}
                 kept.append((m, score, note))
+            sem = self.s.semantic
             if not kept:
+                found = self._semantic_only(u, dropped) if sem is not None else None
+                if found is not None:
+                    out.append(found)
                 continue
             best_m, best_score, _ = max(kept, key=lambda k: k[1])
+            also = sem.hit(u) if sem is not None else None
             out.append(
                 Finding(
                     score=best_score * self.s.base_confidence,
@@ -88,6 +93,7 @@ class ForbiddenSpeechRule(Rule):
                     speaker=u.speaker,
                     role=u.role,
                     evidence={
+                        "layer": "lexicon+semantic" if also else "lexicon",
                         "matches": [{**m.to_dict(), **note} for m, _, note in kept],
                         "dropped": dropped,
                         "matched_phrase": best_m.phrase,
@@ -95,8 +101,46 @@ class ForbiddenSpeechRule(Rule):
                         "match_method": best_m.method,
                         "exact": best_m.exact,
                         "base_confidence": self.s.base_confidence,
+                        **({"semantic": also} if also else {}),
                     },
                     template={"phrase": best_m.matched_text},
                 )
             )
         return out
+
+    def _semantic_only(self, u: Utterance, dropped: list[dict[str, Any]]) -> Finding | None:
+        """The semantic layer's reading of an utterance no lexicon phrase matched.
+
+        Where the lexicon did match but dropped the phrase as negated or quoted, the utterance talks
+        *about* such words: the classifier alone may not overrule that, so it can only ask for review.
+        """
+        sem = self.s.semantic
+        assert sem is not None
+        hit = sem.hit(u)
+        near = sem.near(u)
+        if hit is not None and not dropped:
+            score = hit["probability"] * sem.score
+            return self._semantic_finding(u, score, {**hit, "dropped": dropped}, review=False)
+        if hit is not None:
+            return self._semantic_finding(u, hit["probability"], {**hit, "dropped": dropped}, True)
+        if near is not None:
+            label, p = near
+            ev = {"layer": "semantic", "label": label, "probability": round(p, 4)}
+            return self._semantic_finding(u, p, ev, review=True)
+        return None
+
+    def _semantic_finding(
+        self, u: Utterance, score: float, evidence: dict[str, Any], review: bool
+    ) -> Finding:
+        return Finding(
+            score=score,
+            utterances=(u,),
+            start=u.start,
+            end=u.end,
+            quote=u.text,
+            speaker=u.speaker,
+            role=u.role,
+            evidence=evidence,
+            template={"phrase": u.text if len(u.text) <= 40 else u.text[:39] + "…"},
+            review_only=review,
+        )

@@ -15,22 +15,45 @@ from pydantic import Field
 
 from detectors.types import Role, Transcript, Utterance
 from rules.matching import Matcher
-from rules.pack import Lexicon, RuleSpec
+from rules.pack import Lexicon, RuleSpec, SemanticCue
 from rules.registry import Finding, Rule, RuleEnv, register_rule_kind
 
 
 def _hits(
-    rule: Rule, matcher: Matcher, us: list[Utterance], quotation: bool
+    rule: Rule,
+    matcher: Matcher,
+    us: list[Utterance],
+    quotation: bool,
+    semantic: SemanticCue | None = None,
 ) -> list[dict[str, Any]]:
-    """Asserted matches (not negated, optionally not quoted) in ``us``, with their utterance."""
+    """Asserted matches (not negated, optionally not quoted) in ``us``, with their utterance; an
+    utterance no phrase matched still counts when the semantic layer reads the same meaning in it."""
     out: list[dict[str, Any]] = []
     for u in us:
+        found = False
         for m in matcher.find(u.text):
             if rule.reader.negated(u.text, m, rule.spec.negation) is not None:
+                found = True  # the wording is there, negated: meaning must not overrule it
                 continue
             if quotation and rule.reader.quoted(u.text, m) is not None:
+                found = True
                 continue
-            out.append({"segment_id": u.id, "utterance": u, **m.to_dict()})
+            out.append({"segment_id": u.id, "utterance": u, "layer": "lexicon", **m.to_dict()})
+            found = True
+        hit = semantic.hit(u) if semantic is not None and not found else None
+        if hit is not None:
+            out.append(
+                {
+                    "segment_id": u.id,
+                    "utterance": u,
+                    **hit,
+                    "phrase": hit["label"],
+                    "matched_text": u.text,
+                    "method": "semantic",
+                    "exact": False,
+                    "score": hit["probability"] * semantic.score,  # type: ignore[union-attr]
+                }
+            )
     return out
 
 
@@ -41,6 +64,8 @@ def _public(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class ReceiptSpec(RuleSpec):
     acceptance: Lexicon
     receipt: Lexicon
+    acceptance_semantic: SemanticCue | None = None
+    receipt_semantic: SemanticCue | None = None
 
 
 @register_rule_kind
@@ -59,10 +84,14 @@ class ReceiptRule(Rule):
 
     def check(self, transcript: Transcript) -> list[Finding]:
         officer = [u for u in transcript.utterances if self.in_roles(u)]
-        accepted = _hits(self, self._accept, officer, quotation=True)
+        accepted = _hits(
+            self, self._accept, officer, quotation=True, semantic=self.s.acceptance_semantic
+        )
         if not accepted:
             return []
-        receipts = _hits(self, self._receipt, officer, quotation=False)
+        receipts = _hits(
+            self, self._receipt, officer, quotation=False, semantic=self.s.receipt_semantic
+        )
         if receipts:
             return []
         first = accepted[0]
@@ -97,6 +126,9 @@ class ReportAcceptanceSpec(RuleSpec):
     reporter_roles: list[Role] = Field(min_length=1)
     deflection_bonus: float = Field(ge=0.0, le=1.0)
     min_officer_replies: int = Field(ge=1)
+    report_semantic: SemanticCue | None = None
+    acceptance_semantic: SemanticCue | None = None
+    deflection_semantic: SemanticCue | None = None
 
 
 @register_rule_kind
@@ -124,7 +156,9 @@ class ReportAcceptanceRule(Rule):
         party = [u for u in us if u.role in self.s.reporter_roles]
         reports = [
             h
-            for h in _hits(self, self._report, party, quotation=True)
+            for h in _hits(
+                self, self._report, party, quotation=True, semantic=self.s.report_semantic
+            )
             if not self._enquiry.find(h["utterance"].text)
         ]
         if not reports:
@@ -135,9 +169,11 @@ class ReportAcceptanceRule(Rule):
         if len(after) < self.s.min_officer_replies:
             return []
         officer = [u for u in us if self.in_roles(u)]
-        if _hits(self, self._accept, officer, quotation=True):
+        if _hits(self, self._accept, officer, quotation=True, semantic=self.s.acceptance_semantic):
             return []
-        deflections = _hits(self, self._deflect, after, quotation=True)
+        deflections = _hits(
+            self, self._deflect, after, quotation=True, semantic=self.s.deflection_semantic
+        )
         score = self.s.base_confidence + (self.s.deflection_bonus if deflections else 0.0)
         cited: list[Utterance] = [first]
         for h in deflections:

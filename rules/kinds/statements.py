@@ -37,10 +37,15 @@ class RequiredStatementRule(Rule):
             _ = self.reader
 
     def _said(self, u: Utterance) -> dict[str, object] | None:
+        """Where ``u`` makes the statement: a listed wording (not negated), or the same meaning as
+        read by the semantic layer, so a notice said in other words is not reported missing."""
         for m in self._matcher.find(u.text):
             if self.s.check_negation and self.reader.negated(u.text, m, self.s.negation):
                 continue
-            return {"segment_id": u.id, **m.to_dict()}
+            return {"segment_id": u.id, "layer": "lexicon", **m.to_dict()}
+        hit = self.s.semantic.hit(u) if self.s.semantic is not None else None
+        if hit is not None:
+            return {"segment_id": u.id, **hit}
         return None
 
     def check(self, transcript: Transcript) -> list[Finding]:
@@ -66,6 +71,7 @@ class RequiredStatementRule(Rule):
                 break
         score = self.s.base_confidence * (self.s.late_factor if late else 1.0)
         first = window[0]
+        near = self._nearest(window)
         return [
             Finding(
                 score=score,
@@ -80,7 +86,22 @@ class RequiredStatementRule(Rule):
                     "window": w.model_dump(exclude_none=True),
                     "said_late": late,
                     "lexicon_size": len(self.s.lexicon.phrases) + len(self.s.lexicon.patterns),
+                    **({"semantic_nearest": near} if near else {}),
                 },
                 template={"count": str(len(window))},
+                # a turn that almost reads as the statement: too close to call an absence
+                review_only=near is not None,
             )
         ]
+
+    def _nearest(self, window: list[Utterance]) -> dict[str, object] | None:
+        """The window turn closest to making the statement, when it is in the review band."""
+        sem = self.s.semantic
+        if sem is None:
+            return None
+        best: dict[str, object] | None = None
+        for u in window:
+            near = sem.near(u)
+            if near is not None and (best is None or near[1] > float(str(best["probability"]))):
+                best = {"segment_id": u.id, "label": near[0], "probability": round(near[1], 4)}
+        return best

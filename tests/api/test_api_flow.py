@@ -141,13 +141,20 @@ def test_upload_process_queue_decide_metrics(live: ApiHarness, mandarin_wav: Pat
     mine = [row for row in rows if row["rule_id"] == flag["rule_id"]]
     assert mine and mine[-1]["confirmed"] == 1 and mine[-1]["precision"] == 1.0
 
-    # reprocess on demand: back to the queue, processed again, the decision stays on the old flag
+    status_before = live.client.get(
+        f"/incidents/{rec['id']}", headers=live.headers["reviewer"]
+    ).json()["review_status"]
+    # reprocess on demand: back to the queue, processed again; the same findings come back and
+    # the decision follows its finding to the new flag (same stable key), review status kept
     r = live.client.post(f"/recordings/{rec['id']}:reprocess", headers=live.headers["reviewer"])
     assert r.status_code == 202 and r.json()["status"] == "queued"
     assert _wait(live, rec["id"])["status"] == "done"
     d2 = live.client.get(f"/incidents/{rec['id']}", headers=live.headers["reviewer"]).json()
     assert {f["code"] for f in d2["flags"]} == {f["code"] for f in d["flags"]}
-    assert all(f["decisions"] == [] for f in d2["flags"])
+    again = next(f for f in d2["flags"] if f["stable_key"] == flag["stable_key"])
+    assert again["id"] != flag["id"] and again["latest_verdict"] == "confirm"
+    assert [x["flag_id"] for x in again["decisions"]] == [flag["id"]]
+    assert d2["review_status"] == status_before and d2["superseded_flags"] == []
     old = live.client.post(
         f"/flags/{flag['id']}/decision",
         json={"verdict": "confirm"},
@@ -156,12 +163,38 @@ def test_upload_process_queue_decide_metrics(live: ApiHarness, mandarin_wav: Pat
     assert old.status_code == 409
 
 
-def test_corrupt_media_fails_permanently_with_reason(live: ApiHarness) -> None:
-    body = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(range(256)) * 8
-    rec = _upload(live, "broken.mp4", body)
+CORRUPT_MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(range(256)) * 8
+
+
+def test_corrupt_upload_is_refused_at_intake(live: ApiHarness) -> None:
+    r = live.client.post(
+        "/recordings",
+        data={
+            "source": "counter",
+            "unit": UNIT_A,
+            "officer": "P1",
+            "recorded_at": "2026-03-02T09:30:00+08:00",
+        },
+        files={"file": ("broken.mp4", CORRUPT_MP4, "video/mp4")},
+        headers=live.headers["ingest"],
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"].startswith("media cannot be decoded: ")
+    assert "broken.mp4" in r.json()["detail"] and "spool" not in r.json()["detail"]
+
+
+def test_corrupt_stored_media_fails_permanently_and_never_reads_clear(live: ApiHarness) -> None:
+    live.store.put_bytes("raw/2026-03/broken.mp4", CORRUPT_MP4)
+    rec = _upload_key(live, "raw/2026-03/broken.mp4")
+    assert rec["status"] == "queued"
     done = _wait(live, rec["id"], timeout=120)
     assert done["status"] == "failed" and done["attempts"] == 1
     assert done["reason"]
+    rows = live.client.get(
+        "/incidents", params={"status": "failed"}, headers=live.headers["reviewer"]
+    ).json()["data"]
+    row = next(x for x in rows if x["id"] == rec["id"])
+    assert row["review_status"] == "failed"  # not "clear": nothing was analysed
 
 
 def test_missing_object_is_not_retried(live: ApiHarness) -> None:

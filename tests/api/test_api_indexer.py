@@ -1,5 +1,6 @@
 """The indexer brings batch-written documents into the queue and re-indexes a document the batch
-rewrote under the same key; migrations go up and down cleanly on both databases."""
+rewrote under the same key (keeping the review work on findings raised again); migrations go up and
+down cleanly on both databases."""
 
 from __future__ import annotations
 
@@ -44,7 +45,12 @@ def test_rewritten_document_is_reindexed(api: ApiHarness) -> None:
     assert second["risk"]["level"] == "high"
     assert [f["code"] for f in second["flags"]] == ["SPEECH_THREAT", "SPEECH_IMPATIENT"]
     assert old_flag not in {f["id"] for f in second["flags"]}
-    assert second["review_status"] == "unreviewed"
+    # the confirmed finding is raised again (moved in the list): its decision follows it, the new
+    # threat flag is undecided, so the incident is part-reviewed rather than reset
+    impatient = second["flags"][1]
+    assert impatient["latest_verdict"] == "confirm"
+    assert [d["flag_id"] for d in impatient["decisions"]] == [old_flag]
+    assert second["review_status"] == "in_review"
     r = api.client.post(f"/flags/{old_flag}/decision", json={"verdict": "confirm"}, headers=h)
     assert r.status_code == 409 and r.json()["detail"] == "flag superseded by a newer analysis"
     queue = api.client.get(

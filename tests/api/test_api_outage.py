@@ -67,7 +67,10 @@ def test_store_outage_is_503_and_loses_nothing(
             )
             assert ok.status_code == 201, ok.text
             url = client.get(f"/incidents/{ok.json()['id']}", headers=h).json()["media_url"]
-            assert url.startswith("http://") and "X-Amz-Signature" in url  # presigned by S3
+            # served by the API for this user, never as a presigned (bearer) S3 URL
+            assert url.startswith("/media/") and "X-Amz-Signature" not in url
+            assert client.get(url, headers=h).content == wav_bytes(0.3, seed=1)
+            assert client.get(url).status_code == 401
 
             server.stop()
             down = client.post(
@@ -87,7 +90,8 @@ def test_store_outage_is_503_and_loses_nothing(
             assert _count(app) == 1
             got = client.get(f"/recordings/{ok.json()['id']}", headers=h).json()
             assert got["status"] == "queued" and got["sha256"] == ok.json()["sha256"]
-            assert list((tmp_path / "spool").iterdir()) == []  # no spool debris
+            debris = [p for p in (tmp_path / "spool").rglob("*") if p.is_file()]
+            assert [p.name for p in debris] == [".lock"]  # the process's own lock, nothing else
     finally:
         server.stop()
 

@@ -156,26 +156,34 @@ def test_detail_has_evidence_and_playable_media(api: ApiHarness, seeded: dict[st
     assert f0["evidence"] == {"pattern": "speech_threat"} and f0["quote"]
     assert f0["media_url"].endswith(f"#t={f0['start']:.3f}")
     parts = urlsplit(f0["media_url"])
-    got = api.client.get(f"{parts.path}?{parts.query}")
+    url, mine = f"{parts.path}?{parts.query}", api.headers["reviewer"]
+    got = api.client.get(url, headers=mine)
     assert got.status_code == 200 and got.content == media
     assert got.headers["accept-ranges"] == "bytes"
-    part = api.client.get(f"{parts.path}?{parts.query}", headers={"Range": "bytes=4-11"})
+    part = api.client.get(url, headers={**mine, "Range": "bytes=4-11"})
     assert part.status_code == 206 and part.content == media[4:12]
     assert part.headers["content-range"] == f"bytes 4-11/{len(media)}"
-    tail = api.client.get(f"{parts.path}?{parts.query}", headers={"Range": "bytes=-10"})
+    tail = api.client.get(url, headers={**mine, "Range": "bytes=-10"})
     assert tail.status_code == 206 and tail.content == media[-10:]
-    bad = api.client.get(f"{parts.path}?{parts.query}", headers={"Range": "bytes=9999-"})
+    bad = api.client.get(url, headers={**mine, "Range": "bytes=9999-"})
     assert bad.status_code == 416 and bad.headers["content-range"] == f"bytes */{len(media)}"
     with api.ctx.db.session() as s:
         actor, action = s.execute(
             text("SELECT actor, action FROM audit_events ORDER BY seq DESC LIMIT 1")
         ).one()
-    assert (actor, action) == ("reviewer", "media.read")  # fetches are audited as the minter
+    assert (actor, action) == ("reviewer", "media.read")  # audited as the authenticated caller
+    # the URL is bound to the reviewer: useless anonymously or in anyone else's hands
+    assert api.client.get(url).status_code == 401
+    assert api.client.get(url, headers=api.headers["admin"]).status_code == 403
+    assert api.client.get(url, headers=api.headers["chief_a"]).status_code == 403
     tampered = parts.query.replace("signature=", "signature=0")[:-1]
-    assert api.client.get(f"{parts.path}?{tampered}").status_code == 403
+    assert api.client.get(f"{parts.path}?{tampered}", headers=mine).status_code == 403
     other_user = parts.query.replace("user=reviewer", "user=admin")
-    assert api.client.get(f"{parts.path}?{other_user}").status_code == 403
-    assert api.client.get(f"{parts.path}").status_code == 422
+    assert (
+        api.client.get(f"{parts.path}?{other_user}", headers=api.headers["admin"]).status_code
+        == 403
+    )
+    assert api.client.get(f"{parts.path}", headers=mine).status_code == 422
 
 
 def _db_id(api: ApiHarness, rid: str) -> object:

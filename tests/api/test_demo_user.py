@@ -23,8 +23,9 @@ def test_prepare_demo_is_idempotent_and_private(tmp_path: Path) -> None:
     store.put_bytes(document_key(doc.recording_id), doc.model_dump_json().encode())
     settings = Settings(
         ENVIRONMENT="test",
-        SECRET_KEY="demo-test-" + "x" * 40,
+        DATA_DIR=str(tmp_path / "data"),  # keys generated there
         DATABASE_URL=f"sqlite:///{tmp_path / 'demo.db'}",
+        SPOOL_DIR=str(tmp_path / "spool"),
         STORE_URL=str(tmp_path / "store"),
     )
     creds = tmp_path / "var" / "demo-credentials.txt"

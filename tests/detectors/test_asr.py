@@ -24,7 +24,7 @@ from detectors.asr import (
     stray_fullwidth_to_comma,
     to_simplified,
 )
-from detectors.errors import DetectorError, ModelIntegrityError
+from detectors.errors import ConfigError, DetectorError, ModelIntegrityError
 from detectors.models import EMBEDDED_WHISPER, join_parts, resolve_whisper_model, sha256_path
 from detectors.types import Segment
 from pipeline.config import load_config
@@ -319,11 +319,11 @@ def test_to_simplified() -> None:
 def test_options_come_from_config_and_reject_unknown_keys(asr_options: AsrOptions) -> None:
     section = load_config().section("asr")
     assert AsrOptions.from_config(section) == asr_options
-    with pytest.raises(ValueError, match="invalid asr config"):
+    with pytest.raises(ConfigError, match="invalid asr config: asr.beam_size"):
         AsrOptions.from_config({**section, "beam_size": 0})
-    with pytest.raises(ValueError, match="invalid asr config"):
+    with pytest.raises(ConfigError, match="invalid asr config: asr.surprise"):
         AsrOptions.from_config({**section, "surprise": 1})
-    with pytest.raises(TypeError):
+    with pytest.raises(ConfigError, match="must be a mapping"):
         AsrOptions.from_config("base")  # type: ignore[arg-type]
 
 

@@ -284,8 +284,8 @@ def test_bad_arguments_and_options(generated: list, detector: VideoDetector) -> 
     missing = copy.deepcopy(section)
     del missing["integrity"]["frozen_min_s"]
     with pytest.raises(ConfigError):
-        VideoOptions.from_any(missing)
-    with pytest.raises(TypeError):
+        VideoOptions.from_config(missing)
+    with pytest.raises(ConfigError, match="must be a mapping"):
         VideoDetector(["not", "a", "mapping"])  # type: ignore[arg-type]
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import secrets
 import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +31,15 @@ from pipeline.document import (
     SpeakerInfo,
 )
 from pipeline.store import LocalStore, document_key
-from rules.findings import Assessment, Flag, RiskAssessment, Summary, SummaryItem
+from rules.findings import (
+    Assessment,
+    CallTriage,
+    Flag,
+    Inference,
+    RiskAssessment,
+    Summary,
+    SummaryItem,
+)
 
 
 def wav_bytes(seconds: float = 1.0, freq: float = 220.0, seed: int = 0) -> bytes:
@@ -59,6 +70,8 @@ def make_document(
     recorded_at: datetime | None = None,
     incident_id: str | None = None,
     media_key: str | None = None,
+    category: str | None = None,
+    call: tuple[str, str] | None = None,
 ) -> AnalysisDocument:
     sha = hashlib.sha256(name.encode()).hexdigest()
     rec_id = f"rec-{sha[:16]}"
@@ -129,6 +142,10 @@ def make_document(
         assessment=Assessment(
             flags=flag_models,
             risk=RiskAssessment(level=risk, score=risk_score),  # type: ignore[arg-type]
+            category=Inference(value=category, confidence=0.9) if category else None,
+            call=CallTriage(call_class=call[0], urgency=call[1], routing="open_case")  # type: ignore[arg-type]
+            if call
+            else None,
             summary=Summary(
                 method="extractive", cause=SummaryItem(text="电动车被盗", segment_ids=["seg-1"])
             ),
@@ -160,7 +177,9 @@ PASSWORD = "correct-horse-battery"
 def make_settings(database_url: str, tmp: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "ENVIRONMENT": "test",
-        "SECRET_KEY": "test-secret-" + "x" * 40,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "AUDIT_KEY": secrets.token_urlsafe(48),
+        "DATA_DIR": str(tmp / "data"),
         "DATABASE_URL": database_url,
         "SPOOL_DIR": str(tmp / "spool"),
         "MAX_UPLOAD_BYTES": 4 * 1024 * 1024,
@@ -201,3 +220,34 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[s
     r = client.post("/login/access-token", data={"username": username, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@contextmanager
+def harness(
+    database_url: str, tmp: Path, *, store: Any = None, **overrides: Any
+) -> Iterator[ApiHarness]:
+    """A served app on ``database_url`` with a user and a login per persona (the ingest service
+    also with an API key, as in production); the app shuts down on exit."""
+    from api import create_app, crud
+
+    store = store if store is not None else LocalStore(tmp / "store", fsync=False)
+    app = create_app(make_settings(database_url, tmp, **overrides), store=store)
+    with TestClient(app) as client:
+        h = ApiHarness(client=client, ctx=app.state.ctx, store=store)
+        with h.ctx.db.session() as session:
+            for name, (role, unit) in PERSONAS.items():
+                user = crud.create_user(
+                    session=session, username=name, password=PASSWORD, role=role, unit=unit
+                )
+                h.ids[name] = str(user.id)
+            session.commit()
+        for name in PERSONAS:
+            h.headers[name] = login(client, name)
+        r = client.post(
+            f"/users/{h.ids['ingest']}/api-keys",
+            json={"name": "intake"},
+            headers=h.headers["admin"],
+        )
+        assert r.status_code == 201, r.text
+        h.headers["ingest_key"] = {"X-API-Key": r.json()["key"]}
+        yield h

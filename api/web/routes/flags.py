@@ -19,7 +19,7 @@ from starlette.responses import Response
 from ... import crud, review
 from ...deps import CtxDep, SessionDep, client_ip
 from ...models import Flag, Recording
-from ...schemas import DecisionCreate
+from ...schemas import DISMISS_REASONS, DecisionCreate
 from ..forms import DecisionForm, QueueQuery
 from ..session import PageSession, page_user
 from ..templating import page_context, render
@@ -55,9 +55,11 @@ async def decide(
     status = 200
     try:
         data = DecisionForm.model_validate({k: v for k, v in form.items() if isinstance(v, str)})
+        if data.verdict == "dismiss" and data.reason_code not in (None, *DISMISS_REASONS):
+            raise HTTPException(status_code=422, detail="unknown reason_code")
         body = DecisionCreate(
             verdict=data.verdict,
-            reason_code=data.reason_code if data.verdict == "dismiss" else None,
+            reason_code=data.reason_code if data.verdict == "dismiss" else None,  # type: ignore[arg-type]
             comment=data.comment,
         )
         review.decide(
@@ -89,7 +91,7 @@ async def decide(
     q = _queue_query(request)
     filters = q.to_filter(page.zone, scoped_unit(ps, q))
     left = crud.review_status_counts(session=session, filters=filters)["unreviewed"]
-    decisions = crud.decisions_for(session=session, flag_ids=[flag.id]).get(flag.id, [])
+    decisions = crud.decisions_for(session=session, flags=[flag]).get(flag.id, [])
     precision = rule_precision(session=session, user=ps.user, rule_ids={flag.rule_id})
     return render(
         request,
@@ -101,7 +103,7 @@ async def decide(
             "decisions": decisions,
             "precision": precision.get(flag.rule_id),
             "error": error,
-            "dismiss_reasons": ctx.settings.DISMISS_REASONS,
+            "dismiss_reasons": DISMISS_REASONS,
             "review_status": rec.review_status,
             "unreviewed_left": left,
             "oob": True,

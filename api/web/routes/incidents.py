@@ -19,7 +19,7 @@ from starlette.responses import Response
 from ... import audit, crud, review
 from ...deps import READERS, CtxDep, SessionDep, client_ip, unit_scope
 from ...models import User, utcnow
-from ...schemas import FlagPublic
+from ...schemas import DISMISS_REASONS, FlagPublic
 from ..session import PageSession, page_user
 from ..templating import page_context, render
 from .queue import parse_query, scoped_unit
@@ -134,7 +134,7 @@ def incident_page(
             "flagged": flagged,
             "seg_start": {s["id"]: s["start"] for s in detail.transcript},
             "summary_items": [(k, summary[k]) for k in SUMMARY_FIELDS if summary.get(k)],
-            "dismiss_reasons": ctx.settings.DISMISS_REASONS,
+            "dismiss_reasons": DISMISS_REASONS,
         },
         page=page,
     )

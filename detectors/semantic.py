@@ -1,0 +1,248 @@
+"""Meaning-level readings of each utterance: trained heads over sentence embeddings.
+
+Lexicons recognise the wordings they list; officers and callers say the same things in endless other
+words. Each *head* here is a small linear classifier (logistic regression trained by ``vigil train`` on
+the versioned data in ``configs/semantic/data``) over the e5 embedding of an utterance, giving calibrated
+probabilities such as ``conduct.SPEECH_THREAT`` or ``statement.recording_notice``. The rules layer reads
+them from :attr:`detectors.types.Utterance.semantics` and fuses them with its lexicon evidence, so the
+rules stay pure functions of a transcript.
+
+The heads file is a plain ``.npz`` (weights plus a JSON manifest; loaded with ``allow_pickle=False``):
+nothing executable, rebuilt deterministically, and its SHA-256 joins the config hash.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from .embeddings import EmbeddingOptions, TextEmbedder
+from .errors import DetectorError
+from .types import Utterance
+
+logger = logging.getLogger("vigil.detectors")
+
+__all__ = ["Head", "SemanticDetector", "SemanticHeads", "SemanticOptions", "HEADS_FORMAT"]
+
+HEADS_FORMAT = "vigil-semantic-heads/1"
+_WHITESPACE = re.compile(r"\s\s+")
+
+
+class SemanticOptions(BaseModel):
+    """The ``semantic`` config section.
+
+    Attributes:
+        enabled: false leaves every utterance without semantics (lexicon-only rules).
+        heads_file: the trained heads (``vigil train`` writes it).
+        min_prob: probabilities below this are not stored on the utterance (keeps documents small).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool
+    heads_file: str
+    min_prob: float = Field(ge=0.0, le=1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """One classifier: ``labels`` scored by ``softmax`` (one of them) or ``sigmoid`` (any of them).
+
+    A multiclass head may carry a ``none`` label ("this utterance says nothing about it"); its
+    probability is used for training and calibration and never emitted.
+    """
+
+    name: str
+    kind: str  # "multiclass" | "multilabel"
+    labels: tuple[str, ...]
+    weights: np.ndarray  # (n_labels, dim)
+    bias: np.ndarray  # (n_labels,)
+
+    def predict(self, x: Any) -> np.ndarray:
+        z = np.asarray(x @ self.weights.T) + self.bias
+        if self.kind == "multiclass":
+            z = z - z.max(axis=1, keepdims=True)
+            e = np.exp(z)
+            return np.asarray(e / e.sum(axis=1, keepdims=True))
+        return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+
+@dataclass(frozen=True, slots=True)
+class CharNgrams:
+    """TF-IDF of character n-grams, computed exactly as scikit-learn's ``TfidfVectorizer(analyzer=
+    "char", sublinear_tf=True)`` that training fitted, from its stored vocabulary and idf.
+
+    The embedding carries meaning; these carry the surface cues (a single insulting character, a
+    dialect particle) that a 384-d sentence vector blurs. Together they measured better in
+    cross-validation on the training data than either alone.
+    """
+
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+    min_n: int
+    max_n: int
+
+    def transform(self, texts: Sequence[str]) -> Any:
+        """A CSR matrix (texts x vocabulary), rows L2-normalised."""
+        from scipy.sparse import csr_matrix
+
+        indptr = [0]
+        indices: list[int] = []
+        values: list[float] = []
+        for raw in texts:
+            text = _WHITESPACE.sub(" ", raw.lower())  # scikit-learn's char analyzer, exactly
+            counts: dict[int, int] = {}
+            for n in range(self.min_n, self.max_n + 1):
+                for i in range(len(text) - n + 1):
+                    j = self.vocabulary.get(text[i : i + n])
+                    if j is not None:
+                        counts[j] = counts.get(j, 0) + 1
+            cols = sorted(counts)
+            row = np.array(
+                [(np.log(counts[c]) + 1.0) * self.idf[c] for c in cols], dtype=np.float64
+            )
+            norm = float(np.sqrt((row**2).sum())) if cols else 0.0
+            indices.extend(cols)
+            values.extend((row / norm).tolist() if norm > 0 else row.tolist())
+            indptr.append(len(indices))
+        return csr_matrix(
+            (np.array(values, dtype=np.float32), np.array(indices, dtype=np.int64), indptr),
+            shape=(len(texts), len(self.vocabulary)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticHeads:
+    """Every head of one heads file, plus its manifest (provenance, training metrics).
+
+    A head's weight rows span the embedding dimensions first, then the character n-grams (if any).
+    """
+
+    heads: tuple[Head, ...]
+    manifest: dict[str, Any]
+    ngrams: CharNgrams | None = None
+
+    @property
+    def dim(self) -> int:
+        """The embedding size the heads expect."""
+        return int(self.manifest.get("embedding_dim", 0))
+
+    def features(self, embeddings: np.ndarray, texts: Sequence[str]) -> Any:
+        """The heads' input rows: embeddings, joined by the character n-grams when trained with them."""
+        if self.ngrams is None:
+            return embeddings
+        from scipy.sparse import csr_matrix, hstack
+
+        return hstack([csr_matrix(embeddings), self.ngrams.transform(texts)]).tocsr()
+
+    @classmethod
+    def load(cls, path: str | Path) -> SemanticHeads:
+        p = Path(path)
+        if not p.is_file():
+            raise DetectorError(f"semantic heads file not found: {p} (build it with `vigil train`)")
+        try:
+            with np.load(p, allow_pickle=False) as data:
+                manifest = json.loads(bytes(data["__manifest__"]).decode("utf-8"))
+                arrays = {k: np.asarray(data[k]) for k in data.files if k != "__manifest__"}
+                vocab = (
+                    json.loads(bytes(arrays.pop("ngrams.vocabulary")).decode("utf-8"))
+                    if "ngrams.vocabulary" in arrays
+                    else None
+                )
+        except (OSError, ValueError, KeyError, json.JSONDecodeError) as e:
+            raise DetectorError(f"semantic heads file {p} is unreadable: {e}") from e
+        if manifest.get("format") != HEADS_FORMAT:
+            raise DetectorError(
+                f"semantic heads file {p} has format {manifest.get('format')!r}, "
+                f"expected {HEADS_FORMAT!r}"
+            )
+        heads = []
+        for spec in manifest["heads"]:
+            name = spec["name"]
+            w, b = arrays.get(f"{name}.W"), arrays.get(f"{name}.b")
+            if (
+                w is None
+                or b is None
+                or w.shape[0] != len(spec["labels"])
+                or b.shape != (w.shape[0],)
+            ):
+                raise DetectorError(f"semantic heads file {p}: head {name!r} is malformed")
+            heads.append(
+                Head(
+                    name=name,
+                    kind=spec["kind"],
+                    labels=tuple(spec["labels"]),
+                    weights=w.astype(np.float32),
+                    bias=b.astype(np.float32),
+                )
+            )
+        ngrams = None
+        if vocab is not None:
+            spec = manifest["ngrams"]
+            ngrams = CharNgrams(
+                vocabulary={g: i for i, g in enumerate(vocab)},
+                idf=arrays["ngrams.idf"].astype(np.float64),
+                min_n=int(spec["min_n"]),
+                max_n=int(spec["max_n"]),
+            )
+        width = int(manifest.get("embedding_dim", 0)) + (len(vocab) if vocab else 0)
+        if any(h.weights.shape[1] != width for h in heads):
+            raise DetectorError(f"semantic heads file {p}: weights do not match the feature size")
+        return cls(tuple(heads), manifest, ngrams)
+
+    def predict(self, x: Any, *, min_prob: float = 0.0) -> list[dict[str, float]]:
+        """Per row, ``{"head.label": probability}`` for every label (``none`` excluded) >= min_prob."""
+        out: list[dict[str, float]] = [{} for _ in range(x.shape[0])]
+        for head in self.heads:
+            probs = head.predict(x)
+            for j, label in enumerate(head.labels):
+                if label == "none":
+                    continue
+                key = f"{head.name}.{label}"
+                col = probs[:, j]
+                for i in np.nonzero(col >= min_prob)[0]:
+                    out[int(i)][key] = round(float(col[i]), 4)
+        return out
+
+
+class SemanticDetector:
+    """Embeds each utterance once and attaches every head's probabilities to it."""
+
+    def __init__(self, options: SemanticOptions, embeddings: EmbeddingOptions) -> None:
+        self.options = options
+        self.heads = SemanticHeads.load(options.heads_file)
+        self.embedder = TextEmbedder(embeddings)
+        want = self.heads.manifest.get("embedding_sha256")
+        if want and want != embeddings.sha256:
+            raise DetectorError(
+                f"semantic heads {options.heads_file} were trained on embedding model {want}, "
+                f"but the configured model is {embeddings.sha256}: retrain with `vigil train`"
+            )
+
+    @property
+    def model_id(self) -> str:
+        return str(self.heads.manifest.get("sha256", ""))
+
+    def annotate(self, utterances: Sequence[Utterance]) -> list[Utterance]:
+        """The same utterances with ``semantics`` filled in (blank text gets none)."""
+        if not utterances:
+            return []
+        x = self.embedder.embed([u.text for u in utterances])
+        if self.heads.dim and x.shape[1] != self.heads.dim:
+            raise DetectorError(
+                f"semantic heads expect {self.heads.dim}-d embeddings, the model gives {x.shape[1]}"
+            )
+        feats = self.heads.features(x, [u.text for u in utterances])
+        scores = self.heads.predict(feats, min_prob=self.options.min_prob)
+        return [
+            replace(u, semantics=tuple(sorted(s.items()))) if u.text.strip() else u
+            for u, s in zip(utterances, scores, strict=True)
+        ]

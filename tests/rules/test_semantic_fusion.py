@@ -1,0 +1,135 @@
+"""How the rules fuse the semantic layer's readings (``Utterance.semantics``) with their lexicons.
+
+The rules are pure functions of a transcript, so these tests give utterances the probabilities a
+semantic head would attach and check the fusion itself: what the classifier adds, what it vetoes, and
+where it only asks for review. The detector that computes real probabilities is tested in
+tests/detectors/test_semantic.py, and the whole path end to end in tests/pipeline/test_training.py.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pipeline.config import load_config
+from rules.analysis import RuleAnalyzer
+from tests.rules.support_engine import codes, engine, transcript
+
+SELF_ID = "您好，我是天平路派出所民警，警号031245。"
+NOTICE = "现场执法记录仪正在录音录像，请您知悉。"
+
+
+@lru_cache(maxsize=1)
+def analyzer() -> RuleAnalyzer:
+    return RuleAnalyzer.from_config(load_config())
+
+
+def sem(**probs: float) -> dict[str, object]:
+    """Utterance fields carrying semantic probabilities, e.g. sem(conduct_SPEECH_THREAT=0.9)."""
+    pairs = tuple(sorted((k.replace("_", ".", 1), v) for k, v in probs.items()))
+    return {"semantics": pairs}
+
+
+def test_conduct_said_in_other_words_is_flagged_by_the_semantic_layer() -> None:
+    words = "你再在这儿磨叽，咱们就换个地方慢慢聊。"
+    plain = transcript("counter", [("party", "我要报案。"), ("officer", words)])
+    assert "SPEECH_THREAT" not in codes(engine().run(plain)), "no listed wording in it"
+    t = transcript(
+        "counter",
+        [("party", "我要报案。"), ("officer", words, sem(conduct_SPEECH_THREAT=0.91))],
+    )
+    flags = [f for f in engine().run(t) if f.code == "SPEECH_THREAT"]
+    assert len(flags) == 1
+    f = flags[0]
+    assert f.evidence["layer"] == "semantic"
+    assert f.evidence["probability"] == 0.91
+    assert f.segment_ids == ["seg-0001"] and f.quote == words
+
+
+def test_a_party_is_never_flagged_for_conduct_whatever_the_classifier_says() -> None:
+    t = transcript("bodycam", [("party", "你们警察就是废物！", sem(conduct_SPEECH_PROFANITY=0.99))])
+    assert "SPEECH_PROFANITY" not in codes(engine().run(t))
+
+
+def test_near_threshold_and_negated_wordings_become_review_hints_not_flags() -> None:
+    near = transcript(
+        "counter", [("officer", "行了行了，下一个。", sem(conduct_SPEECH_IMPATIENT=0.55))]
+    )
+    res = engine().run_detailed(near)
+    assert "SPEECH_IMPATIENT" not in codes(res.flags)
+    hint = next(h for h in res.hints if h.code == "SPEECH_IMPATIENT")
+    assert hint.reason == "semantic_near_threshold" and hint.score == 0.55
+    # the lexicon found the word and dropped it as negated: the classifier may not overrule that
+    negated = transcript(
+        "counter", [("officer", "我可没说你是傻子，别误会。", sem(conduct_SPEECH_PROFANITY=0.95))]
+    )
+    res = engine().run_detailed(negated)
+    assert "SPEECH_PROFANITY" not in codes(res.flags)
+    assert any(h.code == "SPEECH_PROFANITY" for h in res.hints)
+
+
+def test_a_notice_in_other_words_vetoes_the_absence_flag() -> None:
+    opening = SELF_ID + "我这机器从头到尾一直开着，咱们说的都留着底。"
+    plain = transcript("bodycam", [("officer", opening), ("party", "好。")])
+    assert "MISSING_RECORDING_NOTICE" in codes(engine().run(plain))
+    t = transcript(
+        "bodycam",
+        [("officer", opening, sem(statement_recording_notice=0.8)), ("party", "好。")],
+    )
+    assert "MISSING_RECORDING_NOTICE" not in codes(engine().run(t))
+    unsure = transcript(
+        "bodycam",
+        [("officer", opening, sem(statement_recording_notice=0.4)), ("party", "好。")],
+    )
+    res = engine().run_detailed(unsure)
+    assert "MISSING_RECORDING_NOTICE" not in codes(res.flags)
+    hint = next(h for h in res.hints if h.code == "MISSING_RECORDING_NOTICE")
+    assert hint.evidence["semantic_nearest"]["segment_id"] == "seg-0000"
+
+
+def test_category_and_disposition_votes_reach_the_mismatch_flags() -> None:
+    from detectors.types import IncidentRecord
+
+    inc = IncidentRecord(
+        incident_id="T-1", recorded_category="dispute", recorded_disposition="case_accepted"
+    )
+    t = transcript(
+        "counter",
+        [
+            ("officer", SELF_ID),
+            ("party", "我那个手机，放桌上一转身就没了。", sem(category_theft=0.93)),
+            ("officer", "这样吧，你先回去，等有空了再说。", sem(disposition_no_action=0.88)),
+        ],
+        incident=inc,
+    )
+    a = analyzer().assess(t)
+    assert a.category is not None and a.category.value == "theft"
+    assert a.disposition is not None and a.disposition.value == "no_action"
+    got = codes(a.flags)
+    assert {"CATEGORY_MISMATCH", "DISPOSITION_MISMATCH"} <= got
+    mismatch = next(f for f in a.flags if f.code == "CATEGORY_MISMATCH")
+    assert any(c["phrase"] == "semantic:category.theft" for c in mismatch.evidence["cues"])
+
+
+def test_semantic_urgency_and_risk_reach_the_triage() -> None:
+    t = transcript(
+        "dispatch",
+        [
+            ("officer", "您好，一一零。"),
+            (
+                "party",
+                "楼下那个人拎着把菜刀在单元门口转悠。",
+                sem(urgency_urgent=0.9, risk_weapon=0.92),
+            ),
+        ],
+    )
+    a = analyzer().assess(t)
+    assert "weapon" in a.risk.factors
+    assert a.call is not None and a.call.urgency == "urgent"
+
+
+def test_a_turn_too_short_to_read_tone_only_asks_for_review() -> None:
+    t = transcript("counter", [("officer", "您好，什么事？", sem(conduct_SPEECH_IMPATIENT=0.96))])
+    res = engine().run_detailed(t)
+    assert "SPEECH_IMPATIENT" not in codes(res.flags)
+    hint = next(h for h in res.hints if h.code == "SPEECH_IMPATIENT")
+    assert hint.score == 0.96
