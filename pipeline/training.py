@@ -19,12 +19,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 
 from detectors.embeddings import EmbeddingOptions, TextEmbedder
 from detectors.semantic import HEADS_FORMAT
+from rules.findings import CallClass, Category, Disposition, RiskFactor, Urgency
 
 from .errors import ConfigError
 
@@ -32,34 +33,12 @@ logger = logging.getLogger("vigil.pipeline")
 
 CONDUCT = ("SPEECH_PROFANITY", "SPEECH_THREAT", "SPEECH_SHIRKING", "SPEECH_IMPATIENT")
 STATEMENTS = ("self_id", "recording_notice", "receipt", "report_accepted", "report_refused")
-DISPOSITIONS = ("case_accepted", "mediated", "referred", "advised", "no_action", "pending")
-CATEGORIES = (
-    "theft",
-    "fraud",
-    "dispute",
-    "assault",
-    "domestic_violence",
-    "traffic",
-    "noise",
-    "lost_property",
-    "help_request",
-    "consultation",
-    "other",
-)
-RISK_FACTORS = (
-    "fraud",
-    "terror",
-    "enterprise",
-    "dispute",
-    "mental_health",
-    "injury",
-    "weapon",
-    "self_harm",
-    "domestic_violence",
-    "mass_incident",
-)
-CALL_CLASSES = ("consult", "complaint", "report", "other")
-URGENCIES = ("normal", "important", "urgent")
+# the vocabulary's codes (shared/spec/vocabulary.md), as the rules layer types them
+DISPOSITIONS: tuple[str, ...] = get_args(Disposition)
+CATEGORIES: tuple[str, ...] = get_args(Category)
+RISK_FACTORS: tuple[str, ...] = get_args(RiskFactor)
+CALL_CLASSES: tuple[str, ...] = get_args(CallClass)
+URGENCIES: tuple[str, ...] = get_args(Urgency)
 _C_GRID = (8.0, 32.0)
 NGRAM_RANGE = (1, 3)
 NGRAM_MIN_DF = 2
