@@ -250,11 +250,13 @@ def test_timeout_changes_nothing(server: str, caplog: pytest.LogCaptureFixture) 
     _Stub.content = _answer(
         *[(f, "drop", ["seg-0003"]) for f in ("flag-001", "flag-002", "flag-003")]
     )
-    _Stub.delay = 2.0
+    _Stub.delay = 5.0
+    analyzer, transcript = _analyzer(server, timeout=0.3), _transcript()
     t0 = time.perf_counter()
     with caplog.at_level(logging.WARNING, logger="vigil.rules"):
-        a = _analyzer(server, timeout=0.3).assess(_transcript())
-    assert time.perf_counter() - t0 < 1.8  # the 0.3 s timeout, not the 2 s reply, bounds the call
+        a = analyzer.assess(transcript)
+    # the 0.3 s timeout, not the 5 s reply, bounds the call (the margin is for a loaded machine)
+    assert time.perf_counter() - t0 < 3.5
     assert a.flags == baseline.flags and a.review_hints == []
     assert any("endpoint failed" in r.getMessage() for r in caplog.records)
 
