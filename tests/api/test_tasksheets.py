@@ -237,8 +237,16 @@ def test_closed_loop_with_roles(api: ApiHarness) -> None:
         ).all()
         assert [a for a, _ in rows] == [f"tasksheet.{e['action']}" for e in done["events"]]
     # the queue shows the incident's sheet
-    q = api.client.get("/incidents", params={"unit": UNIT_A}, headers=api.headers["reviewer"])
-    row = next(i for i in q.json()["data"] if i["id"] == rid)
+    rows_seen: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:  # other tests share the database: walk the unit's queue to the incident
+        params = {"unit": UNIT_A, **({"cursor": cursor} if cursor else {})}
+        body = api.client.get("/incidents", params=params, headers=api.headers["reviewer"]).json()
+        rows_seen += body["data"]
+        cursor = body["next_cursor"]
+        if any(i["id"] == rid for i in rows_seen) or not cursor:
+            break
+    row = next(i for i in rows_seen if i["id"] == rid)
     assert row["task_sheet_id"] == sid and row["task_sheet_state"] == "closed"
 
 

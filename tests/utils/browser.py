@@ -7,6 +7,7 @@ Playwright's own browser download is never used: the tests launch ``/usr/bin/chr
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -58,7 +59,7 @@ def server_env(tmp: Path) -> dict[str, str]:
     return {
         **os.environ,
         "VIGIL_API_ENVIRONMENT": "test",
-        "VIGIL_API_SECRET_KEY": "browser-test-secret-" + "x" * 40,
+        "VIGIL_API_SECRET_KEY": secrets.token_urlsafe(48),
         "VIGIL_API_DATABASE_URL": f"sqlite:///{tmp / 'vigil.db'}",
         "VIGIL_API_STORE_URL": str(tmp / "store"),
         "VIGIL_API_SPOOL_DIR": str(tmp / "spool"),
