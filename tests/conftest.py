@@ -59,3 +59,20 @@ def postgres_server() -> Iterator[PostgresServer]:
             yield server
     except PostgresUnavailable as e:
         pytest.fail(str(e))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A fresh, empty database per test module, on each engine; removed afterwards."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "vigil.db"
+        yield f"sqlite:///{path}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = server.create_database()
+    try:
+        yield f"{server.url}/{name}"
+    finally:
+        server.drop_database(name)

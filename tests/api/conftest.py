@@ -11,24 +11,6 @@ from collections.abc import Iterator
 import pytest
 
 from tests.utils.api_factories import ApiHarness, harness
-from tests.utils.postgres import PostgresServer
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A fresh, empty database per test module, on each engine; removed afterwards."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("sqlite") / "vigil.db"
-        yield f"sqlite:///{path}"
-        return
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    name = server.create_database()
-    try:
-        yield f"{server.url}/{name}"
-    finally:
-        server.drop_database(name)
 
 
 @pytest.fixture(scope="module")

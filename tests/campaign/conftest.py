@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from tests.utils.api_factories import ApiHarness, harness
-from tests.utils.postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,24 +50,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     out.write_text(json.dumps(asdict(TALLY), indent=1) + "\n", encoding="utf-8")
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def engine_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A fresh database per module, on each engine."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'vigil.db'}"
-        return
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    name = server.create_database()
-    try:
-        yield f"{server.url}/{name}"
-    finally:
-        server.drop_database(name)
-
-
 @pytest.fixture(scope="module")
-def served(engine_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiHarness]:
-    with harness(engine_url, tmp_path_factory.mktemp("campaign")) as h:
+def served(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiHarness]:
+    with harness(database_url, tmp_path_factory.mktemp("campaign")) as h:
         yield h
         h.ctx.db.dispose()

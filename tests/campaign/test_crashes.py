@@ -36,9 +36,9 @@ def _scratch_dirs(spool: Path) -> list[Path]:
 
 
 def test_worker_crash_loop_is_capped_and_cleaned_up(
-    engine_url: str, tmp_path: Path, tally: Tally
+    database_url: str, tmp_path: Path, tally: Tally
 ) -> None:
-    with harness(engine_url, tmp_path, WORKER_MAX_ATTEMPTS=3) as h:
+    with harness(database_url, tmp_path, WORKER_MAX_ATTEMPTS=3) as h:
         r = h.client.post(
             "/recordings",
             data={

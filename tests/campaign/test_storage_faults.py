@@ -46,11 +46,11 @@ def _not_ready(h: ApiHarness) -> dict[str, str]:
     return checks
 
 
-def test_full_then_read_only_disk(engine_url: str, tmp_path: Path, tally: Tally) -> None:
+def test_full_then_read_only_disk(database_url: str, tmp_path: Path, tally: Tally) -> None:
     with tmpfs(tmp_path / "disk", 8 * 1024) as disk:
         store = LocalStore(disk / "store", fsync=False)
         with harness(
-            engine_url,
+            database_url,
             tmp_path,
             store=store,
             SPOOL_DIR=str(disk / "spool"),
