@@ -99,9 +99,8 @@ class RequiredStatementRule(Rule):
         sem = self.s.semantic
         if sem is None:
             return None
-        best: dict[str, object] | None = None
-        for u in window:
-            near = sem.near(u)
-            if near is not None and (best is None or near[1] > float(str(best["probability"]))):
-                best = {"segment_id": u.id, "label": near[0], "probability": round(near[1], 4)}
-        return best
+        near = [(n[1], n[0], u.id) for u in window if (n := sem.near(u)) is not None]
+        if not near:
+            return None
+        p, label, seg = max(near, key=lambda t: t[0])  # the earliest turn on a tie
+        return {"segment_id": seg, "label": label, "probability": round(p, 4)}
