@@ -338,7 +338,9 @@ class AsrDetector:
         n = int(samples.shape[0])
         if not self.options.vad_filter:
             return [[{"start": i, "end": min(i + limit, n)}] for i in range(0, n, limit)]
-        from faster_whisper.vad import VadOptions, get_speech_timestamps
+        from faster_whisper.vad import VadOptions
+
+        from .vad import speech_timestamps
 
         o = self.options
         vad = VadOptions(
@@ -350,7 +352,7 @@ class AsrDetector:
         windows: list[list[dict[str, int]]] = []
         current: list[dict[str, int]] = []
         length = 0
-        for piece in get_speech_timestamps(samples, vad):
+        for piece in speech_timestamps(samples, vad):
             size = piece["end"] - piece["start"]
             if current and length + size > limit:
                 windows.append(current)

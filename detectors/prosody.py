@@ -29,6 +29,7 @@ import numpy as np
 import scipy.fft as sfft
 from pydantic import ConfigDict, Field, model_validator
 
+from .blocks import BLOCK, downmix
 from .options import SectionOptions
 from .types import Prosody, Utterance
 
@@ -161,24 +162,13 @@ class ProsodyDetector:
         win = max(2, int(round(o.frame_ms * sample_rate / 1000)))
         tau_min = max(2, int(np.floor(sample_rate / o.fmax_hz)))
         tau_max = int(np.ceil(sample_rate / o.fmin_hz)) + 1
-        cache: dict[int, tuple[np.ndarray, np.ndarray, float, np.ndarray]] = {}
+        cache: dict[int, _Channel] = {}
 
-        def channel_data(ch: int | None) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+        def channel_data(ch: int | None) -> _Channel:
             key = -1 if ch is None or x.shape[0] == 1 or ch >= x.shape[0] or ch < 0 else ch
             if key not in cache:
-                sig = x.mean(axis=0) if key == -1 and x.shape[0] > 1 else x[max(key, 0)]
-                sig = np.ascontiguousarray(sig, dtype=np.float32)
-                sig = sig - np.float32(sig.mean()) if sig.size else sig  # DC would bias YIN
-                pdb = _frame_power_db(sig, win, hop)
-                floor = _SILENCE_DB
-                if pdb.size:
-                    # a clip with no pauses has no noise frames: never put the floor closer than
-                    # snr_db under the median frame, or all of its speech would count as noise
-                    low, mid = np.percentile(pdb, [o.noise_percentile, 50.0])
-                    floor = float(min(low, mid - o.snr_db))
-                padded = np.concatenate([sig, np.zeros(win + tau_max + 2, dtype=np.float32)])
-                csum = np.concatenate([[0.0], np.cumsum(np.square(padded, dtype=np.float64))])
-                cache[key] = (padded, pdb, floor, csum)
+                sig = downmix(x) if key == -1 else x[max(key, 0)]
+                cache[key] = _Channel(sig, win, hop, win + tau_max + 2, o)
             return cache[key]
 
         results: list[_SpanAnalysis] = []
@@ -186,11 +176,12 @@ class ProsodyDetector:
         for span in spans:
             start, end, ch, text = _unpack(span)
             texts.append(text)
-            sig, pdb, floor, csum = channel_data(ch)
+            chan = channel_data(ch)
+            pdb, floor = chan.pdb, chan.floor
             f0 = max(0, int(np.ceil(start * sample_rate / hop)))
             f1 = min(pdb.size, int(np.floor((end * sample_rate - win) / hop)) + 1)
             if f1 <= f0:  # span shorter than a frame: level of whatever samples it has
-                seg = sig[max(0, int(start * sample_rate)) : max(0, int(end * sample_rate))]
+                seg = chan.samples(max(0, int(start * sample_rate)), max(0, int(end * sample_rate)))
                 lvl = _db(np.mean(np.square(seg, dtype=np.float64))) if seg.size else _SILENCE_DB
                 results.append(_SpanAnalysis(SpanLevel(lvl, lvl - floor, 0.0, 0.0), None))
                 continue
@@ -204,7 +195,9 @@ class ProsodyDetector:
                 results.append(_SpanAnalysis(SpanLevel(lvl, lvl - floor, 0.0, 0.0), None))
                 continue
             lvl = _db(np.mean(10 ** (pdb[idx] / 10)))
-            f0s, aper = _yin(sig, csum, idx * hop, win, tau_min, tau_max, sample_rate, o)
+            lo = int(idx[0]) * hop
+            sig, csum = chan.window(lo, int(idx[-1]) * hop + win + tau_max + 1)
+            f0s, aper = _yin(sig, csum, idx * hop - lo, win, tau_min, tau_max, sample_rate, o)
             voiced = (
                 (aper <= o.max_aperiodicity) & (f0s >= o.fmin_hz * 0.97) & (f0s <= o.fmax_hz * 1.03)
             )
@@ -243,14 +236,88 @@ def _db(power: float | np.floating) -> float:
     return float(max(_SILENCE_DB, 10 * np.log10(float(power) + 1e-20)))
 
 
-def _frame_power_db(sig: np.ndarray, win: int, hop: int) -> np.ndarray:
-    """Mean-square level (dB) of every ``win``-sample frame at ``hop`` steps, from one cumulative sum."""
-    if sig.size < win:
-        return np.zeros(0, dtype=np.float64)
-    c = np.concatenate([[0.0], np.cumsum(np.square(sig, dtype=np.float64))])
-    starts = np.arange(0, sig.size - win + 1, hop)
-    p = (c[starts + win] - c[starts]) / win
-    return np.asarray(10 * np.log10(np.maximum(p, 0) + 1e-20), dtype=np.float64)
+class _Channel:
+    """One channel's signal for the span analyses, with no whole-recording temporaries.
+
+    Why this shape: the analysis used to hold the DC-free signal, a zero-padded copy of it and the
+    float64 cumulative sum of its squares, together about six times the audio (4 GB for three
+    hours of 16 kHz audio). Here only the frame levels (100 a second) and the running sum of
+    squares at every ``_STRIDE``-th sample are kept; a span's samples and cumulative sums are
+    rebuilt from the nearest checkpoint when it is analysed. Every value is the same to the bit
+    as the whole-array computation: the mean is NumPy's pairwise sum with NumPy's split points,
+    and a cumulative sum continued from a checkpoint repeats the same additions in the same order.
+    """
+
+    def __init__(self, sig: np.ndarray, win: int, hop: int, pad: int, o: ProsodyOptions) -> None:
+        self._raw = sig
+        self.n = int(sig.shape[0])
+        self.length = self.n + pad  # the signal as YIN sees it: zero-padded at the end
+        # DC would bias YIN; the mean as ``sig.mean()`` computes it (float32 sum / count)
+        self._dc = np.float32(_pairwise_sum(sig) / self.n) if self.n else np.float32(0.0)
+        # _marks[k]: sum of squares of samples [0, k * _STRIDE), accumulated in cumsum's order
+        self._marks = np.zeros(self.length // _STRIDE + 1, dtype=np.float64)
+        for k in range(1, self._marks.shape[0]):
+            lo = (k - 1) * _STRIDE
+            sq = np.square(self.samples(lo, lo + _STRIDE), dtype=np.float64)
+            self._marks[k] = np.cumsum(np.concatenate([[self._marks[k - 1]], sq]))[-1]
+        frames: list[np.ndarray] = []
+        n_frames = (self.n - win) // hop + 1 if self.n >= win else 0
+        for k0 in range(0, n_frames, _FRAMES_PER_BLOCK):
+            k1 = min(n_frames, k0 + _FRAMES_PER_BLOCK)
+            lo = k0 * hop
+            c = self._cumsum(lo, (k1 - 1) * hop + win)
+            starts = np.arange(k0, k1) * hop - lo
+            frames.append((c[starts + win] - c[starts]) / win)
+        p = np.concatenate(frames) if frames else np.zeros(0, dtype=np.float64)
+        self.pdb = np.asarray(10 * np.log10(np.maximum(p, 0) + 1e-20), dtype=np.float64)
+        self.floor = _SILENCE_DB
+        if self.pdb.size:
+            # a clip with no pauses has no noise frames: never put the floor closer than
+            # snr_db under the median frame, or all of its speech would count as noise
+            low, mid = np.percentile(self.pdb, [o.noise_percentile, 50.0])
+            self.floor = float(min(low, mid - o.snr_db))
+
+    def samples(self, lo: int, hi: int) -> np.ndarray:
+        """DC-free float32 samples ``[lo, hi)`` of the zero-padded signal (cut at its end)."""
+        hi = min(hi, self.length)
+        out = np.zeros(max(0, hi - lo), dtype=np.float32)
+        if lo < self.n:
+            part = np.asarray(self._raw[lo : min(hi, self.n)], dtype=np.float32)
+            out[: part.shape[0]] = part - self._dc
+        return out
+
+    def _cumsum(self, lo: int, hi: int) -> np.ndarray:
+        """``c[j]`` = sum of squares of samples ``[0, lo + j)`` for ``j`` in ``0..hi - lo``, the
+        values ``concatenate([[0], cumsum(square(sig))])[lo : hi + 1]`` has, continued from the
+        checkpoint at or below ``lo``."""
+        k = lo // _STRIDE
+        base = k * _STRIDE
+        sq = np.square(self.samples(base, hi), dtype=np.float64)
+        c = np.cumsum(np.concatenate([[self._marks[k]], sq]))
+        return c[lo - base :]
+
+    def window(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """Samples ``[lo, hi)`` and their cumulative sums, indexed from ``lo`` (what YIN reads)."""
+        return self.samples(lo, hi), self._cumsum(lo, hi)
+
+
+_STRIDE = 1 << 14  # samples between cumulative-sum checkpoints: ~1 s of work per span at most
+_FRAMES_PER_BLOCK = 1 << 12  # frame levels computed at once (41 s at a 10 ms hop)
+
+
+def _pairwise_sum(x: np.ndarray) -> np.float32:
+    """``np.add.reduce`` of a float32 array, block by block with NumPy's own pairwise split points.
+
+    NumPy sums a contiguous float32 array pairwise, halving at a multiple of 8 until a part has
+    at most 128 elements; reducing a part of at most ``BLOCK`` samples directly gives that part's
+    exact pairwise sum, so the result equals ``x.sum()`` without a float32 copy of ``x``.
+    """
+    n = int(x.shape[0])
+    if n <= BLOCK:
+        return np.float32(np.add.reduce(np.asarray(x, dtype=np.float32)))
+    half = n // 2
+    half -= half % 8
+    return np.float32(_pairwise_sum(x[:half]) + _pairwise_sum(x[half:]))
 
 
 def _yin(

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
 
 import numpy as np
 
+from detectors.blocks import downmix
 from detectors.types import SOURCES, IncidentRecord, Source, SpeakerRole, Transcript, Utterance
 from rules.findings import Flag
 
@@ -239,7 +240,7 @@ class Pipeline:
             duration = float(info.duration or 0.0)
             warnings.append("no audio track: only the video was analysed")
 
-        mono = audio.mean(axis=0) if audio.shape[0] > 1 else audio[0]
+        mono = downmix(audio)  # the mean of the channels, block by block (no temporaries)
         backend, _ = self.diarization.backend_for(source, audio.shape[0])
         # Where each side has its own channel, each channel is transcribed on its own: no crosstalk
         # or overlap in what Whisper hears, and every word already knows its side. VAD skips the

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..blocks import all_finite
 from ..errors import DetectorError
 from ..options import SectionOptions
 from ..types import SOURCES, Source, SpeakerTurn
@@ -308,7 +309,7 @@ def as_channels(audio: np.ndarray) -> np.ndarray:
     if audio.shape[0] < 1 or audio.shape[0] > 64:
         raise ValueError(f"audio must have 1-64 channels, got {audio.shape[0]} (is it transposed?)")
     audio = audio.astype(np.float32, copy=False)
-    if audio.size and not np.isfinite(audio).all():
+    if audio.size and not all_finite(audio):
         raise DetectorError("audio contains NaN or infinite samples")
     return audio
 

@@ -19,8 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from ..blocks import downmix, has_signal
 from ..errors import ModelError
 from ..types import SpeakerTurn
+from ..vad import speech_timestamps
 from .base import (
     Diarization,
     Diarizer,
@@ -53,7 +55,7 @@ class EmbeddedDiarizer(Diarizer):
         try:
             import librosa
             import torch
-            from faster_whisper.vad import VadOptions, get_speech_timestamps
+            from faster_whisper.vad import VadOptions
             from resemblyzer import VoiceEncoder, hparams
         except ImportError as e:  # pragma: no cover - both are core dependencies
             raise ModelError(
@@ -67,7 +69,6 @@ class EmbeddedDiarizer(Diarizer):
             min_silence_duration_ms=options.vad_min_silence_ms,
             speech_pad_ms=options.vad_speech_pad_ms,
         )
-        self._get_speech_timestamps = get_speech_timestamps
         # Resemblyzer's feature parameters, read from the package so they cannot drift.
         self._librosa = librosa
         self._mel_nfft = int(MODEL_RATE * hparams.mel_window_length / 1000)
@@ -85,7 +86,7 @@ class EmbeddedDiarizer(Diarizer):
 
     def speech_regions(self, mono: np.ndarray) -> list[tuple[float, float]]:
         """Silero VAD speech regions in seconds, overlapping pads merged."""
-        chunks = self._get_speech_timestamps(mono, self._vad_options, sampling_rate=MODEL_RATE)
+        chunks = speech_timestamps(mono, self._vad_options, sampling_rate=MODEL_RATE)
         regions: list[list[float]] = []
         for chunk in chunks:
             start, end = chunk["start"] / MODEL_RATE, chunk["end"] / MODEL_RATE
@@ -230,9 +231,9 @@ class EmbeddedDiarizer(Diarizer):
             "num_speakers_hint": num_speakers,
             "warnings": warnings,
         }
-        mono = _to_model_rate(audio.mean(axis=0), sample_rate)
+        mono = _to_model_rate(downmix(audio), sample_rate)
         duration = mono.shape[0] / MODEL_RATE
-        if mono.size == 0 or float(np.max(np.abs(mono))) == 0.0:
+        if mono.size == 0 or not has_signal(mono):
             return Diarization.from_turns((), self.name, info)
 
         regions = self.speech_regions(mono)

@@ -116,3 +116,27 @@ def test_bad_config_and_input_are_rejected() -> None:
         det.measure(np.zeros(SR), SR, ["not a span"])  # type: ignore[list-item]
     with pytest.raises(ValueError):
         det.measure(np.zeros((1, 2, 3)), SR, [(0, 1)])
+
+
+def test_long_recording_is_measured_without_whole_array_copies_and_identically() -> None:
+    """The span analysis keeps only checkpoints of the running sum of squares (flat memory in
+    recording length); its frame levels and YIN inputs must equal the whole-array formulas."""
+    from detectors.prosody import _Channel, _pairwise_sum
+
+    o = ProsodyOptions.from_config(load_config().section("prosody"))
+    rng = np.random.default_rng(7)
+    # over two BLOCKs and not a multiple of anything, with a DC offset to remove
+    x = (rng.standard_normal(2_300_017) * 0.1 + 0.01).astype(np.float32)
+    win, hop, pad = 512, 160, 512 + 300
+    assert _pairwise_sum(x) == np.add.reduce(x)
+    ch = _Channel(x, win, hop, pad, o)
+    sig = x - np.float32(x.mean())
+    padded = np.concatenate([sig, np.zeros(pad, np.float32)])
+    csum = np.concatenate([[0.0], np.cumsum(np.square(padded, dtype=np.float64))])
+    starts = np.arange(0, sig.size - win + 1, hop)
+    pdb = 10 * np.log10(np.maximum((csum[starts + win] - csum[starts]) / win, 0) + 1e-20)
+    assert np.array_equal(ch.pdb, pdb)
+    for lo, hi in ((0, 5000), (16383, 16390), (1_000_003, 1_200_000), (x.size - 100, x.size + pad)):
+        s, c = ch.window(lo, hi)
+        assert np.array_equal(s, padded[lo:hi])
+        assert np.array_equal(c, csum[lo : hi + 1])
