@@ -13,7 +13,7 @@ import mimetypes
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
@@ -207,7 +207,32 @@ class Pipeline:
         hook: Hook | None = None,
     ) -> RecordingResult:
         """Analyse one recording and keep the keyframe images for whoever persists the result."""
-        from .media import load_audio, probe
+        with ExitStack() as stack:
+            return self._analyze(
+                path,
+                source=source,
+                incident=incident,
+                recording_id=recording_id,
+                num_speakers=num_speakers,
+                prior_incidents=prior_incidents,
+                hook=hook,
+                stack=stack,
+            )
+
+    def _analyze(
+        self,
+        path: str | Path,
+        *,
+        source: Source,
+        incident: IncidentRecord | None,
+        recording_id: str | None,
+        num_speakers: int | None,
+        prior_incidents: Sequence[IncidentRecord],
+        hook: Hook | None,
+        stack: ExitStack,
+    ) -> RecordingResult:
+        """:meth:`analyze`; ``stack`` keeps a long recording's spooled audio paged out until the end."""
+        from .media import bounded_residency, load_audio, probe
 
         if source not in SOURCES:
             raise ConfigError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
@@ -227,6 +252,7 @@ class Pipeline:
         if info.has_audio:
             with _timed(timings, "decode"):
                 decoded = load_audio(path, self.media_options)
+            stack.enter_context(bounded_residency(decoded, self.media_options.spool_release_s))
             audio = decoded.samples
             sr = decoded.sample_rate
             duration = audio.shape[1] / sr

@@ -14,9 +14,14 @@ Every refusal is a :class:`~pipeline.errors.MediaError` whose one-line message n
 from __future__ import annotations
 
 import logging
+import mmap
 import os
+import tempfile
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any, cast
 
@@ -34,6 +39,7 @@ logger = logging.getLogger("vigil.pipeline")
 __all__ = [
     "DecodeStats",
     "DecodedAudio",
+    "bounded_residency",
     "MediaInfo",
     "MediaOptions",
     "iter_audio",
@@ -56,6 +62,11 @@ class MediaOptions(SectionOptions):
         min_duration: seconds of decoded audio below which a recording is refused as empty.
         truncation_tolerance: fraction of the duration declared by the container that may be
             missing from the decoded audio before the file is refused as truncated.
+        spool_min_seconds: recordings declared longer than this (or of unknown length) are decoded
+            into a scratch file and memory-mapped instead of held in RAM (see :func:`load_audio`).
+        spool_dir: directory of that scratch file (``None``: the system temp directory).
+        spool_release_s: while a spooled recording is analysed, its mapped pages are dropped from
+            the process this often (:func:`bounded_residency`).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -68,6 +79,9 @@ class MediaOptions(SectionOptions):
     max_decode_errors: int = Field(ge=0)
     min_duration: float = Field(ge=0)
     truncation_tolerance: float = Field(ge=0, le=1)
+    spool_min_seconds: float = Field(ge=0)
+    spool_dir: str | None
+    spool_release_s: float = Field(gt=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +125,27 @@ class DecodeStats:
 
 @dataclass(frozen=True, slots=True)
 class DecodedAudio:
-    """A whole recording's audio: float32 ``(channels, n)`` at ``sample_rate``."""
+    """A whole recording's audio: float32 ``(channels, n)`` at ``sample_rate``.
+
+    ``spool`` is the read-only file mapping behind ``samples`` when the recording was decoded to
+    disk (:func:`load_audio`); ``samples`` is then a view of it and cannot be written.
+    """
 
     samples: np.ndarray
     sample_rate: int
     decode_errors: int = 0
     gap_seconds: float = 0.0  # silence put in where corrupt or lost packets were skipped
+    spool: mmap.mmap | None = None
+
+    def release_pages(self) -> None:
+        """Drop the spooled samples' pages from this process (no-op for audio held in RAM).
+
+        The data stays in the kernel's page cache and on disk; the next read of a page maps it
+        again. Only a shared read-only file mapping may be released this way: on private or
+        anonymous memory ``MADV_DONTNEED`` would discard the data itself.
+        """
+        if self.spool is not None and not self.spool.closed:
+            self.spool.madvise(mmap.MADV_DONTNEED)
 
     @property
     def channels(self) -> int:
@@ -446,7 +475,13 @@ def iter_audio(
 
 
 def load_audio(path: str | Path, options: MediaOptions) -> DecodedAudio:
-    """Decode a whole recording's audio into memory (16 kHz float32 of 2 hours is ~460 MB/channel).
+    """Decode a whole recording's audio (16 kHz float32 of 3 hours is ~690 MB per channel).
+
+    A recording longer than ``spool_min_seconds`` is written, 30 s at a time, to a scratch file
+    that is unlinked as soon as it is mapped (nothing is left behind, even after ``kill -9``), and
+    ``samples`` is a read-only view of the mapping: peak memory no longer grows with the length,
+    and every sample has exactly the value it would have in RAM, so results do not change.
+    Shorter recordings stay in RAM (no disk round trip for the common short clip).
 
     Applies every check in ``options``: size, decode errors, truncation and ``min_duration``.
     """
@@ -462,7 +497,15 @@ def load_audio(path: str | Path, options: MediaOptions) -> DecodedAudio:
         truncation_tolerance=options.truncation_tolerance,
         stats=stats,
     )
-    samples = _collect(chunks, stats, options.sample_rate)
+    spool: mmap.mmap | None = None
+    first = next(chunks, None)
+    declared = stats.declared_duration
+    if first is None:
+        samples = None
+    elif declared is None or declared > options.spool_min_seconds:
+        samples, spool = _spool(chain([first], chunks), options.spool_dir)
+    else:
+        samples = _collect(chain([first], chunks), stats, options.sample_rate)
     if samples is None:
         raise MediaError(f"no decodable audio in media: {p}")
     duration = samples.shape[1] / options.sample_rate
@@ -482,7 +525,59 @@ def load_audio(path: str | Path, options: MediaOptions) -> DecodedAudio:
         sample_rate=options.sample_rate,
         decode_errors=stats.decode_errors,
         gap_seconds=stats.gap_seconds,
+        spool=spool,
     )
+
+
+def _spool(chunks: Iterator[np.ndarray], where: str | None) -> tuple[np.ndarray, mmap.mmap]:
+    """Write chunks to an unlinked scratch file, interleaved, and map it read-only.
+
+    Interleaved (sample-major) because the length is only known at the end; ``(channels, n)`` is
+    then a transposed view, contiguous per channel for the usual mono recording.
+    """
+    fd, name = tempfile.mkstemp(prefix="vigil-audio-", suffix=".f32", dir=where)
+    try:
+        os.unlink(name)  # the open descriptor and then the mapping keep the data alive
+        channels, n = 0, 0
+        with os.fdopen(os.dup(fd), "wb") as fh:
+            for chunk in chunks:
+                channels = chunk.shape[0]
+                fh.write(np.ascontiguousarray(chunk.T, dtype=np.float32).tobytes())
+                n += chunk.shape[1]
+        spool = mmap.mmap(fd, n * channels * 4, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ)
+    finally:
+        os.close(fd)
+    view = np.frombuffer(spool, dtype=np.float32).reshape(n, channels).T
+    return view, spool
+
+
+@contextmanager
+def bounded_residency(audio: DecodedAudio, interval: float) -> Iterator[None]:
+    """While the block runs, drop the spooled samples' pages from the process every ``interval`` s.
+
+    Why: pages of a file mapping that have been read stay in the process's resident set until the
+    kernel needs the memory, so an analysis that reads a three-hour recording a few times would
+    show the whole file in its RSS although none of it is private memory. Dropping the mapping's
+    pages keeps the resident part to what was read in the last interval; readers in other threads
+    (diarization beside ASR) simply fault the pages back in from the page cache.
+    """
+    if audio.spool is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def release() -> None:
+        while not stop.wait(interval):
+            audio.release_pages()
+
+    worker = threading.Thread(target=release, name="audio-pages", daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        worker.join()
+        audio.release_pages()
 
 
 def _collect(chunks: Iterator[np.ndarray], stats: DecodeStats, rate: int) -> np.ndarray | None:

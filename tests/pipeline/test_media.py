@@ -353,3 +353,50 @@ def test_video_packets_are_never_decoded(tmp_path: Path) -> None:
             except av.error.FFmpegError:
                 video_errors += 1
     assert video_errors >= 10
+
+
+@pytest.mark.parametrize("name", ["clip.mkv", "tone.flac"])
+def test_long_recordings_are_spooled_to_an_unlinked_file_with_the_same_samples(
+    tmp_path: Path, options: MediaOptions, name: str
+) -> None:
+    """Past ``spool_min_seconds`` the samples live in a read-only file mapping, not in RAM: the
+    same values, nothing left on disk, and the mapping's pages can be dropped and read again."""
+    from pipeline.media import bounded_residency
+
+    codec, vcodec = ("libopus", "mpeg4") if name.endswith(".mkv") else ("flac", None)
+    src = write_media(tmp_path / name, audio_codec=codec, video_codec=vcodec, duration=3.0)
+    spool_dir = tmp_path / "spool"
+    spool_dir.mkdir()
+    in_ram = load_audio(src, options.model_copy(update={"spool_min_seconds": 1e9}))
+    spooled = load_audio(
+        src, options.model_copy(update={"spool_min_seconds": 0.0, "spool_dir": str(spool_dir)})
+    )
+    # a Matroska file with video declares no audio duration: of unknown length, it is spooled too
+    assert (in_ram.spool is None) == name.endswith(".flac") and spooled.spool is not None
+    assert list(spool_dir.iterdir()) == []  # unlinked once mapped: a killed process leaves nothing
+    np.testing.assert_array_equal(spooled.samples, in_ram.samples)
+    assert not spooled.samples.flags.writeable  # no detector may change the evidence in place
+    assert spooled.channel(1).flags["C_CONTIGUOUS"]
+    np.testing.assert_array_equal(spooled.mono(), in_ram.mono())
+    resident = _mapping_rss_kb(spooled)
+    assert resident > 0
+    with bounded_residency(spooled, 0.01):
+        np.testing.assert_array_equal(spooled.samples, in_ram.samples)  # read while paged out
+    assert _mapping_rss_kb(spooled) == 0
+    np.testing.assert_array_equal(spooled.samples, in_ram.samples)  # still readable after
+
+
+def _mapping_rss_kb(audio: object) -> int:
+    """Resident kB of the spool mapping, read from /proc/self/smaps (address range of the view)."""
+    samples = audio.samples  # type: ignore[attr-defined]
+    start = samples.__array_interface__["data"][0]
+    with open("/proc/self/smaps", encoding="ascii") as fh:
+        lines = fh.read().splitlines()
+    for i, line in enumerate(lines):
+        head = line.split()[0]
+        if "-" in head and not head.endswith(":"):
+            lo, hi = (int(v, 16) for v in head.split("-"))
+            if lo <= start < hi:
+                rss = next(x for x in lines[i + 1 :] if x.startswith("Rss:"))
+                return int(rss.split()[1])
+    raise AssertionError("spool mapping not found in /proc/self/smaps")
