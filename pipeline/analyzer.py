@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
 import numpy as np
 
 from detectors.blocks import downmix
-from detectors.types import SOURCES, IncidentRecord, Source, SpeakerRole, Transcript, Utterance
+from detectors.types import (
+    SOURCES,
+    IncidentRecord,
+    Source,
+    SpeakerRole,
+    Transcript,
+    Utterance,
+    VideoEvent,
+)
 from rules.findings import Flag
 
 from .attribution import AttributedUtterance, attribute
@@ -249,6 +257,8 @@ class Pipeline:
             raise MediaError(f"{path.name}: no audio or video stream to analyse")
 
         decode_errors, gap_seconds = 0, 0.0
+        truncated, declared_duration = False, info.duration
+        media_events: list[VideoEvent] = []
         if info.has_audio:
             with _timed(timings, "decode"):
                 decoded = load_audio(path, self.media_options)
@@ -257,6 +267,10 @@ class Pipeline:
             sr = decoded.sample_rate
             duration = audio.shape[1] / sr
             decode_errors, gap_seconds = decoded.decode_errors, decoded.gap_seconds
+            if decoded.truncated:
+                truncated, declared_duration = True, decoded.declared_duration
+                media_events.append(_truncation_event(duration, declared_duration))
+                warnings.append(str(media_events[-1].detail["reason"]))
             hook("decode", decoded, recording_id=rec_id, completed=duration, total=duration)
         else:
             # A camera that recorded no sound still recorded a picture: analyse it, and let the
@@ -373,7 +387,9 @@ class Pipeline:
                     audio_cues=self._audio_cues(utterances, screening.flags),
                     first_speech=utterances[0].start if utterances else None,
                 )
-            transcript = replace(transcript, video_events=tuple(video.events))
+            transcript = replace(transcript, video_events=(*media_events, *video.events))
+        elif media_events:
+            transcript = replace(transcript, video_events=tuple(media_events))
         with _timed(timings, "rules"):
             assessment = self.rules.assess(
                 transcript, prior_incidents=prior_incidents, screened=screening
@@ -425,6 +441,10 @@ class Pipeline:
                 fps=info.fps,
                 decode_errors=decode_errors,
                 decode_gap_seconds=round(gap_seconds, 3),
+                truncated=truncated,
+                declared_duration=(
+                    round(declared_duration, 3) if declared_duration is not None else None
+                ),
             ),
             incident=incident,
             speakers=_speakers(attributed, roles),
@@ -542,6 +562,19 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
         yield
     finally:
         timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - t0
+
+
+def _truncation_event(readable: float, declared: float | None) -> VideoEvent:
+    """A file cut short (a camera that lost power, an interrupted upload) as a media event: the
+    media pack's RECORDING_INCOMPLETE rule flags it over the part that could not be read."""
+    of = f" of {declared:.1f} s declared" if declared else ""
+    return VideoEvent(
+        kind="truncated",
+        start=round(readable, 3),
+        end=round(max(declared or readable, readable), 3),
+        confidence=1.0,
+        detail={"reason": f"file truncated: only the first {readable:.1f} s{of} could be read"},
+    )
 
 
 def _with_role(a: AttributedUtterance, roles: dict[str, SpeakerRole]) -> AttributedUtterance:

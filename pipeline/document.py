@@ -49,6 +49,14 @@ class RecordingMeta(_Doc):
     decode_gap_seconds: float = Field(
         default=0.0, description="audio lost to corrupt packets, replaced by silence to keep timing"
     )
+    truncated: bool = Field(
+        default=False,
+        description="the file ends before its declared duration: only `duration` seconds were "
+        "readable and analysed (flagged RECORDING_INCOMPLETE)",
+    )
+    declared_duration: float | None = Field(
+        default=None, description="seconds the container or WAV header declares, when known"
+    )
     media_key: str | None = Field(default=None, description="object-store key of the raw media")
 
 

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from itertools import chain
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import av
 import numpy as np
@@ -62,6 +62,11 @@ class MediaOptions(SectionOptions):
         min_duration: seconds of decoded audio below which a recording is refused as empty.
         truncation_tolerance: fraction of the duration declared by the container that may be
             missing from the decoded audio before the file is refused as truncated.
+        truncated: what to do with a file that ends well before its declared duration (more
+            than ``truncation_tolerance`` missing): ``analyse`` decodes up to the damage and marks
+            the audio :attr:`DecodedAudio.truncated` (the pipeline then flags
+            RECORDING_INCOMPLETE and says how much was readable); ``refuse`` raises
+            :class:`MediaError`. A file with nothing readable is refused either way.
         spool_min_seconds: recordings declared longer than this (or of unknown length) are decoded
             into a scratch file and memory-mapped instead of held in RAM (see :func:`load_audio`).
         spool_dir: directory of that scratch file (``None``: the system temp directory).
@@ -79,6 +84,7 @@ class MediaOptions(SectionOptions):
     max_decode_errors: int = Field(ge=0)
     min_duration: float = Field(ge=0)
     truncation_tolerance: float = Field(ge=0, le=1)
+    truncated: Literal["analyse", "refuse"]
     spool_min_seconds: float = Field(ge=0)
     spool_dir: str | None
     spool_release_s: float = Field(gt=0)
@@ -121,6 +127,7 @@ class DecodeStats:
     gap_seconds: float = 0.0
     channels: int = 0
     source_sample_rate: int | None = None
+    truncated: bool = False  # ended well before the declared duration (only when allowed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +143,8 @@ class DecodedAudio:
     decode_errors: int = 0
     gap_seconds: float = 0.0  # silence put in where corrupt or lost packets were skipped
     spool: mmap.mmap | None = None
+    truncated: bool = False  # the file ends before ``declared_duration``: only a part was readable
+    declared_duration: float | None = None  # what the container (or RIFF header) claims
 
     def release_pages(self) -> None:
         """Drop the spooled samples' pages from this process (no-op for audio held in RAM).
@@ -174,6 +183,13 @@ class DecodedAudio:
 
 def _check_file(path: Path, options: MediaOptions) -> int:
     """Refuse missing, empty, non-regular and oversized files before FFmpeg sees them."""
+    size = _check_readable(path, options)
+    if options.truncated == "refuse":
+        _check_riff(path, size, options.truncation_tolerance)
+    return size
+
+
+def _check_readable(path: Path, options: MediaOptions) -> int:
     if not path.exists():
         raise MediaError(f"media file not found: {path}")
     if not path.is_file():
@@ -187,12 +203,20 @@ def _check_file(path: Path, options: MediaOptions) -> int:
         )
     if not os.access(path, os.R_OK):
         raise MediaError(f"media file is not readable (permission denied): {path}")
-    _check_riff(path, size, options.truncation_tolerance)
     return size
 
 
 def _check_riff(path: Path, size: int, tolerance: float) -> None:
-    """WAV and AVI (RIFF) declare their size up front; FFmpeg quietly decodes a cut-off one.
+    """WAV and AVI (RIFF) declare their size up front; FFmpeg quietly decodes a cut-off one."""
+    declared = _riff_shortfall(path, size, tolerance)
+    if declared is not None:
+        raise MediaError(
+            f"truncated media: {size} bytes of {declared} declared by its RIFF header: {path}"
+        )
+
+
+def _riff_shortfall(path: Path, size: int, tolerance: float) -> int | None:
+    """The byte size a RIFF header declares when the file is short of it beyond ``tolerance``.
 
     The streaming placeholders 0 and 0xFFFFFFFF (a recorder that never finalised the header) mean
     "unknown" and are let through; the decoded duration is then all there is to go on.
@@ -200,14 +224,11 @@ def _check_riff(path: Path, size: int, tolerance: float) -> None:
     with open(path, "rb") as fh:
         head = fh.read(12)
     if len(head) < 12 or head[:4] != b"RIFF":
-        return
+        return None
     declared = int.from_bytes(head[4:8], "little")
     if declared in (0, 0xFFFFFFFF):
-        return
-    if size < (declared + 8) * (1.0 - tolerance):
-        raise MediaError(
-            f"truncated media: {size} bytes of {declared + 8} declared by its RIFF header: {path}"
-        )
+        return None
+    return declared + 8 if size < (declared + 8) * (1.0 - tolerance) else None
 
 
 def _open(path: Path) -> av.container.InputContainer:
@@ -439,13 +460,15 @@ def iter_audio(
     max_decode_errors: int = 50,
     truncation_tolerance: float = 0.1,
     stats: DecodeStats | None = None,
+    allow_truncated: bool = False,
 ) -> Iterator[np.ndarray]:
     """Stream a file's first audio stream as float32 ``(channels, n)`` chunks of ``chunk_seconds``.
 
     Only the audio stream is demuxed; video is never decoded. Pass a :class:`DecodeStats` to read
     the error count and durations once the iterator is exhausted. Raises :class:`MediaError` (lazily,
     while iterating) for unreadable files, a missing audio stream, too many decode errors, or a file
-    that ends well before the duration its container declares (truncated).
+    that ends well before the duration its container declares (truncated). With
+    ``allow_truncated`` such a file yields what was readable and sets ``stats.truncated``.
     """
     p = Path(path)
     st = stats if stats is not None else DecodeStats()
@@ -468,6 +491,15 @@ def iter_audio(
         yield from _chunk(blocks, size, st, sample_rate)
     declared = st.declared_duration
     if declared and st.decoded_duration < declared * (1.0 - truncation_tolerance):
+        if allow_truncated and st.decoded_duration > 0:
+            st.truncated = True
+            logger.warning(
+                "%s is truncated: %.2fs of %.2fs declared were readable; analysing that part",
+                p.name,
+                st.decoded_duration,
+                declared,
+            )
+            return
         raise MediaError(
             f"truncated or corrupt media: decoded {st.decoded_duration:.2f}s "
             f"of {declared:.2f}s declared: {p}"
@@ -486,7 +518,8 @@ def load_audio(path: str | Path, options: MediaOptions) -> DecodedAudio:
     Applies every check in ``options``: size, decode errors, truncation and ``min_duration``.
     """
     p = Path(path)
-    _check_file(p, options)
+    size = _check_file(p, options)
+    riff_declared = _riff_shortfall(p, size, options.truncation_tolerance)
     stats = DecodeStats()
     chunks = iter_audio(
         p,
@@ -496,6 +529,7 @@ def load_audio(path: str | Path, options: MediaOptions) -> DecodedAudio:
         max_decode_errors=options.max_decode_errors,
         truncation_tolerance=options.truncation_tolerance,
         stats=stats,
+        allow_truncated=options.truncated == "analyse",
     )
     spool: mmap.mmap | None = None
     first = next(chunks, None)
@@ -513,6 +547,18 @@ def load_audio(path: str | Path, options: MediaOptions) -> DecodedAudio:
         raise MediaError(
             f"audio too short ({duration:.3f}s < min_duration {options.min_duration}s): {p}"
         )
+    if riff_declared is not None:
+        # FFmpeg takes a cut WAV's length from the file, not the header: the header says how much
+        # is missing (its bytes are almost all samples, so the durations scale with the sizes)
+        stats.truncated = True
+        stats.declared_duration = duration * riff_declared / size
+        logger.warning(
+            "%s is truncated: %d bytes of %d declared; analysing the readable %.2fs",
+            p.name,
+            size,
+            riff_declared,
+            duration,
+        )
     if stats.decode_errors:
         logger.warning(
             "%s: %d corrupt packets skipped (%.2fs filled with silence)",
@@ -526,6 +572,8 @@ def load_audio(path: str | Path, options: MediaOptions) -> DecodedAudio:
         decode_errors=stats.decode_errors,
         gap_seconds=stats.gap_seconds,
         spool=spool,
+        truncated=stats.truncated,
+        declared_duration=stats.declared_duration,
     )
 
 

@@ -56,7 +56,7 @@ class VideoEventRule(Rule):
             start = min(e.start for e in group)
             end = max(e.end for e in group)
             if end - start < self.s.min_duration_s and not any(
-                e.kind in ("clip_gap", "starts_mid_conversation") for e in group
+                e.kind in ("clip_gap", "starts_mid_conversation", "truncated") for e in group
             ):
                 continue
             kinds = sorted({e.kind for e in group})

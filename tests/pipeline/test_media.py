@@ -248,12 +248,26 @@ def test_truncated_file(
         duration=4,
         options=muxopts,
     )
-    assert abs(load_audio(full, options).duration - 4.0) < 0.15  # the uncut file is fine
+    whole = load_audio(full, options)
+    assert abs(whole.duration - 4.0) < 0.15 and not whole.truncated  # the uncut file is fine
     data = full.read_bytes()
     src = tmp_path / name
     src.write_bytes(data[: len(data) // 2])
+    refuse = options.model_copy(update={"truncated": "refuse"})
     with pytest.raises(MediaError, match=r"(truncated|corrupt).*" + re.escape(name)):
-        load_audio(src, options)
+        load_audio(src, refuse)
+    if name == "cut.mp4":  # nothing is readable without the index: refused either way
+        with pytest.raises(MediaError, match=r"corrupt, truncated.*" + re.escape(name)):
+            load_audio(src, options)
+        return
+    # by default the readable part is analysed, marked as truncated, with the declared length
+    part = load_audio(src, options)
+    assert part.truncated
+    # (a cut AVI's length is estimated from the bytes its RIFF header declares, video included)
+    assert part.declared_duration is not None and abs(part.declared_duration - 4.0) < 0.45
+    assert 1.0 < part.duration < 3.0, part.duration
+    n = part.samples.shape[1] - 4096  # the last, cut packet may decode differently
+    np.testing.assert_allclose(part.samples[:, :n], whole.samples[:, :n], atol=1e-6)
 
 
 def test_too_large(tmp_path: Path, options: MediaOptions) -> None:
