@@ -296,7 +296,8 @@ class Pipeline:
 
         # Diarization needs only the audio, so it runs beside ASR (both release the GIL); the
         # executor's exit waits for it even when ASR fails, so no thread outlives the call.
-        overlap = bool(self._analysis_options["overlap_diarization"])
+        opts = self._analysis_options
+        overlap = bool(opts["overlap_diarization"]) and duration <= opts["overlap_max_seconds"]
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="diarize") as pool:
             pending = pool.submit(diarize) if overlap else None
             with _timed(timings, "asr"):

@@ -54,6 +54,10 @@ OPERATIONAL_KEYS = (
     "diarization.pyannote.segmentation_batch_size",
     "diarization.pyannote.embedding_batch_size",
     "prosody.block_frames",
+    "media.spool_min_seconds",
+    "media.spool_dir",
+    "media.spool_release_s",
+    "analysis.overlap_max_seconds",
     "video.decode_threads",
 )
 

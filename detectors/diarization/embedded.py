@@ -273,14 +273,11 @@ class EmbeddedDiarizer(Diarizer):
         centroids = np.stack([embeddings[labels == c].mean(axis=0) for c in range(k)])
         centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-8)
 
-        # Mean embedding of the windows covering each frame centre.
-        acc = np.zeros((n_frames, embeddings.shape[1]), dtype=np.float64)
-        cover = np.zeros(n_frames, dtype=np.int32)
-        for w, e in zip(windows, embeddings, strict=True):
-            a = int(np.searchsorted(centers, w.start, side="left"))
-            b = int(np.searchsorted(centers, w.end, side="left"))
-            acc[a:b] += e
-            cover[a:b] += 1
+        # The frames each window covers. The mean embedding of the windows covering a frame is
+        # summed region by region below, not for the whole recording at once (that array grew by
+        # 88 MB per three hours): the same windows in the same order, so the same sums.
+        win_a = np.searchsorted(centers, [w.start for w in windows], side="left")
+        win_b = np.searchsorted(centers, [w.end for w in windows], side="left")
 
         win_centers = np.array([(w.start + w.end) / 2 for w in windows])
         by_region: dict[int, list[int]] = {}
@@ -293,8 +290,13 @@ class EmbeddedDiarizer(Diarizer):
             b = min(b, n_frames)
             if a >= n_frames:
                 continue
-            frame_emb = acc[a:b].copy()
-            missing = cover[a:b] == 0
+            frame_emb = np.zeros((b - a, embeddings.shape[1]), dtype=np.float64)
+            cover = np.zeros(b - a, dtype=np.int32)
+            for wi in np.flatnonzero((win_a < b) & (win_b > a)).tolist():
+                lo, hi = max(int(win_a[wi]), a) - a, min(int(win_b[wi]), b) - a
+                frame_emb[lo:hi] += embeddings[wi]
+                cover[lo:hi] += 1
+            missing = cover == 0
             if missing.any():
                 # Frames no window covers (a short region or an edge): the nearest window in time,
                 # preferring this region's own windows.
