@@ -569,10 +569,13 @@ def bench(
     _setup_logging(debug)
 
     def _run() -> None:
-        from .bench import PARTS, format_table, run_bench
+        from .bench import MEMORY_LENGTHS, PARTS, format_table, run_bench
 
         report = run_bench(
-            only or list(PARTS), seconds=seconds, lengths=lengths or (300.0, 1200.0), api_n=api_n
+            only or list(PARTS),
+            seconds=seconds,
+            lengths=lengths or MEMORY_LENGTHS,
+            api_n=api_n,
         )
         typer.echo(format_table(report))
         if json_out is not None:
