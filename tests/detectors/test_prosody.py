@@ -129,6 +129,9 @@ def test_long_recording_is_measured_without_whole_array_copies_and_identically()
     x = (rng.standard_normal(2_300_017) * 0.1 + 0.01).astype(np.float32)
     win, hop, pad = 512, 160, 512 + 300
     assert _pairwise_sum(x) == np.add.reduce(x)
+    # a channel of an interleaved (spooled stereo) recording is a strided view: same sum
+    interleaved = np.stack([x, -x], axis=1).reshape(-1)
+    assert _pairwise_sum(interleaved[::2]) == np.add.reduce(x)
     ch = _Channel(x, win, hop, pad, o)
     sig = x - np.float32(x.mean())
     padded = np.concatenate([sig, np.zeros(pad, np.float32)])
