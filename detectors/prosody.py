@@ -314,7 +314,7 @@ def _pairwise_sum(x: np.ndarray) -> np.float32:
     """
     n = int(x.shape[0])
     if n <= BLOCK:
-        # contiguous: NumPy sums a strided array in buffered 8192-element pieces instead
+        # on a contiguous block, as the whole-array code summed a contiguous copy of the channel
         return np.float32(np.add.reduce(np.ascontiguousarray(x, dtype=np.float32)))
     half = n // 2
     half -= half % 8
