@@ -29,7 +29,7 @@ import numpy as np
 import scipy.fft as sfft
 from pydantic import ConfigDict, Field, model_validator
 
-from .blocks import BLOCK, downmix
+from .blocks import BLOCK, downmix, release_mapped
 from .options import SectionOptions
 from .types import Prosody, Utterance
 
@@ -260,6 +260,8 @@ class _Channel:
             lo = (k - 1) * _STRIDE
             sq = np.square(self.samples(lo, lo + _STRIDE), dtype=np.float64)
             self._marks[k] = np.cumsum(np.concatenate([[self._marks[k - 1]], sq]))[-1]
+            if k % 64 == 0:
+                release_mapped(sig)  # a fast pass over a spooled recording: keep ~1 MB resident
         frames: list[np.ndarray] = []
         n_frames = (self.n - win) // hop + 1 if self.n >= win else 0
         for k0 in range(0, n_frames, _FRAMES_PER_BLOCK):
@@ -268,6 +270,7 @@ class _Channel:
             c = self._cumsum(lo, (k1 - 1) * hop + win)
             starts = np.arange(k0, k1) * hop - lo
             frames.append((c[starts + win] - c[starts]) / win)
+            release_mapped(sig)
         p = np.concatenate(frames) if frames else np.zeros(0, dtype=np.float64)
         self.pdb = np.asarray(10 * np.log10(np.maximum(p, 0) + 1e-20), dtype=np.float64)
         self.floor = _SILENCE_DB
@@ -315,7 +318,9 @@ def _pairwise_sum(x: np.ndarray) -> np.float32:
     n = int(x.shape[0])
     if n <= BLOCK:
         # on a contiguous block, as the whole-array code summed a contiguous copy of the channel
-        return np.float32(np.add.reduce(np.ascontiguousarray(x, dtype=np.float32)))
+        total = np.float32(np.add.reduce(np.ascontiguousarray(x, dtype=np.float32)))
+        release_mapped(x)
+        return total
     half = n // 2
     half -= half % 8
     return np.float32(_pairwise_sum(x[:half]) + _pairwise_sum(x[half:]))

@@ -29,6 +29,7 @@ import av
 import numpy as np
 from pydantic import ConfigDict, Field
 
+from detectors.blocks import register_releasable
 from detectors.models import sha256_path as sha256_file
 from detectors.options import SectionOptions
 
@@ -595,6 +596,7 @@ def _spool(chunks: Iterator[np.ndarray], where: str | None) -> tuple[np.ndarray,
         spool = mmap.mmap(fd, n * channels * 4, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ)
     finally:
         os.close(fd)
+    register_releasable(spool)  # read-only and shared: dropping its pages loses nothing
     view = np.frombuffer(spool, dtype=np.float32).reshape(n, channels).T
     return view, spool
 

@@ -398,6 +398,15 @@ def test_long_recordings_are_spooled_to_an_unlinked_file_with_the_same_samples(
         np.testing.assert_array_equal(spooled.samples, in_ram.samples)  # read while paged out
     assert _mapping_rss_kb(spooled) == 0
     np.testing.assert_array_equal(spooled.samples, in_ram.samples)  # still readable after
+    # a block-wise pass drops what it read as it goes; on audio in RAM the same call is a no-op
+    from detectors.blocks import all_finite, release_mapped
+
+    assert _mapping_rss_kb(spooled) > 0
+    assert all_finite(spooled.samples)
+    assert _mapping_rss_kb(spooled) == 0
+    kept = in_ram.samples.copy()
+    release_mapped(in_ram.samples)
+    np.testing.assert_array_equal(in_ram.samples, kept)
 
 
 def _mapping_rss_kb(audio: object) -> int:
