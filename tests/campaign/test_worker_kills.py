@@ -1,0 +1,367 @@
+"""kill -9 of ``vigil serve`` at every write boundary of its worker, on SQLite and PostgreSQL.
+
+The boundaries, in the order a recording meets them (``pipeline.faults``):
+
+* ``worker.after_claim``      claim and attempt committed, nothing else done
+* ``worker.after_copy``       media copied into the process's scratch directory
+* ``pipeline.after_artifacts`` keyframes stored, no document
+* ``pipeline.after_version``  the document's history copy stored, the latest pointer not
+* ``pipeline.after_document`` document stored, database not committed (issue 14, finding 3)
+* ``audit.before_anchor``     database committed (index, audit event, task sheet), anchor not advanced
+* ``worker.after_commit``     everything written, before the process reports it
+
+A recording that was analysed before and carries a reviewer's decisions (a confirmed and an escalated
+flag) is re-analysed by the real pipeline in a real ``vigil serve`` process that SIGKILLs itself at
+each boundary in turn; each restart gets past the previous boundary (``VIGIL_CRASH_ONCE``) and dies at
+the next. The indexer runs too, as in production: after the kill between document and commit it
+finds the dead worker's document first, which is how issue 14 saw a second row appear. After each
+kill, with no process running, the state is read back: one recording, listed once
+in the queue, the raw media intact, the decisions untouched, the audit chain and its anchor valid.
+After the last restart the re-analysis is indexed once, the decisions are carried (shown on the flags
+the new analysis no longer raises), and the dead processes' scratch is gone.
+
+One chain per database is shared by the parametrised tests, so each boundary has its own test id
+while the models load only once per kill.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from api import audit
+from api.models import Decision, Recording
+from api.worker import Indexer
+from pipeline.store import document_key, recording_id_for
+from tests.campaign.conftest import Tally
+from tests.utils.api_factories import (
+    PASSWORD,
+    UNIT_A,
+    ApiHarness,
+    harness,
+    make_document,
+    wav_bytes,
+)
+from tests.utils.postgres import PostgresServer
+
+ROOT = Path(__file__).resolve().parents[2]
+POINTS = [
+    "worker.after_claim",
+    "worker.after_copy",
+    "pipeline.after_artifacts",
+    "pipeline.after_version",
+    "pipeline.after_document",
+    "audit.before_anchor",
+    "worker.after_commit",
+]
+DATABASES = ["sqlite", "postgresql"]
+_SETUP = threading.Lock()
+MEDIA = wav_bytes(0.5, seed=7071)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a reader sees with no process running."""
+
+    rows: int
+    queue: list[str]
+    status: str
+    attempts: int
+    review_status: str
+    document_key: str | None
+    pipeline_version: str | None
+    decisions: list[tuple[str, str, str]]
+    audit_ok: bool
+    audit_reason: str | None
+    media_intact: bool
+    documents: list[str]
+
+
+@dataclass
+class Chain:
+    rid: str
+    seeded_key: str
+    decisions: list[tuple[str, str, str]]
+    kills: dict[str, tuple[int, str, Snapshot]]
+    final: Snapshot
+    detail: dict[str, Any]
+    scratch_live: list[str]  # the spool while the last process runs
+    scratch_after: list[str]  # and once it has stopped
+    live_pid: int
+    seconds: float
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _snapshot(h: ApiHarness, rid: str, media_key: str) -> Snapshot:
+    # the queue under every status filter: the default one lists only finished analyses, so a
+    # recording being re-analysed is under ``queued`` or ``running``; across them it is listed once
+    listed: list[str] = []
+    for status in ("queued", "running", "done", "failed"):
+        got = h.client.get(
+            "/incidents", params={"status": status, "limit": 200}, headers=h.headers["reviewer"]
+        )
+        assert got.status_code == 200, got.text
+        listed += [row["id"] for row in got.json()["data"]]
+    with h.ctx.db.session() as s:
+        recs = s.scalars(select(Recording)).all()
+        rec = next(r for r in recs if str(r.id) == rid)
+        decisions = s.scalars(select(Decision).order_by(Decision.id)).all()
+        report = audit.verify_chain(s)
+        snap = Snapshot(
+            rows=len(recs),
+            queue=listed,
+            status=rec.status,
+            attempts=rec.attempts,
+            review_status=rec.review_status,
+            document_key=rec.document_key,
+            pipeline_version=rec.pipeline_version,
+            decisions=[(str(d.id), str(d.flag_id), d.verdict) for d in decisions],
+            audit_ok=report.ok,
+            audit_reason=report.reason,
+            media_intact=h.store.get_bytes(media_key) == MEDIA,
+            documents=sorted(o.key for o in h.store.list("documents/")),
+        )
+    return snap
+
+
+def _serve_env(h: ApiHarness, tmp: Path) -> dict[str, str]:
+    s = h.ctx.settings
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "VIGIL_API_DATABASE_URL": s.DATABASE_URL,
+        "VIGIL_API_SECRET_KEY": s.SECRET_KEY,
+        "VIGIL_API_AUDIT_KEY": s.AUDIT_KEY,
+        "VIGIL_API_DATA_DIR": s.DATA_DIR,
+        "VIGIL_API_AUDIT_ANCHOR_FILE": s.AUDIT_ANCHOR_FILE,
+        "VIGIL_API_SPOOL_DIR": s.SPOOL_DIR,
+        "VIGIL_API_STORE_URL": str(h.store.root),
+        "VIGIL_API_INDEXER_INTERVAL_SECONDS": "0.5",
+        "VIGIL_API_OVERDUE_ENABLED": "false",
+        "VIGIL_API_WORKER_POLL_SECONDS": "0.2",
+        "VIGIL_API_WORKER_RETRY_BACKOFF_SECONDS": "0",
+        "VIGIL_API_WORKER_MAX_ATTEMPTS": "20",
+        "VIGIL_API_ENVIRONMENT": "test",
+        "VIGIL_CRASH_AT": ",".join(POINTS),
+        "VIGIL_CRASH_ONCE": str(tmp / "once"),
+    }
+
+
+def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], base: str, log: Path) -> None:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"vigil serve not ready: {log.read_text(errors='replace')[-3000:]}")
+
+
+def _decide(h: ApiHarness, flag: str, verdict: str) -> None:
+    r = h.client.post(
+        f"/flags/{flag}/decision", json={"verdict": verdict}, headers=h.headers["reviewer"]
+    )
+    assert r.status_code == 201, r.text
+
+
+def _run_chain(database_url: str, tmp: Path) -> Chain:
+    """Seed, then kill ``vigil serve`` at each point in turn; the state after each kill and after
+    the last, clean start."""
+    t0 = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        with _SETUP:  # alembic's migration context is process-global: one at a time
+            h = stack.enter_context(harness(database_url, tmp, WORKER_MAX_ATTEMPTS=20))
+        up = h.client.post(
+            "/recordings",
+            data={
+                "source": "counter",
+                "unit": UNIT_A,
+                "officer": "P1001",
+                "recorded_at": "2026-03-02T09:30:00Z",
+            },
+            files={"file": ("desk.wav", MEDIA, "audio/wav")},
+            headers=h.headers["ingest"],
+        )
+        assert up.status_code == 201, up.text
+        rid, media_key = up.json()["id"], up.json()["media_key"]
+
+        # an earlier analysis of the same recording (pipeline version "test", as an older release
+        # would have written it), reviewed: one flag confirmed, one escalated
+        made = make_document(
+            name="desk-earlier",
+            unit=UNIT_A,
+            media_key=media_key,
+            risk="high",
+            flags=[("SPEECH_THREAT", "high"), ("MISSING_SELF_ID", "medium")],
+        )
+        sha = hashlib.sha256(MEDIA).hexdigest()
+        same = {"recording_id": recording_id_for(sha), "sha256": sha, "filename": "desk.wav"}
+        earlier = made.model_copy(update={"recording": made.recording.model_copy(update=same)})
+        seeded_key = document_key(earlier.recording_id)
+        h.store.put_bytes(seeded_key, earlier.model_dump_json().encode(), "application/json")
+        assert Indexer(h.ctx).run_once() == 1
+        detail = h.client.get(f"/incidents/{rid}", headers=h.headers["reviewer"]).json()
+        threat, self_id = (f["id"] for f in detail["flags"])
+        _decide(h, threat, "confirm")
+        _decide(h, self_id, "escalate")
+        r = h.client.post(f"/recordings/{rid}:reprocess", headers=h.headers["admin"])
+        assert r.status_code == 202, r.text
+        before = _snapshot(h, rid, media_key)
+        assert before.audit_ok and len(before.decisions) == 2
+
+        env, log = _serve_env(h, tmp), tmp / "serve.log"
+        kills: dict[str, tuple[int, str, Snapshot]] = {}
+        for point in POINTS:
+            if point == "worker.after_commit":  # the recording is done: analyse it once more
+                r = h.client.post(f"/recordings/{rid}:reprocess", headers=h.headers["admin"])
+                assert r.status_code == 202, r.text
+            start = log.stat().st_size if log.exists() else 0
+            proc = _serve(env, _free_port(), log)
+            try:
+                code = proc.wait(timeout=300)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+            with log.open("rb") as f:
+                f.seek(start)
+                tail = f.read().decode(errors="replace")
+            kills[point] = (code, tail, _snapshot(h, rid, media_key))
+
+        # the last start: no boundary left to die at; it must come up and stay up
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc = _serve(env, port, log)
+        try:
+            _wait_ready(proc, base, log)
+            time.sleep(1.0)  # a few worker polls: nothing may be claimed again
+            token = httpx.post(
+                f"{base}/login/access-token",
+                data={"username": "reviewer", "password": PASSWORD},
+            ).json()["access_token"]
+            auth = {"Authorization": f"Bearer {token}"}
+            live = httpx.get(f"{base}/incidents/{rid}", headers=auth, timeout=30).json()
+            spool, mine = Path(h.ctx.settings.SPOOL_DIR), h.ctx.scratch.path.name
+            scratch = sorted(p.name for p in spool.iterdir() if p.is_dir() and p.name != mine)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+        after = sorted(p.name for p in spool.iterdir() if p.is_dir() and p.name != mine)
+        chain = Chain(
+            rid=rid,
+            seeded_key=seeded_key,
+            decisions=before.decisions,
+            kills=kills,
+            final=_snapshot(h, rid, media_key),
+            detail=live,
+            scratch_live=scratch,
+            scratch_after=after,
+            live_pid=proc.pid,
+            seconds=time.monotonic() - t0,
+        )
+        h.ctx.db.dispose()
+    return chain
+
+
+@pytest.fixture(scope="module")
+def chains(
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Chain]]:
+    """Both databases' chains, run side by side: most of a chain is waiting for a process to load
+    its models, so two overlap well even on two cores."""
+    name = postgres_server.create_database()
+    urls = {
+        "sqlite": f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'vigil.db'}",
+        "postgresql": f"{postgres_server.url}/{name}",
+    }
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {
+                db: pool.submit(_run_chain, url, tmp_path_factory.mktemp(f"kills-{db}"))
+                for db, url in urls.items()
+            }
+            yield {db: f.result() for db, f in futures.items()}
+    finally:
+        postgres_server.drop_database(name)
+
+
+@pytest.mark.parametrize("point", POINTS)
+@pytest.mark.parametrize("db", DATABASES)
+def test_worker_killed_at(db: str, point: str, chains: dict[str, Chain], tally: Tally) -> None:
+    chain = chains[db]
+    code, log, snap = chain.kills[point]
+    tally.inputs += 1
+    assert code == -9, log[-3000:]
+    assert f"crash point {point} reached" in log  # died exactly there, not anywhere else
+    tally.lost += int(not snap.media_intact) + len(set(chain.decisions) - set(snap.decisions))
+    tally.duplicated += max(snap.rows - 1, 0) + max(snap.queue.count(chain.rid) - 1, 0)
+    assert snap.media_intact
+    assert snap.rows == 1 and snap.queue == [chain.rid]  # one recording, listed once
+    assert snap.decisions == chain.decisions  # the review work is untouched
+    assert snap.audit_ok, snap.audit_reason  # an anchor left behind is only behind
+    assert snap.review_status == "escalated"  # never reset while the re-analysis is in flight
+    # one latest document (re-analysis replaces it; earlier ones live under history/)
+    assert snap.documents == [chain.seeded_key] and snap.document_key == chain.seeded_key
+    i = POINTS.index(point)
+    if point in ("audit.before_anchor", "worker.after_commit"):  # committed: the new analysis
+        assert snap.status == "done" and snap.pipeline_version != "test"
+    else:  # claimed by a process that died: the next start recovers it
+        assert snap.status == "running" and snap.attempts == i + 1
+        assert snap.pipeline_version == "test"
+
+
+@pytest.mark.parametrize("db", DATABASES)
+def test_after_the_kills_the_reanalysis_is_indexed_once(
+    db: str, chains: dict[str, Chain], tally: Tally
+) -> None:
+    chain = chains[db]
+    final, detail = chain.final, chain.detail
+    tally.inputs += 1
+    assert final.rows == 1 and final.queue == [chain.rid]
+    assert final.status == "done" and final.pipeline_version != "test"
+    assert final.attempts == 1  # the reprocess before the last kill reset the count
+    assert final.decisions == chain.decisions and final.audit_ok, final.audit_reason
+    assert final.documents == [chain.seeded_key] == [final.document_key]
+    # the decided flags the new analysis no longer raises are shown with their verdicts
+    gone = {f["code"]: f for f in detail["superseded_flags"]}
+    assert {c: gone[c]["decisions"][0]["verdict"] for c in gone} == {
+        "SPEECH_THREAT": "confirm",
+        "MISSING_SELF_ID": "escalate",
+    }
+    assert detail["review_status"] == "escalated"
+    # the seven dead processes' scratch directories were swept; the live one removed its own
+    assert len(chain.scratch_live) == 1 and str(chain.live_pid) in chain.scratch_live[0]
+    assert chain.scratch_after == []
