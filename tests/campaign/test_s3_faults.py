@@ -6,7 +6,8 @@ bucket read-only; from then on every write is refused by the S3 gateway ("read o
 quota", HTTP 500). That is the state tested here: uploads are 503 problem+json with Retry-After, never
 500; ``/readyz`` says the store is not writable; reads, media and database-only work carry on; once
 the quota is raised (the operator's fix) the client's retry is accepted, and nothing acknowledged is
-lost or duplicated. The unreachable store (server stopped) is ``tests/api/test_api_outage.py``; the
+lost or duplicated. A read-only credential (the gateway answers AccessDenied, which the store does
+not retry) is refused the same way. The unreachable store (server stopped) is ``tests/api/test_api_outage.py``; the
 batch in a full bucket is ``test_s3_batch_faults.py``.
 """
 
@@ -28,16 +29,24 @@ from pipeline.errors import StoreError
 from pipeline.store import S3Store, store_from_config
 from tests.campaign.conftest import Tally
 from tests.utils.api_factories import UNIT_A, ApiHarness, harness, wav_bytes
-from tests.utils.seaweed import SeaweedServer
+from tests.utils.postgres import PostgresServer
+from tests.utils.seaweed import READER_KEY, READER_SECRET, SeaweedServer
 
 FORM = {"source": "counter", "unit": UNIT_A, "officer": "P1", "recorded_at": "2026-03-02T09:30:00Z"}
 
 
-def s3_store(seaweed: SeaweedServer, bucket: str, monkeypatch: pytest.MonkeyPatch) -> S3Store:
-    """A store on a fresh bucket, configured as production would be but with short retries."""
+def s3_store(
+    seaweed: SeaweedServer,
+    bucket: str,
+    monkeypatch: pytest.MonkeyPatch,
+    keys: tuple[str, str] | None = None,
+) -> S3Store:
+    """A store on ``bucket`` (created when missing), configured as production would be but with
+    short retries; ``keys`` other credentials than the session's read-write ones."""
     assert seaweed.info is not None
-    monkeypatch.setenv("VIGIL_S3_ACCESS_KEY", seaweed.info.access_key)
-    monkeypatch.setenv("VIGIL_S3_SECRET_KEY", seaweed.info.secret_key)
+    access, secret = keys or (seaweed.info.access_key, seaweed.info.secret_key)
+    monkeypatch.setenv("VIGIL_S3_ACCESS_KEY", access)
+    monkeypatch.setenv("VIGIL_S3_SECRET_KEY", secret)
     section = load_config().section("store")
     section.update(
         s3_endpoint=seaweed.info.endpoint,
@@ -113,6 +122,20 @@ def _refused(r: Any, tally: Tally) -> None:
 
 
 @pytest.fixture
+def fresh_db(database_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of ``database_url``'s engine for one test (each test seeds its users)."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = server.create_database()
+    try:
+        yield f"{server.url}/{name}"
+    finally:
+        server.drop_database(name)
+
+
+@pytest.fixture
 def full_store(
     seaweed: SeaweedServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[SeaweedServer, S3Store]]:
@@ -124,10 +147,10 @@ def full_store(
 
 
 def test_full_bucket_is_503_and_loses_nothing(
-    database_url: str, full_store: tuple[SeaweedServer, S3Store], tmp_path: Path, tally: Tally
+    fresh_db: str, full_store: tuple[SeaweedServer, S3Store], tmp_path: Path, tally: Tally
 ) -> None:
     seaweed, store = full_store
-    with harness(database_url, tmp_path, store=store) as h:
+    with harness(fresh_db, tmp_path, store=store) as h:
         accepted: dict[str, bytes] = {}
         first = _upload(h, 11)
         assert first.status_code == 201, first.text
@@ -174,3 +197,38 @@ def test_full_bucket_is_503_and_loses_nothing(
         assert raw == sorted(accepted)  # the refused upload left no object behind
         debris = [p.name for p in h.ctx.scratch.path.iterdir()]
         assert debris == [".lock"]  # nor a spooled copy
+
+
+def test_read_only_credentials_are_503_and_lose_nothing(
+    fresh_db: str,
+    seaweed: SeaweedServer,
+    tmp_path: Path,
+    tally: Tally,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bucket = f"ro-{uuid.uuid4().hex[:10]}"
+    writer = s3_store(seaweed, bucket, monkeypatch)
+    key = "raw/2026-03/desk-1.wav"
+    writer.put_bytes(key, wav_bytes(0.3, seed=21), "audio/wav")
+    reader = s3_store(seaweed, bucket, monkeypatch, keys=(READER_KEY, READER_SECRET))
+    with harness(fresh_db, tmp_path, store=reader) as h:
+        # registering a stored object needs only reads: accepted
+        reg = h.client.post(
+            "/recordings", data={**FORM, "media_key": key}, headers=h.headers["ingest"]
+        )
+        assert reg.status_code == 201, reg.text
+        _refused(_upload(h, 22), tally)  # a new object needs a write: 503, not 500
+        ready = h.client.get("/readyz")
+        assert ready.status_code == 503, ready.text
+        assert ready.json()["checks"]["store"].startswith("error")
+        detail = h.client.get(f"/incidents/{reg.json()['id']}", headers=h.headers["reviewer"])
+        media = h.client.get(detail.json()["media_url"], headers=h.headers["reviewer"])
+        assert media.status_code == 200 and media.content == wav_bytes(0.3, seed=21)
+        with h.ctx.db.session() as s:
+            keys = s.scalars(select(Recording.media_key)).all()
+        lost = int(writer.get_bytes(key) != wav_bytes(0.3, seed=21))
+        tally.lost += lost
+        tally.duplicated += len(keys) - len(set(keys))
+        assert keys == [key] and lost == 0
+        assert sorted(o.key for o in writer.list("raw/")) == [key]
+        assert [p.name for p in h.ctx.scratch.path.iterdir()] == [".lock"]

@@ -40,6 +40,11 @@ _PORT_FLAGS = (
 )
 
 
+# A second identity that may read and list every bucket but write none.
+READER_KEY = "vigil-reader"
+READER_SECRET = "vigil-reader-secret"
+
+
 @dataclass(frozen=True, slots=True)
 class S3ServerInfo:
     """Where the test S3 server listens and the keys it accepts."""
@@ -127,7 +132,14 @@ class SeaweedServer:
                                     {"accessKey": self.access_key, "secretKey": self.secret_key}
                                 ],
                                 "actions": ["Admin", "Read", "Write", "List"],
-                            }
+                            },
+                            {  # what a deployment handed a read-only key by mistake gets
+                                "name": "vigil-reader",
+                                "credentials": [
+                                    {"accessKey": READER_KEY, "secretKey": READER_SECRET}
+                                ],
+                                "actions": ["Read", "List"],
+                            },
                         ]
                     }
                 )
