@@ -63,6 +63,7 @@ def _batch(seaweed: SeaweedServer, store: S3Store, tmp: Path) -> subprocess.Comp
     )
 
 
+@pytest.mark.slow
 def test_batch_in_a_full_bucket_reports_retryable_and_loses_nothing(
     bucket: tuple[SeaweedServer, S3Store], tmp_path: Path, tally: Tally
 ) -> None:

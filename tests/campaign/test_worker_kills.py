@@ -318,6 +318,7 @@ def chains(
         postgres_server.drop_database(name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", POINTS)
 @pytest.mark.parametrize("db", DATABASES)
 def test_worker_killed_at(db: str, point: str, chains: dict[str, Chain], tally: Tally) -> None:
@@ -343,6 +344,7 @@ def test_worker_killed_at(db: str, point: str, chains: dict[str, Chain], tally: 
         assert snap.pipeline_version == "test"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("db", DATABASES)
 def test_after_the_kills_the_reanalysis_is_indexed_once(
     db: str, chains: dict[str, Chain], tally: Tally
