@@ -1,4 +1,5 @@
-"""kill -9 of ``vigil serve`` at every write boundary of its worker, on SQLite and PostgreSQL.
+"""kill -9 of ``vigil serve`` at every write boundary of its worker: SQLite with the local store, and
+PostgreSQL with S3 (a real SeaweedFS), so each database and each store is crashed for real.
 
 The boundaries, in the order a recording meets them (``pipeline.faults``):
 
@@ -20,8 +21,8 @@ in the queue, the raw media intact, the decisions untouched, the audit chain and
 After the last restart the re-analysis is indexed once, the decisions are carried (shown on the flags
 the new analysis no longer raises), and the dead processes' scratch is gone.
 
-One chain per database is shared by the parametrised tests, so each boundary has its own test id
-while the models load only once per kill.
+One chain per setup is shared by the parametrised tests, so each boundary has its own test id while
+the models load only once per kill.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -47,7 +49,7 @@ from sqlalchemy import select
 from api import audit
 from api.models import Decision, Recording
 from api.worker import Indexer
-from pipeline.store import document_key, recording_id_for
+from pipeline.store import LocalStore, S3Store, document_key, recording_id_for
 from tests.campaign.conftest import Tally
 from tests.utils.api_factories import (
     PASSWORD,
@@ -58,6 +60,7 @@ from tests.utils.api_factories import (
     wav_bytes,
 )
 from tests.utils.postgres import PostgresServer
+from tests.utils.seaweed import SeaweedServer
 
 ROOT = Path(__file__).resolve().parents[2]
 POINTS = [
@@ -69,7 +72,7 @@ POINTS = [
     "audit.before_anchor",
     "worker.after_commit",
 ]
-DATABASES = ["sqlite", "postgresql"]
+SETUPS = ["sqlite+local", "postgresql+s3"]
 _SETUP = threading.Lock()
 MEDIA = wav_bytes(0.5, seed=7071)
 
@@ -144,10 +147,11 @@ def _snapshot(h: ApiHarness, rid: str, media_key: str) -> Snapshot:
     return snap
 
 
-def _serve_env(h: ApiHarness, tmp: Path) -> dict[str, str]:
+def _serve_env(h: ApiHarness, tmp: Path, store_env: dict[str, str]) -> dict[str, str]:
     s = h.ctx.settings
     return {
         **os.environ,
+        **store_env,
         "PYTHONPATH": str(ROOT),
         "VIGIL_API_DATABASE_URL": s.DATABASE_URL,
         "VIGIL_API_SECRET_KEY": s.SECRET_KEY,
@@ -155,7 +159,6 @@ def _serve_env(h: ApiHarness, tmp: Path) -> dict[str, str]:
         "VIGIL_API_DATA_DIR": s.DATA_DIR,
         "VIGIL_API_AUDIT_ANCHOR_FILE": s.AUDIT_ANCHOR_FILE,
         "VIGIL_API_SPOOL_DIR": s.SPOOL_DIR,
-        "VIGIL_API_STORE_URL": str(h.store.root),
         "VIGIL_API_INDEXER_INTERVAL_SECONDS": "0.5",
         "VIGIL_API_OVERDUE_ENABLED": "false",
         "VIGIL_API_WORKER_POLL_SECONDS": "0.2",
@@ -197,13 +200,13 @@ def _decide(h: ApiHarness, flag: str, verdict: str) -> None:
     assert r.status_code == 201, r.text
 
 
-def _run_chain(database_url: str, tmp: Path) -> Chain:
+def _run_chain(database_url: str, store: Any, store_env: dict[str, str], tmp: Path) -> Chain:
     """Seed, then kill ``vigil serve`` at each point in turn; the state after each kill and after
     the last, clean start."""
     t0 = time.monotonic()
     with contextlib.ExitStack() as stack:
         with _SETUP:  # alembic's migration context is process-global: one at a time
-            h = stack.enter_context(harness(database_url, tmp, WORKER_MAX_ATTEMPTS=20))
+            h = stack.enter_context(harness(database_url, tmp, store=store, WORKER_MAX_ATTEMPTS=20))
         up = h.client.post(
             "/recordings",
             data={
@@ -242,7 +245,7 @@ def _run_chain(database_url: str, tmp: Path) -> Chain:
         before = _snapshot(h, rid, media_key)
         assert before.audit_ok and len(before.decisions) == 2
 
-        env, log = _serve_env(h, tmp), tmp / "serve.log"
+        env, log = _serve_env(h, tmp, store_env), tmp / "serve.log"
         kills: dict[str, tuple[int, str, Snapshot]] = {}
         for point in POINTS:
             if point == "worker.after_commit":  # the recording is done: analyse it once more
@@ -298,31 +301,59 @@ def _run_chain(database_url: str, tmp: Path) -> Chain:
 
 @pytest.fixture(scope="module")
 def chains(
-    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+    postgres_server: PostgresServer,
+    seaweed: SeaweedServer,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, Chain]]:
-    """Both databases' chains, run side by side: most of a chain is waiting for a process to load
-    its models, so two overlap well even on two cores."""
+    """Both setups' chains, run side by side: most of a chain is waiting for a process to load its
+    models, so two overlap well even on two cores."""
+    info = seaweed.info
+    assert info is not None
+    bucket = f"kills-{uuid.uuid4().hex[:10]}"
+    s3 = S3Store(
+        bucket,
+        endpoint=info.endpoint,
+        access_key=info.access_key,
+        secret_key=info.secret_key,
+        secure=False,
+        region=None,
+        retries=2,
+        retry_backoff_s=0.2,
+        connect_timeout_s=2.0,
+        read_timeout_s=30.0,
+        part_size_mb=16,
+    )
+    local_tmp = tmp_path_factory.mktemp("local")
+    local = LocalStore(local_tmp / "store", fsync=False)
     name = postgres_server.create_database()
-    urls = {
-        "sqlite": f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'vigil.db'}",
-        "postgresql": f"{postgres_server.url}/{name}",
+    setups = {
+        "sqlite+local": (
+            f"sqlite:///{local_tmp / 'vigil.db'}",
+            local,
+            {"VIGIL_API_STORE_URL": str(local.root)},
+        ),
+        "postgresql+s3": (
+            f"{postgres_server.url}/{name}",
+            s3,
+            {**info.env(), "VIGIL_API_STORE_URL": f"s3://{bucket}"},
+        ),
     }
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             futures = {
-                db: pool.submit(_run_chain, url, tmp_path_factory.mktemp(f"kills-{db}"))
-                for db, url in urls.items()
+                setup: pool.submit(_run_chain, url, store, env, tmp_path_factory.mktemp("kills"))
+                for setup, (url, store, env) in setups.items()
             }
-            yield {db: f.result() for db, f in futures.items()}
+            yield {setup: f.result() for setup, f in futures.items()}
     finally:
         postgres_server.drop_database(name)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("point", POINTS)
-@pytest.mark.parametrize("db", DATABASES)
-def test_worker_killed_at(db: str, point: str, chains: dict[str, Chain], tally: Tally) -> None:
-    chain = chains[db]
+@pytest.mark.parametrize("setup", SETUPS)
+def test_worker_killed_at(setup: str, point: str, chains: dict[str, Chain], tally: Tally) -> None:
+    chain = chains[setup]
     code, log, snap = chain.kills[point]
     tally.inputs += 1
     assert code == -9, log[-3000:]
@@ -345,11 +376,11 @@ def test_worker_killed_at(db: str, point: str, chains: dict[str, Chain], tally: 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("db", DATABASES)
+@pytest.mark.parametrize("setup", SETUPS)
 def test_after_the_kills_the_reanalysis_is_indexed_once(
-    db: str, chains: dict[str, Chain], tally: Tally
+    setup: str, chains: dict[str, Chain], tally: Tally
 ) -> None:
-    chain = chains[db]
+    chain = chains[setup]
     final, detail = chain.final, chain.detail
     tally.inputs += 1
     assert final.rows == 1 and final.queue == [chain.rid]
