@@ -11,12 +11,14 @@ The boundaries, in the order a recording meets them (``pipeline.faults``):
 * ``audit.before_anchor``     database committed (index, audit event, task sheet), anchor not advanced
 * ``worker.after_commit``     everything written, before the process reports it
 
-A recording that was analysed before and carries a reviewer's decisions (a confirmed and an escalated
+First a new upload is analysed by a process killed between its document and the commit (issue 14's
+duplicate: the indexer used to add a second row for that document), and a clean start finishes it.
+Then a recording that was analysed before and carries a reviewer's decisions (a confirmed and an escalated
 flag) is re-analysed by the real pipeline in a real ``vigil serve`` process that SIGKILLs itself at
 each boundary in turn; each restart gets past the previous boundary (``VIGIL_CRASH_ONCE``) and dies at
 the next. The indexer runs too, as in production: after the kill between document and commit it
 finds the dead worker's document first, which is how issue 14 saw a second row appear. After each
-kill, with no process running, the state is read back: one recording, listed once
+kill, with no process running, the state is read back: two recordings, each listed once
 in the queue, the raw media intact, the decisions untouched, the audit chain and its anchor valid.
 After the last restart the re-analysis is indexed once, the decisions are carried (shown on the flags
 the new analysis no longer raises), and the dead processes' scratch is gone.
@@ -74,7 +76,9 @@ POINTS = [
 ]
 SETUPS = ["sqlite+local", "postgresql+s3"]
 _SETUP = threading.Lock()
-MEDIA = wav_bytes(0.5, seed=7071)
+MEDIA = wav_bytes(0.5, seed=7071)  # the reviewed recording, re-analysed through the kills
+FIRST = wav_bytes(0.5, seed=7072)  # a recording never analysed before
+FIRST_KEY = document_key(recording_id_for(hashlib.sha256(FIRST).hexdigest()))
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ class Snapshot:
     review_status: str
     document_key: str | None
     pipeline_version: str | None
+    first_status: str
+    first_document_key: str | None
     decisions: list[tuple[str, str, str]]
     audit_ok: bool
     audit_reason: str | None
@@ -98,6 +104,9 @@ class Snapshot:
 @dataclass
 class Chain:
     rid: str
+    nid: str  # the never-analysed recording
+    first_kill: tuple[int, str, Snapshot]  # its first analysis, killed between document and commit
+    first_after: Snapshot  # once a clean start has finished it
     seeded_key: str
     decisions: list[tuple[str, str, str]]
     kills: dict[str, tuple[int, str, Snapshot]]
@@ -115,7 +124,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _snapshot(h: ApiHarness, rid: str, media_key: str) -> Snapshot:
+def _snapshot(h: ApiHarness, rid: str, nid: str, media: dict[str, bytes]) -> Snapshot:
     # the queue under every status filter: the default one lists only finished analyses, so a
     # recording being re-analysed is under ``queued`` or ``running``; across them it is listed once
     listed: list[str] = []
@@ -128,6 +137,7 @@ def _snapshot(h: ApiHarness, rid: str, media_key: str) -> Snapshot:
     with h.ctx.db.session() as s:
         recs = s.scalars(select(Recording)).all()
         rec = next(r for r in recs if str(r.id) == rid)
+        first = next(r for r in recs if str(r.id) == nid)
         decisions = s.scalars(select(Decision).order_by(Decision.id)).all()
         report = audit.verify_chain(s)
         snap = Snapshot(
@@ -138,10 +148,12 @@ def _snapshot(h: ApiHarness, rid: str, media_key: str) -> Snapshot:
             review_status=rec.review_status,
             document_key=rec.document_key,
             pipeline_version=rec.pipeline_version,
+            first_status=first.status,
+            first_document_key=first.document_key,
             decisions=[(str(d.id), str(d.flag_id), d.verdict) for d in decisions],
             audit_ok=report.ok,
             audit_reason=report.reason,
-            media_intact=h.store.get_bytes(media_key) == MEDIA,
+            media_intact=all(h.store.get_bytes(k) == body for k, body in media.items()),
             documents=sorted(o.key for o in h.store.list("documents/")),
         )
     return snap
@@ -200,6 +212,21 @@ def _decide(h: ApiHarness, flag: str, verdict: str) -> None:
     assert r.status_code == 201, r.text
 
 
+def _until_killed(env: dict[str, str], log: Path) -> tuple[int, str]:
+    """Start ``vigil serve`` and wait for it to die; its exit status and what it logged."""
+    start = log.stat().st_size if log.exists() else 0
+    proc = _serve(env, _free_port(), log)
+    try:
+        code = proc.wait(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    with log.open("rb") as f:
+        f.seek(start)
+        return code, f.read().decode(errors="replace")
+
+
 def _run_chain(database_url: str, store: Any, store_env: dict[str, str], tmp: Path) -> Chain:
     """Seed, then kill ``vigil serve`` at each point in turn; the state after each kill and after
     the last, clean start."""
@@ -207,14 +234,15 @@ def _run_chain(database_url: str, store: Any, store_env: dict[str, str], tmp: Pa
     with contextlib.ExitStack() as stack:
         with _SETUP:  # alembic's migration context is process-global: one at a time
             h = stack.enter_context(harness(database_url, tmp, store=store, WORKER_MAX_ATTEMPTS=20))
+        form = {
+            "source": "counter",
+            "unit": UNIT_A,
+            "officer": "P1001",
+            "recorded_at": "2026-03-02T09:30:00Z",
+        }
         up = h.client.post(
             "/recordings",
-            data={
-                "source": "counter",
-                "unit": UNIT_A,
-                "officer": "P1001",
-                "recorded_at": "2026-03-02T09:30:00Z",
-            },
+            data=form,
             files={"file": ("desk.wav", MEDIA, "audio/wav")},
             headers=h.headers["ingest"],
         )
@@ -240,29 +268,50 @@ def _run_chain(database_url: str, store: Any, store_env: dict[str, str], tmp: Pa
         threat, self_id = (f["id"] for f in detail["flags"])
         _decide(h, threat, "confirm")
         _decide(h, self_id, "escalate")
-        r = h.client.post(f"/recordings/{rid}:reprocess", headers=h.headers["admin"])
-        assert r.status_code == 202, r.text
-        before = _snapshot(h, rid, media_key)
-        assert before.audit_ok and len(before.decisions) == 2
+        # a new upload, analysed for the first time by a worker killed between its document and
+        # the commit: issue 14's duplicate (the indexer added a second row for that document)
+        new = h.client.post(
+            "/recordings",
+            data={**form, "officer": "P1002"},
+            files={"file": ("first.wav", FIRST, "audio/wav")},
+            headers=h.headers["ingest"],
+        )
+        assert new.status_code == 201, new.text
+        nid = new.json()["id"]
+        media = {media_key: MEDIA, new.json()["media_key"]: FIRST}
+
+        def snap() -> Snapshot:
+            return _snapshot(h, rid, nid, media)
 
         env, log = _serve_env(h, tmp, store_env), tmp / "serve.log"
+        first_env = {**env, "VIGIL_CRASH_AT": "pipeline.after_document"}
+        first_env["VIGIL_CRASH_ONCE"] = str(tmp / "first")
+        first_kill = (*_until_killed(first_env, log), snap())
+        clean = {k: v for k, v in env.items() if k != "VIGIL_CRASH_AT"}
+        proc = _serve(clean, _free_port(), log)
+        try:  # the indexer or the worker, whichever comes first, finishes it
+            deadline = time.monotonic() + 300
+            while snap().first_status != "done":
+                assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+                assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
+                time.sleep(0.5)
+            time.sleep(1.0)  # let a worker that claimed it too finish its (idempotent) commit
+        finally:
+            proc.terminate()
+            proc.wait(timeout=120)
+        first_after = snap()
+
+        r = h.client.post(f"/recordings/{rid}:reprocess", headers=h.headers["admin"])
+        assert r.status_code == 202, r.text
+        before = snap()
+        assert before.audit_ok and len(before.decisions) == 2
+
         kills: dict[str, tuple[int, str, Snapshot]] = {}
         for point in POINTS:
             if point == "worker.after_commit":  # the recording is done: analyse it once more
                 r = h.client.post(f"/recordings/{rid}:reprocess", headers=h.headers["admin"])
                 assert r.status_code == 202, r.text
-            start = log.stat().st_size if log.exists() else 0
-            proc = _serve(env, _free_port(), log)
-            try:
-                code = proc.wait(timeout=300)
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
-            with log.open("rb") as f:
-                f.seek(start)
-                tail = f.read().decode(errors="replace")
-            kills[point] = (code, tail, _snapshot(h, rid, media_key))
+            kills[point] = (*_until_killed(env, log), snap())
 
         # the last start: no boundary left to die at; it must come up and stay up
         port = _free_port()
@@ -285,10 +334,13 @@ def _run_chain(database_url: str, store: Any, store_env: dict[str, str], tmp: Pa
         after = sorted(p.name for p in spool.iterdir() if p.is_dir() and p.name != mine)
         chain = Chain(
             rid=rid,
+            nid=nid,
+            first_kill=first_kill,
+            first_after=first_after,
             seeded_key=seeded_key,
             decisions=before.decisions,
             kills=kills,
-            final=_snapshot(h, rid, media_key),
+            final=snap(),
             detail=live,
             scratch_live=scratch,
             scratch_after=after,
@@ -359,14 +411,16 @@ def test_worker_killed_at(setup: str, point: str, chains: dict[str, Chain], tall
     assert code == -9, log[-3000:]
     assert f"crash point {point} reached" in log  # died exactly there, not anywhere else
     tally.lost += int(not snap.media_intact) + len(set(chain.decisions) - set(snap.decisions))
-    tally.duplicated += max(snap.rows - 1, 0) + max(snap.queue.count(chain.rid) - 1, 0)
+    tally.duplicated += max(snap.rows - 2, 0) + len(snap.queue) - len(set(snap.queue))
     assert snap.media_intact
-    assert snap.rows == 1 and snap.queue == [chain.rid]  # one recording, listed once
+    assert snap.rows == 2 and sorted(snap.queue) == sorted([chain.rid, chain.nid])  # each once
     assert snap.decisions == chain.decisions  # the review work is untouched
     assert snap.audit_ok, snap.audit_reason  # an anchor left behind is only behind
     assert snap.review_status == "escalated"  # never reset while the re-analysis is in flight
-    # one latest document (re-analysis replaces it; earlier ones live under history/)
-    assert snap.documents == [chain.seeded_key] and snap.document_key == chain.seeded_key
+    # one latest document per recording (re-analysis replaces it; earlier ones are in history/)
+    assert snap.documents == sorted([chain.seeded_key, FIRST_KEY])
+    assert snap.document_key == chain.seeded_key
+    assert (snap.first_status, snap.first_document_key) == ("done", FIRST_KEY)
     i = POINTS.index(point)
     if point in ("audit.before_anchor", "worker.after_commit"):  # committed: the new analysis
         assert snap.status == "done" and snap.pipeline_version != "test"
@@ -383,11 +437,12 @@ def test_after_the_kills_the_reanalysis_is_indexed_once(
     chain = chains[setup]
     final, detail = chain.final, chain.detail
     tally.inputs += 1
-    assert final.rows == 1 and final.queue == [chain.rid]
+    assert final.rows == 2 and sorted(final.queue) == sorted([chain.rid, chain.nid])
     assert final.status == "done" and final.pipeline_version != "test"
     assert final.attempts == 1  # the reprocess before the last kill reset the count
     assert final.decisions == chain.decisions and final.audit_ok, final.audit_reason
-    assert final.documents == [chain.seeded_key] == [final.document_key]
+    assert final.documents == sorted([chain.seeded_key, FIRST_KEY])
+    assert final.document_key == chain.seeded_key
     # the decided flags the new analysis no longer raises are shown with their verdicts
     gone = {f["code"]: f for f in detail["superseded_flags"]}
     assert {c: gone[c]["decisions"][0]["verdict"] for c in gone} == {
@@ -398,3 +453,26 @@ def test_after_the_kills_the_reanalysis_is_indexed_once(
     # the seven dead processes' scratch directories were swept; the live one removed its own
     assert len(chain.scratch_live) == 1 and str(chain.live_pid) in chain.scratch_live[0]
     assert chain.scratch_after == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("setup", SETUPS)
+def test_first_analysis_killed_between_document_and_commit(
+    setup: str, chains: dict[str, Chain], tally: Tally
+) -> None:
+    """Issue 14's duplicate, for real: the document of a never-analysed recording is in the store,
+    the commit is not; the restarted server attaches it to that recording, never to a new row."""
+    chain = chains[setup]
+    code, log, killed = chain.first_kill
+    tally.inputs += 1
+    assert code == -9 and "crash point pipeline.after_document reached" in log, log[-3000:]
+    assert FIRST_KEY in killed.documents  # the dead worker's document
+    assert (killed.first_status, killed.first_document_key) == ("running", None)
+    after = chain.first_after
+    for snap in (killed, after):
+        tally.duplicated += max(snap.rows - 2, 0) + len(snap.queue) - len(set(snap.queue))
+        tally.lost += int(not snap.media_intact)
+        assert snap.rows == 2 and sorted(snap.queue) == sorted([chain.rid, chain.nid])
+        assert snap.media_intact and snap.audit_ok, snap.audit_reason
+    assert (after.first_status, after.first_document_key) == ("done", FIRST_KEY)
+    assert after.decisions == chain.decisions and after.review_status == "escalated"
