@@ -177,7 +177,9 @@ def _uem(item: Item) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backends", nargs="+", default=["channel", "embedded", "pyannote"])
+    parser.add_argument(
+        "--backends", nargs="+", default=["channel", "embedded", "pyannote", "spectral"]
+    )
     parser.add_argument("--per-source", type=int, default=3, help="synthetic scenarios per source")
     parser.add_argument("--pyannote-dir", help="a real local pipeline directory (e.g. community-1)")
     parser.add_argument("--pyannote-threshold", type=float, help="bundled clustering threshold")
