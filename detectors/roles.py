@@ -55,6 +55,7 @@ class CueWeights(BaseModel):
     channel: float = Field(ge=0)
     nearfield: float = Field(ge=0)
     first_speaker: float = Field(ge=0)
+    semantic: float = Field(ge=0)
 
 
 class PartyWeights(BaseModel):
@@ -89,6 +90,14 @@ class RoleOptions(SectionOptions):
             officer cues - officer lexicon, officer channel, speaking first in a conversation - count
             whenever present). Without any evidence nobody is made the officer: a lone newsreader
             must not become an officer who "failed" to identify themself.
+        semantic_label: the semantic head's label read as "this utterance sounds like the police"
+            (on utterances the semantic detector annotated before roles are assigned).
+        semantic_min_chars: utterances shorter than this do not count towards it ("好", "嗯").
+        semantic_evidence: in a conversation, a speaker whose length-weighted mean of that
+            probability reaches this counts as officer evidence: lexicons list a few wordings, the
+            head reads the meaning of everything the speaker says. A lone voice is never made the
+            officer by it: formal speech with no police in it (a newsreader) reads as "official",
+            and a wrong officer there creates false absence flags.
         confidence_scale: score margin at which confidence reaches ~0.82 (1 - e^-1 above 0.5).
     """
 
@@ -109,6 +118,9 @@ class RoleOptions(SectionOptions):
     max_officers: int = Field(ge=1, le=10)
     second_officer_min_score: float = Field(ge=0)
     officer_min_lead_db: float = Field(ge=0)
+    semantic_label: str
+    semantic_min_chars: int = Field(ge=0)
+    semantic_evidence: float = Field(ge=0, le=1)
     confidence_scale: float = Field(gt=0)
 
 
@@ -241,6 +253,7 @@ class _Speaker:
     chars: int = 0
     officer_lex: float = 0.0
     party_lex: float = 0.0
+    semantic: float | None = None  # length-weighted mean officer probability, None if unread
     score: float = 0.0
     party_score: float = 0.0
     evidence: bool = False
@@ -289,6 +302,7 @@ class RoleDetector:
             s.chars += len(_HAN.findall(u.text)) or len(u.text.strip())
 
         self._lexical(utts, spk)
+        self._semantic(utts, spk)
         channel_of = self._channels(utts, source, audio, sample_rate)
         role_of_channel = o.channel_map.get(source, {})
         levels = (
@@ -301,6 +315,11 @@ class RoleDetector:
         for s in spk.values():
             s.score = o.weights.lexical * (s.officer_lex - s.party_lex)
             s.evidence = s.officer_lex > s.party_lex
+            if s.semantic is not None and conversation:
+                # the head ranks the speakers of a conversation against each other
+                s.score += o.weights.semantic * (2.0 * s.semantic - 1.0)
+                s.evidence |= s.semantic >= o.semantic_evidence
+                s.cues.append(f"semantic:{s.semantic:.2f}")  # type: ignore[union-attr]
             ch = channel_of.get(s.label)
             if ch is not None and ch in role_of_channel:
                 mapped = role_of_channel[ch]
@@ -389,6 +408,20 @@ class RoleDetector:
                 else:
                     s.party_lex += value
                 s.lex_cues.append(f"lexicon:{side}.{name}x{n}")  # type: ignore[union-attr]
+
+    def _semantic(self, utts: Sequence[Utterance], spk: dict[str, _Speaker]) -> None:
+        """Each speaker's officer probability, averaged over its utterances weighted by length."""
+        o = self.options
+        num: dict[str, float] = defaultdict(float)
+        den: dict[str, float] = defaultdict(float)
+        for u in utts:
+            n = len(_HAN.findall(u.text)) or len(u.text.strip())
+            if not u.semantics or n < o.semantic_min_chars:
+                continue
+            num[u.speaker] += n * u.semantic(o.semantic_label)
+            den[u.speaker] += n
+        for label, d in den.items():
+            spk[label].semantic = num[label] / d
 
     def _channels(
         self,

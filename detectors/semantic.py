@@ -229,6 +229,13 @@ class SemanticDetector:
             )
 
     @property
+    def labels(self) -> frozenset[str]:
+        """Every ``head.label`` this detector can emit."""
+        return frozenset(
+            f"{h.name}.{lab}" for h in self.heads.heads for lab in h.labels if lab != "none"
+        )
+
+    @property
     def model_id(self) -> str:
         return str(self.heads.manifest.get("sha256", ""))
 

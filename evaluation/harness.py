@@ -61,6 +61,10 @@ class ScenarioResult:
     fields: dict[str, dict[str, Any]]  # name -> {"expected", "predicted", "ok"}
     error: str | None = None
     seconds: float = 0.0
+    # who the analysis took for the officer(s), scored apart from ``ok``: a wrong officer explains
+    # missed and false conduct flags. Text mode compares speaker labels; audio mode (whose speaker
+    # labels are the diarizer's) only whether an officer was found at all.
+    officers: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -160,7 +164,11 @@ def _with_roles(transcript: Transcript, detector: Any) -> Transcript:
     return replace(transcript, utterances=tuple(utts))
 
 
-def score_assessment(scenario: Scenario, assessment: Assessment) -> ScenarioResult:
+def score_assessment(
+    scenario: Scenario, assessment: Assessment, officers: set[str] | None = None
+) -> ScenarioResult:
+    """Score one analysis; ``officers`` are the speaker labels it took for officers (text mode) or
+    ``None`` when only whether it found any officer can be checked (the assessment's notes)."""
     e = scenario.expect
     predicted: list[str] = sorted({str(f.code) for f in assessment.flags})
     values = {
@@ -174,11 +182,19 @@ def score_assessment(scenario: Scenario, assessment: Assessment) -> ScenarioResu
     for name in ACCURACY_FIELDS:
         exp = e.get(name)
         fields[name] = {"expected": exp, "predicted": values[name], "ok": exp == values[name]}
+    scripted = sorted({str(t["speaker"]) for t in scenario.turns if t.get("role") == "officer"})
+    if officers is not None:
+        got: Any = sorted(officers)
+        want: Any = scripted
+    else:
+        got = not any(n.code == "no_officer_identified" for n in assessment.notes)
+        want = bool(scripted)
     return ScenarioResult(
         id=scenario.id,
         expected_flags=sorted(set(e.get("flags", []))),
         predicted_flags=predicted,
         fields=fields,
+        officers={"expected": want, "predicted": got, "ok": want == got},
     )
 
 
@@ -227,6 +243,12 @@ def aggregate(
         ]
         ok = sum(1 for r in scored if r.error is None and r.fields[name]["ok"])
         accuracy[name] = _ratio(ok, len(scored)) if scored else None
+    judged = [r for r in results if r.officers is not None]
+    accuracy["officers"] = (
+        _ratio(sum(1 for r in judged if r.officers and r.officers["ok"]), len(judged))
+        if judged
+        else None
+    )
     return EvalReport(
         directory=directory,
         mode=mode,
@@ -283,7 +305,7 @@ def run_evaluation(
     for sc in scenarios:
         s0 = time.perf_counter()
         try:
-            res = score_assessment(sc, runner(sc))
+            res = score_assessment(sc, *runner(sc))
         except Exception as e:  # noqa: BLE001 - the report records the failure and moves on
             logger.warning("%s: analysis failed: %s", sc.id, e)
             res = ScenarioResult(
@@ -324,13 +346,14 @@ class _TextRunner:
 
             self.roles = RoleDetector(RoleOptions.model_validate(cfg.section("roles")))
 
-    def __call__(self, sc: Scenario) -> Assessment:
+    def __call__(self, sc: Scenario) -> tuple[Assessment, set[str]]:
         tr = scenario_transcript(sc, oracle_roles=self.oracle)
+        if self.semantic is not None:  # before roles: the speaker head is a role cue
+            tr = replace(tr, utterances=tuple(self.semantic.annotate(tr.utterances)))
         if self.roles is not None:
             tr = _with_roles(tr, self.roles)
-        if self.semantic is not None:
-            tr = replace(tr, utterances=tuple(self.semantic.annotate(tr.utterances)))
-        return self.analyzer.assess(tr)
+        officers = {u.speaker for u in tr.utterances if u.role == "officer" and u.speaker}
+        return self.analyzer.assess(tr), officers
 
 
 class _AudioRunner:
@@ -352,7 +375,7 @@ class _AudioRunner:
         self.synthesis = SynthesisOptions.from_config(None)
         self.tmp = tempfile.TemporaryDirectory(prefix="vigil-eval-")
 
-    def __call__(self, sc: Scenario) -> Assessment:
+    def __call__(self, sc: Scenario) -> tuple[Assessment, None]:
         from .synthesis import synthesize_scenario, write_wav
 
         rec = synthesize_scenario(list(sc.turns), sc.source, options=self.synthesis)
@@ -370,7 +393,7 @@ class _AudioRunner:
         )
         if doc.assessment is None:
             raise RuntimeError("the pipeline produced no assessment")
-        return doc.assessment
+        return doc.assessment, None
 
 
 def format_report(report: EvalReport) -> str:

@@ -304,6 +304,16 @@ class Pipeline:
                 for a, p in zip(attributed, prosodies, strict=True)
             ]
 
+        # Meaning first: the semantic heads read text only, and "sounds like the police" is one of
+        # the role cues.
+        with _timed(timings, "semantic"):
+            if self.semantic is not None:
+                annotated = self.semantic.annotate([a.utterance for a in attributed])
+                attributed = [
+                    AttributedUtterance(u, a.words)
+                    for a, u in zip(attributed, annotated, strict=True)
+                ]
+
         with _timed(timings, "roles"):
             # the levels just measured are the near-field cue's input: not analysed a second time
             roles = self.roles.assign(
@@ -316,10 +326,7 @@ class Pipeline:
             attributed = [_with_role(a, roles) for a in attributed]
         hook("roles", roles, recording_id=rec_id)
 
-        with _timed(timings, "semantic"):
-            utterances = tuple(a.utterance for a in attributed)
-            if self.semantic is not None:
-                utterances = tuple(self.semantic.annotate(utterances))
+        utterances = tuple(a.utterance for a in attributed)
         transcript = Transcript(
             recording_id=rec_id,
             source=source,
@@ -505,7 +512,18 @@ def build_semantic(config: VigilConfig) -> SemanticDetector | None:
     options = SemanticOptions.model_validate(config.section("semantic"))
     if not options.enabled:
         return None
-    return SemanticDetector(options, EmbeddingOptions.model_validate(config.section("embeddings")))
+    detector = SemanticDetector(
+        options, EmbeddingOptions.model_validate(config.section("embeddings"))
+    )
+    # the roles read one of the heads' labels: a heads file without it would silently read 0
+    roles = config.section("roles")
+    label = roles.get("semantic_label")
+    if label and roles.get("weights", {}).get("semantic", 0) and label not in detector.labels:
+        raise ConfigError(
+            f"roles.semantic_label {label!r} is not a label of {options.heads_file}"
+            f" (it has {', '.join(sorted(detector.labels))}): retrain with `vigil train`"
+        )
+    return detector
 
 
 @contextmanager

@@ -54,6 +54,7 @@ class Item:
     role: str
     labels: dict[str, Any]
     origin: str  # data file stem
+    context: tuple[tuple[str, str], ...] = ()  # (role, text) of the turns before it
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,9 @@ class HeadSpec:
     def target(self, item: Item) -> list[str] | str | None:
         """The item's target for this head, or ``None`` when the item does not train this head."""
         lab = item.labels
+        if self.name == "speaker":
+            # who talks like the police: every item and every context turn has a role
+            return ["officer"] if item.role == "officer" else []
         if self.name == "conduct":
             return list(lab["conduct"]) if "conduct" in lab and item.role == "officer" else None
         if self.name == "statement":
@@ -93,6 +97,7 @@ class HeadSpec:
 
 
 HEADS: tuple[HeadSpec, ...] = (
+    HeadSpec("speaker", "multilabel", ("officer",)),
     HeadSpec("conduct", "multilabel", CONDUCT),
     HeadSpec("statement", "multilabel", STATEMENTS),
     HeadSpec("disposition", "multiclass", ("none", *DISPOSITIONS)),
@@ -126,6 +131,9 @@ def load_items(data_dir: str | Path) -> tuple[list[Item], dict[str, str]]:
                     role=str(obj["role"]),
                     labels=dict(obj["labels"]),
                     origin=f.stem,
+                    context=tuple(
+                        (str(t["role"]), str(t["text"]).strip()) for t in obj.get("context") or ()
+                    ),
                 )
             except (json.JSONDecodeError, KeyError, TypeError) as e:
                 raise ConfigError(f"{f.name}:{n}: not a training item: {e}") from e
@@ -135,6 +143,27 @@ def load_items(data_dir: str | Path) -> tuple[list[Item], dict[str, str]]:
             if item.text:
                 items.append(item)
     return items, digests
+
+
+def context_items(items: Sequence[Item]) -> list[Item]:
+    """The context turns as unlabelled items of their own, for the heads that need only a role.
+
+    A context turn says who spoke (officer or party) as surely as a target utterance does, and the
+    speaker head needs many ordinary turns of both sides; they carry no family labels, so no other
+    head trains on them. A text already present as an item, or seen with both roles, is left out.
+    """
+    known = {it.text for it in items}
+    roles: dict[str, set[str]] = {}
+    first: dict[str, Item] = {}
+    for it in items:
+        for k, (role, text) in enumerate(it.context):
+            if not text or text in known:
+                continue
+            roles.setdefault(text, set()).add(role)
+            first.setdefault(
+                text, Item(id=f"{it.id}#c{k}", text=text, role=role, labels={}, origin=it.origin)
+            )
+    return [first[t] for t in sorted(first, key=lambda t: first[t].id) if len(roles[t]) == 1]
 
 
 def _fit(x: Any, y: np.ndarray, c: float, seed: int) -> Any:
@@ -248,7 +277,9 @@ def train_heads(
     ``cache_dir`` keeps the training texts' embeddings between runs (keyed by the embedding model's
     digest): embedding is most of a training run, and the vectors of a text never change.
     """
-    items, digests = load_items(data_dir)
+    labelled, digests = load_items(data_dir)
+    contexts = context_items(labelled)
+    items = [*labelled, *contexts]
     embedder = TextEmbedder(embeddings)
     logger.info("embedding %d training utterances", len(items))
     from scipy.sparse import csr_matrix, hstack
@@ -294,8 +325,9 @@ def train_heads(
         "seed": seed,
         "folds": folds,
         "data": digests,
-        "items": len(items),
-        "items_by_file": dict(sorted(Counter(it.origin for it in items).items())),
+        "items": len(labelled),
+        "context_items": len(contexts),
+        "items_by_file": dict(sorted(Counter(it.origin for it in labelled).items())),
         "heads": specs,
         "training": reports,
     }

@@ -122,6 +122,7 @@ class RuleAnalyzer:
         engine_flags = result.flags
         cat, disp = self.inferrer.infer(transcript)
         mine = self.inferrer.flags(transcript, cat, disp)
+        contested = self.inferrer.hints(transcript, cat, disp)
         category: Inference | None = cat.inference
         disposition: Inference | None = disp.inference
         if any(n.code == "no_speech" for n in notes):
@@ -157,7 +158,7 @@ class RuleAnalyzer:
             summary = self.llm.summarize(transcript, summary)
         return Assessment(
             flags=flags,
-            review_hints=[*result.hints, *hints],
+            review_hints=[*result.hints, *contested, *hints],
             category=category,
             disposition=disposition,
             risk=risk,

@@ -87,13 +87,21 @@ class ReviewHint(_Model):
 
     Raised where a semantic probability falls just under its threshold, or where a flag's confidence
     fell under the engine's threshold (weak ASR, uncertain roles); the score says how close it was.
+    A case-record mismatch the recording itself half supports (``record_partly_supported``: the
+    recorded value has a good share of the evidence too) is a question for a reviewer, not a finding.
     The optional LLM adjudicator also turns the flags it drops (``llm_dropped``) or sends to review
     (``llm_review``) into hints, so a human still sees every candidate the rules raised.
     """
 
     code: FlagCode
     rule_id: str
-    reason: Literal["semantic_near_threshold", "low_confidence", "llm_dropped", "llm_review"]
+    reason: Literal[
+        "semantic_near_threshold",
+        "low_confidence",
+        "llm_dropped",
+        "llm_review",
+        "record_partly_supported",
+    ]
     score: float = Field(ge=0.0, le=1.0)
     start: float = Field(ge=0.0)
     end: float = Field(ge=0.0)

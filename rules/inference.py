@@ -29,7 +29,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detectors.types import Source, Transcript
 from rules.cues import CueHit, CueSet, CueSpec, ScanOptions, SemanticVotes, load_yaml_pack
-from rules.findings import Category, Disposition, Flag, FlagCode, Inference, Severity
+from rules.findings import (
+    Category,
+    Disposition,
+    Flag,
+    FlagCode,
+    Inference,
+    ReviewHint,
+    Severity,
+)
 from rules.matching import ContextOptions, MatchingOptions
 
 logger = logging.getLogger("vigil.rules")
@@ -82,6 +90,10 @@ class MismatchOptions(_Strict):
     equivalent: list[list[str]]
     explanation_zh: str
     explanation_en: str
+    max_recorded_share: float = Field(default=1.0, gt=0.0, le=1.0)
+    """The recording contradicts the record only when the recorded value's own vote is under this
+    share of the winner's; when the recording also supports what was recorded (a referral *and*
+    advice), the difference goes to a reviewer as a hint, not as a finding."""
 
 
 class ReportNotAcceptedOptions(_Strict):
@@ -211,7 +223,37 @@ class Inferrer:
         self, transcript: Transcript, cat: InferenceResult, disp: InferenceResult
     ) -> list[Flag]:
         """Mismatch flags (needs an incident record) and the derived report-not-accepted flag."""
-        out: list[Flag] = []
+        out = [f for f, contested in self._mismatches(transcript, cat, disp) if not contested]
+        f = self._not_accepted(transcript, cat, disp)
+        if f is not None:
+            out.append(f)
+        return out
+
+    def hints(
+        self, transcript: Transcript, cat: InferenceResult, disp: InferenceResult
+    ) -> list[ReviewHint]:
+        """Mismatches the recording also partly contradicts itself on (``max_recorded_share``)."""
+        return [
+            ReviewHint(
+                code=f.code,
+                rule_id=f.rule_id,
+                reason="record_partly_supported",
+                score=f.confidence,
+                start=f.start,
+                end=f.end,
+                segment_ids=f.segment_ids,
+                quote=f.quote,
+                evidence=f.evidence,
+            )
+            for f, contested in self._mismatches(transcript, cat, disp)
+            if contested
+        ]
+
+    def _mismatches(
+        self, transcript: Transcript, cat: InferenceResult, disp: InferenceResult
+    ) -> list[tuple[Flag, bool]]:
+        """Each mismatch candidate, and whether the recording also supports the recorded value."""
+        out: list[tuple[Flag, bool]] = []
         pairs = (
             (cat, self.pack.category_mismatch, self.pack.category),
             (disp, self.pack.disposition_mismatch, self.pack.disposition),
@@ -219,10 +261,9 @@ class Inferrer:
         for res, opts, sec in pairs:
             f = self._mismatch(transcript, res, opts, sec)
             if f is not None:
-                out.append(f)
-        f = self._not_accepted(transcript, cat, disp)
-        if f is not None:
-            out.append(f)
+                own = res.scores.get(str(res.inference.recorded), 0.0)
+                win = res.scores.get(res.inference.value, 0.0)
+                out.append((f, win > 0 and own >= opts.max_recorded_share * win))
         return out
 
     def _mismatch(

@@ -56,6 +56,38 @@ def test_text_only_roles_on_dev_scenarios(det: RoleDetector) -> None:
     assert all_ok / len(scenarios) >= 0.85, f"all roles right in {all_ok}/{len(scenarios)}"
 
 
+def test_the_officer_found_by_meaning_when_no_listed_wording_is_said(cfg) -> None:
+    """Text alone, body-cam (no channel, no first-speaker cue), none of the roles lexicon's wordings:
+    the speaker head over real e5 embeddings tells who talks like the police; without it the same
+    dialogue has no officer at all. A lone voice reading non-police text stays no one."""
+    from pipeline.analyzer import build_semantic
+
+    sem = build_semantic(cfg)
+    assert sem is not None
+    det = RoleDetector(cfg.section("roles"))
+    lines = [
+        ("S1", "行了行了，先别激动，把经过从头讲一遍。"),
+        ("S2", "我下班回来就看见车窗被砸了，包也没了。"),
+        ("S1", "几点发现的？附近有没有看到可疑的人？"),
+        ("S2", "大概七点多，没看到人，我就赶紧打电话了。"),
+        ("S1", "这样，你跟我们回去做个详细的情况说明，监控我们去调。"),
+        ("S2", "好好好，谢谢你们了。"),
+    ]
+    utts = utterances_from_turns([{"speaker": s, "text": t} for s, t in lines])
+    without = det.assign(utts, "bodycam")
+    assert all(r.role != "officer" for r in without.values()), "lexicon alone finds an officer"
+    got = det.assign(sem.annotate(utts), "bodycam")
+    assert got["S1"].role == "officer" and got["S2"].role == "party"
+    assert any(c.startswith("semantic:") for c in got["S1"].cues)
+    news = utterances_from_turns(
+        [
+            {"speaker": "S1", "text": "今天上午，全市中小学陆续开学，各校做好了迎新准备。"},
+            {"speaker": "S1", "text": "气象部门预计，本周后半段气温将明显回升。"},
+        ]
+    )
+    assert all(r.role != "officer" for r in det.assign(sem.annotate(news), "bodycam").values())
+
+
 def test_every_speaker_gets_exactly_one_officer(det: RoleDetector) -> None:
     utts = utterances_from_turns(
         [

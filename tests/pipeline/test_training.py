@@ -13,7 +13,7 @@ from detectors.embeddings import EmbeddingOptions
 from detectors.semantic import SemanticHeads
 from pipeline.config import CONFIG_DIR, load_config
 from pipeline.errors import ConfigError
-from pipeline.training import load_items, train_heads
+from pipeline.training import Item, context_items, load_items, train_heads
 
 DATA = CONFIG_DIR / "semantic" / "data"
 
@@ -37,6 +37,7 @@ def test_same_data_and_seed_give_the_same_file(tmp_path: Path) -> None:
     assert a["sha256"] == b["sha256"]
     heads = SemanticHeads.load(tmp_path / "a.npz")
     assert {h.name for h in heads.heads} == {
+        "speaker",
         "conduct",
         "statement",
         "disposition",
@@ -55,6 +56,60 @@ def test_committed_heads_match_the_committed_data() -> None:
         assert hashlib.sha256((DATA / name).read_bytes()).hexdigest() == digest, name
     items, _ = load_items(DATA)
     assert len(items) == heads.manifest["items"] >= 3000
+
+
+def test_context_turns_train_only_the_speaker_head() -> None:
+    """Context turns become role-only items: no family label, no text already an item, and a text
+    seen with both roles is dropped rather than taught both ways."""
+    items, _ = load_items(DATA)
+    extra = context_items(items)
+    assert len(extra) > 1000
+    texts = {it.text for it in items}
+    assert all(not it.labels and it.text not in texts for it in extra)
+    assert {it.role for it in extra} == {"officer", "party"}
+    assert len({it.text for it in extra}) == len(extra)
+    both = [
+        Item("a", "好的", "officer", {}, "x", (("party", "你们管不管"),)),
+        Item("b", "再说一遍", "party", {}, "x", (("officer", "你们管不管"),)),
+        Item("c", "行", "officer", {}, "x", (("party", "我要报警"), ("party", "行"))),
+    ]
+    assert [it.text for it in context_items(both)] == ["我要报警"]
+    heads = SemanticHeads.load(CONFIG_DIR / "semantic" / "heads.npz")
+    assert heads.manifest["context_items"] == len(extra)
+    assert heads.manifest["training"]["speaker"]["items"] == len(items) + len(extra)
+
+
+def test_no_training_sentence_is_an_evaluation_turn() -> None:
+    """Training data is written apart from every evaluation set (dev, the 60 independent scenarios,
+    the blind set): no sentence of 12+ characters, target or context, may appear in one of them.
+    Stock phrases ("110，请讲。", "您好，有什么可以帮您？") are said by everyone and are allowed."""
+    import re
+
+    root = Path(__file__).resolve().parents[2]
+
+    def norm(t: str) -> str:
+        return re.sub(r"[\s，。！？、,.!?…~～：:；;“”\"'（）()]+", "", t)
+
+    train: dict[str, str] = {}
+    items, _ = load_items(DATA)
+    for it in items:
+        for text in (it.text, *(t for _, t in it.context)):
+            if len(norm(text)) >= 12:
+                train[norm(text)] = it.id
+    folders = [
+        root / "tests/data/blind",
+        root / "tests/data/scenarios",
+        root.parent / "shared/eval/dev",
+    ]
+    leaks = []
+    for folder in folders:
+        files = sorted(folder.glob("*.json"))
+        assert files, folder
+        for f in files:
+            for turn in json.loads(f.read_text(encoding="utf-8"))["turns"]:
+                if norm(turn["text"]) in train:
+                    leaks.append((f.name, turn["text"], train[norm(turn["text"])]))
+    assert not leaks, leaks
 
 
 def test_bad_training_data_is_refused_with_the_line(tmp_path: Path) -> None:

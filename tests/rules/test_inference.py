@@ -161,6 +161,34 @@ def test_no_mismatch_when_record_agrees_or_is_absent(inferrer: Inferrer) -> None
     assert not no_record & {"CATEGORY_MISMATCH", "DISPOSITION_MISMATCH"}
 
 
+def test_a_record_the_recording_half_supports_is_a_hint_not_a_flag(inferrer: Inferrer) -> None:
+    """Advice and a referral to mediation in one talk, recorded as "advised": the recording leans
+    to mediation but supports the record too, so a reviewer gets a hint with the scores; with the
+    record's own vote well under the winner's it stays a finding."""
+    inc = IncidentRecord("INC-3", recorded_category="dispute", recorded_disposition="advised")
+    both = [
+        ("P", "楼上天天漏水，我跟他说了好几次了。"),
+        ("O", "这个你先跟楼上好好沟通，建议找物业出面协调。"),
+        ("O", "物业解决不了的，你去街道调解委员会。"),
+    ]
+    tr = transcript(both, incident=inc)
+    cat, disp = inferrer.infer(tr)
+    assert disp.inference.value != "advised" and disp.scores.get("advised", 0) > 0
+    assert "DISPOSITION_MISMATCH" not in {f.code for f in inferrer.flags(tr, cat, disp)}
+    (hint,) = inferrer.hints(tr, cat, disp)
+    assert hint.code == "DISPOSITION_MISMATCH" and hint.reason == "record_partly_supported"
+    assert hint.evidence["recorded"] == "advised" and hint.segment_ids
+    clear = [
+        ("P", "楼上天天漏水。"),
+        ("O", "建议你们双方坐下来好好谈谈。"),
+        ("O", "这个归街道管，你去街道办。"),
+    ]
+    tr = transcript(clear, incident=inc)
+    cat, disp = inferrer.infer(tr)
+    assert "DISPOSITION_MISMATCH" in {f.code for f in inferrer.flags(tr, cat, disp)}
+    assert not inferrer.hints(tr, cat, disp)
+
+
 def test_report_not_accepted_scoped_by_source_and_acceptance(inferrer: Inferrer) -> None:
     assert "REPORT_NOT_ACCEPTED" in _codes(inferrer, transcript(THEFT_DEFLECTED, "phone"))
     assert "REPORT_NOT_ACCEPTED" not in _codes(inferrer, transcript(THEFT_DEFLECTED, "dispatch"))
