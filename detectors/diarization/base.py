@@ -2,7 +2,7 @@
 config section (:class:`DiarizationOptions` and one sub-model per backend), the :class:`Diarizer`
 protocol and the input checks and turn helpers.
 
-The backends (``channel``, ``embedded``, ``pyannote``) import from here and nothing imports them back
+The backends (``channel``, ``embedded``, ``pyannote``, ``spectral``) import from here and nothing imports them back
 except the router in :mod:`detectors.diarization.detector`, lazily, when a backend is built.
 """
 
