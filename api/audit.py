@@ -36,6 +36,8 @@ from typing import Any
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.faults import crash_point
+
 from .models import AuditEvent, AuditHead, Decision, utcnow
 
 logger = logging.getLogger("vigil.api")
@@ -87,6 +89,7 @@ def bind(maker: sessionmaker[Session], keys: AuditKeys) -> None:
     def after_commit(session: Session) -> None:
         pending = session.info.pop(_PENDING, None)
         if pending and keys.anchor is not None:
+            crash_point("audit.before_anchor")  # rows committed, anchor not yet advanced
             seq, digest = max(pending)
             try:
                 advance_anchor(keys, seq, digest)

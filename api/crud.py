@@ -425,6 +425,22 @@ def _find_recording(
     return None
 
 
+def holds_newer_analysis(*, session: Session, doc: AnalysisDocument, document_key: str) -> bool:
+    """Whether the recording ``doc`` belongs to already holds a newer analysis under another key.
+
+    A raw object overwritten in place is analysed again under a new recording id, and the older
+    document stays in the store; both lead to the same recording. The indexer must then keep the
+    newer one instead of re-attaching whichever it lists last, on every pass.
+    """
+    rec = _find_recording(session=session, doc=doc, document_key=document_key)
+    return (
+        rec is not None
+        and rec.document_key not in (None, document_key)
+        and rec.analysed_at is not None
+        and rec.analysed_at >= doc.created_at
+    )
+
+
 def index_document(
     *,
     session: Session,

@@ -277,6 +277,9 @@ class Indexer(_Service):
                 except ValueError as e:
                     logger.warning("skipping unreadable document %s: %s", key, e)
                     continue
+                if crud.holds_newer_analysis(session=session, doc=doc, document_key=key):
+                    logger.debug("skipping %s: its recording holds a newer analysis", key)
+                    continue
                 rec, carried = crud.index_document(
                     session=session,
                     doc=doc,

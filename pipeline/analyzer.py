@@ -470,6 +470,7 @@ class Pipeline:
         store.put_bytes(
             document_version_key(rec_id, doc.created_at), body, content_type="application/json"
         )
+        crash_point("pipeline.after_version")
         store.put_bytes(document_key(rec_id), body, content_type="application/json")
         crash_point("pipeline.after_document")
         logger.info("stored %s (%d segments)", rec_id, len(doc.segments))

@@ -8,9 +8,12 @@ the OOM killer or ``kill -9`` would: no cleanup handler, no flush, no ``finally`
 ``VIGIL_CRASH_ONCE=<path>`` each point fires only in the first process that manages to create
 ``<path>.<point>``, so a restarted process gets past it.
 
-Points: ``pipeline.after_artifacts`` (keyframes stored, document not), ``pipeline.after_document``,
-``worker.after_claim``, ``worker.after_copy``, ``worker.after_commit``, ``batch.after_marker``,
-``batch.before_report``.
+Points, in the order a recording meets them: ``worker.after_claim`` (claim and attempt committed),
+``worker.after_copy`` (media copied to scratch), ``pipeline.after_artifacts`` (keyframes stored,
+document not), ``pipeline.after_version`` (the history copy of the document stored, the latest
+pointer not), ``pipeline.after_document`` (document stored, database not committed),
+``audit.before_anchor`` (database committed with audit events, anchor file not yet advanced),
+``worker.after_commit``; in the batch ``batch.after_marker`` and ``batch.before_report``.
 """
 
 from __future__ import annotations

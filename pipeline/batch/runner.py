@@ -37,7 +37,7 @@ from detectors.offline import OFFLINE_ENV
 from detectors.types import SOURCES
 
 from ..config import VigilConfig, load_config
-from ..errors import ConfigError
+from ..errors import ConfigError, StoreError
 from ..faults import crash_point
 from ..store import (
     ACCESS_KEY_ENV,
@@ -368,9 +368,15 @@ class BatchRunner:
         )
         if write_report and (report.processed or report.failed or seen is None):
             key = report_key(started)
-            report = _with_report_key(report, key)
             crash_point("batch.before_report")
-            self.store.put_json(key, report.to_dict())
+            try:
+                self.store.put_json(key, _with_report_key(report, key).to_dict())
+                report = _with_report_key(report, key)
+            except StoreError as e:
+                # A full or read-only store refuses the report like everything else; the caller
+                # still gets it (the CLI prints it), without a key, and its failures are retried
+                # by the next run, so the run's outcome is not lost with the report's object.
+                logger.error("batch report not stored (%s): %s", key, e)
         logger.info(
             "batch %s: %d processed, %d skipped, %d failed, %.3f audio h in %.1f s",
             prefix,

@@ -13,6 +13,7 @@ import io
 import logging
 import os
 import re
+import socket
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
@@ -333,8 +334,19 @@ class S3Store(ObjectStore):
         )
 
     def check(self) -> None:
+        """The bucket exists *and takes a write*. A full bucket (SeaweedFS makes a bucket over its
+        quota read-only), a frozen one or a read-only credential still answer every read, so
+        existence alone would call the store ready while each upload is refused. The probe object
+        (one per process, under the reserved ``.vigil/`` prefix) is written once, without retries:
+        a readiness probe must answer within its own timeout, not after the retry backoff."""
         if not self._call("check", None, lambda: self._client.bucket_exists(self.bucket)):
             raise StoreError(f"{self.description}: bucket {self.bucket!r} does not exist")
+        name = self._k(f".vigil/ready/{socket.gethostname()}-{os.getpid()}")
+        try:
+            self._client.put_object(self.bucket, name, io.BytesIO(b"ready\n"), 6, "text/plain")
+            self._client.remove_object(self.bucket, name)
+        except Exception as e:
+            raise StoreError(f"{self.description} does not take writes: {_reason(e)}") from e
 
 
 class _CountingReader(io.RawIOBase):

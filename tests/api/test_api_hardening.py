@@ -235,6 +235,35 @@ def test_document_of_a_dead_worker_is_indexed_into_its_recording(fresh: ApiHarne
     assert [r["id"] for r in queue["data"]] == [rec["id"]]
 
 
+@BOTH
+def test_two_analyses_of_one_raw_object_do_not_flip_the_recording(fresh: ApiHarness) -> None:
+    """A raw object overwritten in place is analysed again under a new recording id, and the older
+    document stays in the store. Both lead to the same recording: the newer analysis must stay
+    attached, not alternate with the older one on every indexer pass (each pass added flag rows
+    and an audit event, and the queue showed whichever came last)."""
+    key = "raw/2026-03/replaced.wav"
+    fresh.store.put_bytes(key, wav_bytes(0.3, seed=45), content_type="audio/wav")
+    old = make_document(
+        name="replaced-v1", unit=UNIT_A, media_key=key, flags=[("SPEECH_THREAT", "high")]
+    )
+    new = make_document(name="replaced-v2", unit=UNIT_A, media_key=key)
+    assert old.created_at < new.created_at
+    for doc in (new, old):  # listing order must not matter either
+        fresh.store.put_bytes(document_key(doc.recording_id), doc.model_dump_json().encode())
+    assert Indexer(fresh.ctx).run_once() >= 1
+
+    def state() -> tuple[int, str | None, int]:
+        with fresh.ctx.db.session() as s:
+            rows = s.scalars(select(Recording)).all()
+            analysed = select(func.count()).where(AuditEvent.action == "recording.analysed")
+            return len(rows), rows[0].document_key, int(s.scalar(analysed) or 0)
+
+    after_first = state()
+    assert after_first[:2] == (1, document_key(new.recording_id))
+    assert [Indexer(fresh.ctx).run_once() for _ in range(3)] == [0, 0, 0]
+    assert state() == after_first  # no flip back, no new flag rows or audit events
+
+
 # -- 4. decisions survive re-analysis ------------------------------------------------------------
 
 

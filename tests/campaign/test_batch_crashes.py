@@ -1,6 +1,6 @@
 """kill -9 at each write boundary of ``vigil batch`` (local store; the S3 path is killed mid-run in
-tests/pipeline/test_batch.py): the actor after its keyframes, after the document and after the
-marker, each once, in one run that Ray keeps alive by restarting the actor; then the driver just
+tests/pipeline/test_batch.py): the actor after its keyframes, after the document's history copy,
+after the document and after the marker, each once, in one run that Ray keeps alive by restarting the actor; then the driver just
 before its report. Nothing is lost or duplicated, the killed actors' scratch is swept, and standard
 output carries only the JSON report."""
 
@@ -22,7 +22,12 @@ from pipeline.store import LocalStore, document_key, index_key, raw_key, recordi
 from tests.campaign.conftest import Tally
 
 ROOT = Path(__file__).resolve().parents[2]
-ACTOR_POINTS = ["pipeline.after_artifacts", "pipeline.after_document", "batch.after_marker"]
+ACTOR_POINTS = [
+    "pipeline.after_artifacts",
+    "pipeline.after_version",
+    "pipeline.after_document",
+    "batch.after_marker",
+]
 TURNS = [
     [
         {"speaker": "A", "role": "officer", "text": "请问有什么可以帮您？"},
@@ -40,9 +45,9 @@ def _batch(store: Path, tmp: Path, crash_at: str | None) -> subprocess.Completed
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "VIGIL__BATCH__WORKERS": "1",
-        "VIGIL__BATCH__RETRIES": "4",
+        "VIGIL__BATCH__RETRIES": "5",
         "VIGIL__BATCH__RETRY_BACKOFF_S": "0.2",
-        "VIGIL__BATCH__MAX_ACTOR_RESTARTS": "4",
+        "VIGIL__BATCH__MAX_ACTOR_RESTARTS": "5",
         "VIGIL__BATCH__PROGRESS": "false",
         "VIGIL__BATCH__WORK_DIR": str(tmp / "work"),
         "VIGIL_CRASH_ONCE": str(tmp / "once"),
@@ -94,7 +99,7 @@ def test_kill_at_every_batch_boundary(tmp_path: Path, tally: Tally) -> None:
     tally.duplicated += duplicated
     assert sorted(docs) == sorted(document_key(r) for _, r in keys) and lost == 0
     scratch = [p for p in (tmp_path / "work").iterdir() if p.name.startswith("vigil-batch-")]
-    assert len(scratch) <= 1  # the three killed actors' directories were swept
+    assert len(scratch) <= 1  # the four killed actors' directories were swept
 
     # the driver, killed after every recording is done but before its report
     reports = [o.key for o in store.list("reports/")]

@@ -40,6 +40,11 @@ _PORT_FLAGS = (
 )
 
 
+# A second identity that may read and list every bucket but write none.
+READER_KEY = "vigil-reader"
+READER_SECRET = "vigil-reader-secret"
+
+
 @dataclass(frozen=True, slots=True)
 class S3ServerInfo:
     """Where the test S3 server listens and the keys it accepts."""
@@ -107,6 +112,7 @@ class SeaweedServer:
         self.proc: subprocess.Popen[bytes] | None = None
         self.workdir: Path | None = None
         self.info: S3ServerInfo | None = None
+        self.ports: dict[str, int] = {}
 
     def start(self) -> S3ServerInfo:
         weed = find_weed()
@@ -126,12 +132,20 @@ class SeaweedServer:
                                     {"accessKey": self.access_key, "secretKey": self.secret_key}
                                 ],
                                 "actions": ["Admin", "Read", "Write", "List"],
-                            }
+                            },
+                            {  # what a deployment handed a read-only key by mistake gets
+                                "name": "vigil-reader",
+                                "credentials": [
+                                    {"accessKey": READER_KEY, "secretKey": READER_SECRET}
+                                ],
+                                "actions": ["Read", "List"],
+                            },
                         ]
                     }
                 )
             )
             ports = dict(zip(_PORT_FLAGS, _free_ports(len(_PORT_FLAGS)), strict=True))
+            self.ports = ports
             args = [
                 str(weed),
                 "mini",
@@ -190,6 +204,31 @@ class SeaweedServer:
                 error = f"{type(e).__name__}: {e}"
                 time.sleep(0.3)
         raise RuntimeError(f"S3 on {info.endpoint} not ready ({error}); {self.log_tail()}")
+
+    def shell(self, *commands: str, timeout: float = 60.0) -> str:
+        """Run ``weed shell`` commands against this server's master and return their output.
+
+        What an operator of the cluster does: set or lift a bucket's quota and enforce it
+        (``s3.bucket.quota``, ``s3.bucket.quota.enforce -apply``), which is how SeaweedFS makes a
+        full bucket read-only. A command the shell rejects raises ``RuntimeError``.
+        """
+        if self.proc is None or "master.port" not in self.ports:
+            raise RuntimeError("SeaweedFS is not running")
+        weed, master = find_weed(), self.ports["master.port"]
+        done = subprocess.run(
+            # host:port.grpcPort: the gRPC port is not the HTTP port + 10000 here
+            [str(weed), "shell", f"-master=127.0.0.1:{master}.{self.ports['master.port.grpc']}"],
+            input="\n".join(commands) + "\n",
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=self.workdir,
+            check=False,
+        )
+        out = done.stdout + done.stderr
+        if done.returncode != 0 or "error:" in out.lower() or "unknown command" in out.lower():
+            raise RuntimeError(f"weed shell {commands!r} failed ({done.returncode}): {out[-2000:]}")
+        return out
 
     def log_tail(self, n: int = 2000) -> str:
         if self.workdir is None:
