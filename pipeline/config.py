@@ -53,6 +53,10 @@ OPERATIONAL_KEYS = (
     "diarization.pyannote.device",
     "diarization.pyannote.segmentation_batch_size",
     "diarization.pyannote.embedding_batch_size",
+    "diarization.spectral.torch_threads",
+    "diarization.spectral.device",
+    "diarization.spectral.segmentation_batch_size",
+    "diarization.spectral.embedding_batch_size",
     "prosody.block_frames",
     "video.decode_threads",
 )

@@ -37,10 +37,17 @@ def _build_pyannote(options: DiarizationOptions) -> Diarizer:
     return PyannoteDiarizer(options.pyannote)
 
 
+def _build_spectral(options: DiarizationOptions) -> Diarizer:
+    from .spectral import SpectralDiarizer
+
+    return SpectralDiarizer(options.spectral)
+
+
 _REGISTRY: dict[str, Callable[[DiarizationOptions], Diarizer]] = {
     "channel": _build_channel,
     "embedded": _build_embedded,
     "pyannote": _build_pyannote,
+    "spectral": _build_spectral,
 }
 
 
