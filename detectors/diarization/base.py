@@ -302,6 +302,11 @@ class DiarizationOptions(SectionOptions):
     section = "diarization"
 
     backend_by_source: dict[Source, Backend]
+    long_recording_s: float = Field(gt=0)
+    """A mono recording longer than this is diarized by ``long_recording_backend`` instead: the
+    spectral backend clusters every window of a recording at once (an n x n affinity and its
+    eigenvectors), which grows with the square of the length, while the embedded one is flat."""
+    long_recording_backend: Backend
     channel: ChannelOptions
     embedded: EmbeddedOptions
     pyannote: PyannoteOptions
@@ -312,6 +317,8 @@ class DiarizationOptions(SectionOptions):
         missing = [s for s in SOURCES if s not in self.backend_by_source]
         if missing:
             raise ValueError(f"backend_by_source lacks {missing}; needs all of {list(SOURCES)}")
+        if self.long_recording_backend in ("channel", "spectral"):
+            raise ValueError("long_recording_backend must be a mono backend flat in length")
         return self
 
 

@@ -336,15 +336,22 @@ def frame_scores(
     similarity = _unit(embeddings) @ _unit(_centroids(embeddings, labels)).T
     total = np.zeros((len(centers), similarity.shape[1]))
     covered = np.zeros(len(centers))
+    # frame centres ascend: each window covers one slice of them (no frames x windows matrix, which
+    # for an hour of audio would not fit in memory)
     for (start, end), row in zip(windows, similarity, strict=True):
-        inside = (centers >= start) & (centers < end)
-        total[inside] += row
-        covered[inside] += 1
+        lo, hi = np.searchsorted(centers, [start, end], side="left")
+        total[lo:hi] += row
+        covered[lo:hi] += 1
     missing = np.flatnonzero(covered == 0)
     if missing.size:
         middles = np.array([(a + b) / 2 for a, b in windows])
-        nearest = np.argmin(np.abs(centers[missing, None] - middles[None, :]), axis=1)
-        total[missing] = similarity[nearest]
+        order = np.argsort(middles, kind="stable")
+        ordered = middles[order]
+        at = centers[missing]
+        right = np.clip(np.searchsorted(ordered, at, side="left"), 0, len(ordered) - 1)
+        left = np.clip(right - 1, 0, len(ordered) - 1)
+        pick = np.where(np.abs(at - ordered[left]) <= np.abs(at - ordered[right]), left, right)
+        total[missing] = similarity[order[pick]]
         covered[missing] = 1
     scores: np.ndarray = total / covered[:, None]
     return scores

@@ -134,6 +134,26 @@ def test_channel_crosstalk_leak_creates_no_turns(
     assert found > 0.8 * speech
 
 
+def test_a_long_recording_leaves_spectral_for_a_backend_flat_in_length(
+    options: DiarizationOptions, bodycam_clip: SyntheticRecording
+) -> None:
+    """Spectral clustering is quadratic in windows: past ``long_recording_s`` the recording goes to
+    ``long_recording_backend`` and the document says so; a short one stays on spectral."""
+    assert options.backend_by_source["bodycam"] == "spectral"
+    sr = bodycam_clip.sample_rate
+    seconds = bodycam_clip.audio.shape[-1] / sr
+    detector = DiarizationDetector(options.model_copy(update={"long_recording_s": seconds / 2}))
+    result = detector.diarize(bodycam_clip.audio, sr, source="bodycam")
+    assert result.backend == options.long_recording_backend == "embedded"
+    assert result.num_speakers == 2
+    assert any("long_recording_s" in w for w in result.info["warnings"])
+    assert detector.backend_for("bodycam", 1, seconds / 4) == ("spectral", [])
+    with pytest.raises(ValueError, match="flat in length"):
+        DiarizationOptions.model_validate(
+            {**options.model_dump(), "long_recording_backend": "spectral"}
+        )
+
+
 def test_mono_routed_to_channel_falls_back_to_embedded(
     options: DiarizationOptions, bodycam_clip: SyntheticRecording, caplog: pytest.LogCaptureFixture
 ) -> None:
