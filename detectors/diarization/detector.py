@@ -37,10 +37,17 @@ def _build_pyannote(options: DiarizationOptions) -> Diarizer:
     return PyannoteDiarizer(options.pyannote)
 
 
+def _build_spectral(options: DiarizationOptions) -> Diarizer:
+    from .spectral import SpectralDiarizer
+
+    return SpectralDiarizer(options.spectral)
+
+
 _REGISTRY: dict[str, Callable[[DiarizationOptions], Diarizer]] = {
     "channel": _build_channel,
     "embedded": _build_embedded,
     "pyannote": _build_pyannote,
+    "spectral": _build_spectral,
 }
 
 
@@ -75,7 +82,9 @@ class DiarizationDetector:
         for backend in preload:
             self.diarizer(backend)
 
-    def backend_for(self, source: Source, channels: int) -> tuple[str, list[str]]:
+    def backend_for(
+        self, source: Source, channels: int, duration_s: float = 0.0
+    ) -> tuple[str, list[str]]:
         """The backend a recording will use, and the warnings the choice produced."""
         if source not in self.options.backend_by_source:
             raise ValueError(f"unknown source {source!r}; choose one of {list(SOURCES)}")
@@ -87,6 +96,13 @@ class DiarizationDetector:
                 " fell back to embedded"
             )
             backend = "embedded"
+        if backend == "spectral" and duration_s > self.options.long_recording_s:
+            warnings.append(
+                f"recording of {duration_s:.0f} s is longer than diarization.long_recording_s"
+                f" ({self.options.long_recording_s:.0f} s): diarized by"
+                f" {self.options.long_recording_backend}"
+            )
+            backend = self.options.long_recording_backend
         return backend, warnings
 
     def diarizer(self, backend: str) -> Diarizer:
@@ -103,7 +119,9 @@ class DiarizationDetector:
         num_speakers: int | None = None,
     ) -> Diarization:
         audio = as_channels(audio)
-        backend, warnings = self.backend_for(source, audio.shape[0])
+        backend, warnings = self.backend_for(
+            source, audio.shape[0], audio.shape[1] / sample_rate if sample_rate > 0 else 0.0
+        )
         for w in warnings:
             logger.warning("%s", w)
         result = self.diarizer(backend).diarize(audio, sample_rate, num_speakers=num_speakers)

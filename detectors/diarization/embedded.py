@@ -28,6 +28,7 @@ from .base import (
     Diarizer,
     EmbeddedOptions,
     relabel_by_first_appearance,
+    resample_mono,
 )
 
 logger = logging.getLogger("vigil.detectors")
@@ -231,7 +232,7 @@ class EmbeddedDiarizer(Diarizer):
             "num_speakers_hint": num_speakers,
             "warnings": warnings,
         }
-        mono = _to_model_rate(downmix(audio), sample_rate)
+        mono = resample_mono(downmix(audio), sample_rate, MODEL_RATE)
         duration = mono.shape[0] / MODEL_RATE
         if mono.size == 0 or not has_signal(mono):
             return Diarization.from_turns((), self.name, info)
@@ -366,16 +367,6 @@ class EmbeddedDiarizer(Diarizer):
 
 
 # ----------------------------------------------------------------------------------------- helpers
-
-
-def _to_model_rate(mono: np.ndarray, sample_rate: int) -> np.ndarray:
-    mono = np.ascontiguousarray(mono, dtype=np.float32)
-    if sample_rate == MODEL_RATE or mono.size == 0:
-        return mono
-    from scipy.signal import resample_poly
-
-    g = math.gcd(int(sample_rate), MODEL_RATE)
-    return np.asarray(resample_poly(mono, MODEL_RATE // g, int(sample_rate) // g), dtype=np.float32)
 
 
 def _compact(labels: np.ndarray) -> np.ndarray:
