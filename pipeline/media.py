@@ -301,6 +301,12 @@ def probe(path: str | Path, options: MediaOptions) -> MediaInfo:
         if duration is None:
             durations = [d for s in (audio, video) if s is not None if (d := _stream_duration(s))]
             duration = max(durations) if durations else None
+        if video is None and duration is not None and duration < options.min_duration:
+            # refused now, as decoding would refuse it later: a cut file whose readable part is a
+            # few samples must not be accepted and then fail (or read as "clear") in the queue
+            raise MediaError(
+                f"audio too short ({duration:.3f}s < min_duration {options.min_duration}s): {p}"
+            )
         fps = None
         if video is not None:
             rate = video.average_rate or video.guessed_rate
