@@ -232,7 +232,7 @@ class Inferrer:
     def hints(
         self, transcript: Transcript, cat: InferenceResult, disp: InferenceResult
     ) -> list[ReviewHint]:
-        """Mismatches the recording also partly contradicts itself on (``max_recorded_share``)."""
+        """Mismatches whose recorded value the recording also partly supports (``max_recorded_share``)."""
         return [
             ReviewHint(
                 code=f.code,
