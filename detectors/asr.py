@@ -88,6 +88,10 @@ class AsrOptions(SectionOptions):
         max_unheard_tail_s: batched decoding only: a window whose last word ends with more than this
             many seconds of its VAD speech still to come stopped early (Whisper emitted end-of-text;
             the batched decoder, unlike the sequential one, never seeks on), and falls back.
+        unheard_tail: what a window that stopped early decodes again first: ``tail`` only the
+            speech after its last segment (greedy; the window's other output passed every check),
+            ``window`` the whole window through the ``fallback`` steps. ``tail`` falls through to
+            the steps when the joined output still fails a check.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -119,6 +123,7 @@ class AsrOptions(SectionOptions):
     loop_min_repeats: int | None = Field(ge=3)
     fallback: tuple[FallbackStep, ...]
     max_unheard_tail_s: float = Field(gt=0)
+    unheard_tail: Literal["tail", "window"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,6 +449,16 @@ class AsrDetector:
             pieces[0]["start"] / WHISPER_SAMPLE_RATE,
             verdict,
         )
+        if o.unheard_tail == "tail" and verdict.startswith("stopped early"):
+            # Whisper emitted end-of-text with speech left: what it heard passed every other
+            # check, so only the rest is decoded (a fraction of the window, greedily) and the
+            # window is checked again as a whole; the full fallback steps remain if that fails.
+            tail = self._decode_tail(samples, pieces, segs, language)
+            joined = [*segs, *tail]
+            verdict = self._verdict(joined, pieces)
+            if verdict == "ok":
+                return joined
+            logger.info("window's unheard tail did not decode cleanly (%s); full fallback", verdict)
         candidates = [segs]
         for step in o.fallback:
             segs = self._decode_alone(samples, pieces, language, step, first)
@@ -478,6 +493,22 @@ class AsrDetector:
         raw, _ = self.model.transcribe(audio, condition_on_previous_text=False, **opts)
         return list(restore_speech_timestamps(raw, pieces, WHISPER_SAMPLE_RATE))
 
+    def _decode_tail(
+        self,
+        samples: np.ndarray,
+        pieces: list[dict[str, int]],
+        segs: list[Any],
+        language: str | None,
+    ) -> list[Any]:
+        """The window's speech after its last decoded segment, decoded alone at the window's own
+        settings (``beam_size``, temperature 0, no prompt); segment times on the original timeline."""
+        heard = _heard_until(segs)
+        tail = [
+            {"start": max(p["start"], heard), "end": p["end"]} for p in pieces if p["end"] > heard
+        ]
+        own = FallbackStep(beam_size=self.options.beam_size)
+        return self._decode_alone(samples, tail, language, own, first=False)
+
     def _loops(self, segs: list[Any]) -> bool:
         n = self.options.loop_min_repeats
         return n is not None and any(_loop_span(s.text, n) is not None for s in segs)
@@ -509,7 +540,7 @@ class AsrDetector:
             return "a decoding loop"
         if low:
             return f"unsure (average log-probability {logprob:.2f})"
-        heard = int(max(float(s.end) for s in segs) * WHISPER_SAMPLE_RATE)
+        heard = _heard_until(segs)
         unheard = sum(max(0, p["end"] - max(p["start"], heard)) for p in pieces)
         if unheard / WHISPER_SAMPLE_RATE > o.max_unheard_tail_s:
             return f"stopped early ({unheard / WHISPER_SAMPLE_RATE:.1f} s of speech unheard)"
@@ -551,6 +582,11 @@ class AsrDetector:
             if text != seg.text:
                 words = []  # the loop's word times are meaningless; the segment span stays
             yield replace(seg, start=seg.start + start, end=seg.end + start, text=text, words=words)
+
+
+def _heard_until(segs: list[Any]) -> int:
+    """Sample (original timeline) where a window's last decoded segment ends."""
+    return int(max(float(s.end) for s in segs) * WHISPER_SAMPLE_RATE)
 
 
 def _mean_logprob(segs: list[Any]) -> float:

@@ -272,6 +272,35 @@ def test_window_verdicts_drop_silence_keep_good_output_and_catch_degeneration(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("mode", ["tail", "window"])
+def test_a_window_that_stopped_early_has_its_unheard_speech_decoded(
+    batched: AsrDetector, real_audio: dict[str, np.ndarray], mode: str
+) -> None:
+    """Two real utterances in one window, the batched output ends with the first: ``tail`` keeps
+    that output as it is and decodes only the second utterance's audio; ``window`` decodes the
+    whole window again. Either way the second utterance is heard, on the recording's timeline."""
+    first, second = "BAC009S0764W0121.wav", "D32_995.wav"
+    gap = np.zeros(SR // 2, dtype=np.float32)
+    audio = np.concatenate([real_audio[first], gap, real_audio[second]])
+    split = (len(real_audio[first]) + len(gap)) / SR
+    refs = dict(_references())
+    heard = [_fw_segment(refs[first], 0.0, len(real_audio[first]) / SR)]
+    windows = batched._windows(audio)  # VAD pieces, as the batched decoder sees them
+    assert len(windows) == 1
+    pieces = windows[0]
+    assert batched._verdict(heard, pieces).startswith("stopped early")
+    detector = AsrDetector(batched.options.model_copy(update={"unheard_tail": mode}))
+    out = detector._checked(audio, pieces, heard, "zh", first=False)
+    if mode == "tail":
+        assert out[0] is heard[0], "what was heard passed every check: it is kept, not re-decoded"
+    later = "".join(w.word for s in out for w in s.words if (w.start + w.end) / 2 >= split)
+    ref = _norm(refs[second])
+    assert Levenshtein.distance(_norm(later), ref) / len(ref) < 0.5, later
+    for s in out:
+        assert 0.0 <= s.start <= s.end <= len(audio) / SR + 1e-6
+
+
+@pytest.mark.slow
 def test_batched_windows_map_back_to_each_utterance_and_repeat_exactly(
     batched: AsrDetector, real_audio: dict[str, np.ndarray]
 ) -> None:
