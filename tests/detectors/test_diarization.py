@@ -375,6 +375,31 @@ def test_spectral_on_real_two_person_recordings(spectral, name: str, rttm: str) 
         assert a.end <= b.start + 1e-6
 
 
+def test_spectral_frozen_embedding_matches_the_eager_model(spectral, options) -> None:  # type: ignore[no-untyped-def]
+    """``frozen_embedding`` (the default) runs CAM++ as frozen TorchScript: on real speech windows of
+    several lengths in one padded batch it must give the eager model's embeddings; off, the eager
+    model itself runs."""
+    import torch
+
+    audio, sr, _ = _real("sample", "sample.rttm")
+    wave = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))
+    feats = [
+        spectral.embedding.fbank(wave[a * sr : a * sr + n]) for a, n in ((3, sr), (9, sr // 2))
+    ]
+    batch = torch.stack([torch.nn.functional.pad(f, (0, 0, 0, 100 - f.shape[0])) for f in feats])
+    assert spectral.options.frozen_embedding
+    assert spectral._campp is not spectral.embedding.campp
+    with torch.inference_mode():
+        eager, frozen = spectral.embedding.campp(batch), spectral._campp(batch)
+    assert eager.shape == frozen.shape == (2, 192)
+    assert float((eager - frozen).abs().max()) < 1e-3 * float(eager.abs().max())
+    plain = options.model_copy(
+        update={"spectral": options.spectral.model_copy(update={"frozen_embedding": False})}
+    )
+    eager_backend = build_diarizer("spectral", plain)
+    assert eager_backend._campp is eager_backend.embedding.campp
+
+
 def test_spectral_finds_two_voices_and_takes_hints(
     spectral, bodycam_clip: SyntheticRecording
 ) -> None:  # type: ignore[no-untyped-def]
