@@ -388,8 +388,21 @@ class AsrDetector:
         for first, group in groups:
             prompt = o.initial_prompt if first == 0 else None
             decoded = self._decode_batch(samples, group, language, prompt)
+            tails: dict[int, list[Any]] = {}
+            if o.unheard_tail == "tail":
+                stopped = [
+                    k
+                    for k, (pieces, segs) in enumerate(zip(group, decoded, strict=True))
+                    if segs and self._verdict(segs, pieces).startswith("stopped early")
+                ]
+                found = self._decode_tails(
+                    samples, [(group[k], decoded[k]) for k in stopped], language
+                )
+                tails = dict(zip(stopped, found, strict=True))
             for offset, (pieces, segs) in enumerate(zip(group, decoded, strict=True)):
-                yield from self._checked(samples, pieces, segs, language, first + offset == 0)
+                yield from self._checked(
+                    samples, pieces, segs, language, first + offset == 0, tails.get(offset)
+                )
 
     def _decode_batch(
         self,
@@ -434,8 +447,11 @@ class AsrDetector:
         segs: list[Any],
         language: str | None,
         first: bool,
+        tail: list[Any] | None = None,
     ) -> list[Any]:
-        """A window's batched output if it passes, else the first fallback step's output that does."""
+        """A window's batched output if it passes, else the first fallback step's output that does.
+
+        ``tail``: the window's unheard tail already decoded (with the other tails of its batch)."""
         o = self.options
         if not segs:
             return []
@@ -445,7 +461,7 @@ class AsrDetector:
         if verdict == "ok":
             return segs
         logger.info(
-            "window at %.1f s is %s; decoding it again alone",
+            "window at %.1f s is %s; decoding it again",
             pieces[0]["start"] / WHISPER_SAMPLE_RATE,
             verdict,
         )
@@ -453,7 +469,8 @@ class AsrDetector:
             # Whisper emitted end-of-text with speech left: what it heard passed every other
             # check, so only the rest is decoded (a fraction of the window, greedily) and the
             # window is checked again as a whole; the full fallback steps remain if that fails.
-            tail = self._decode_tail(samples, pieces, segs, language)
+            if tail is None:
+                tail = self._decode_tails(samples, [(pieces, segs)], language)[0]
             joined = [*segs, *tail]
             verdict = self._verdict(joined, pieces)
             if verdict == "ok":
@@ -493,21 +510,47 @@ class AsrDetector:
         raw, _ = self.model.transcribe(audio, condition_on_previous_text=False, **opts)
         return list(restore_speech_timestamps(raw, pieces, WHISPER_SAMPLE_RATE))
 
-    def _decode_tail(
+    def _decode_tails(
         self,
         samples: np.ndarray,
-        pieces: list[dict[str, int]],
-        segs: list[Any],
+        stopped: list[tuple[list[dict[str, int]], list[Any]]],
         language: str | None,
-    ) -> list[Any]:
-        """The window's speech after its last decoded segment, decoded alone at the window's own
-        settings (``beam_size``, temperature 0, no prompt); segment times on the original timeline."""
-        heard = _heard_until(segs)
-        tail = [
-            {"start": max(p["start"], heard), "end": p["end"]} for p in pieces if p["end"] > heard
-        ]
+    ) -> list[list[Any]]:
+        """Each stopped window's speech after its last decoded segment, decoded at the windows' own
+        settings (``beam_size``, temperature 0, no prompt); segment times on the original timeline.
+
+        Whisper's encoder always reads 30 s, so a 7 s tail decoded alone costs a whole window: the
+        tails of one batch are packed into as few 30 s windows as they fit (as VAD pieces are) and
+        each decoded segment goes back to the window whose tail it starts in."""
+        limit = int(_WINDOW_SECONDS * WHISPER_SAMPLE_RATE)
+        tails = []
+        for pieces, segs in stopped:
+            heard = _heard_until(segs)
+            tails.append(
+                [
+                    {"start": max(p["start"], heard), "end": p["end"]}
+                    for p in pieces
+                    if p["end"] > heard
+                ]
+            )
+        packs: list[list[int]] = []
+        size = limit + 1
+        for k, tail in enumerate(tails):
+            length = sum(p["end"] - p["start"] for p in tail)
+            if size + length > limit:
+                packs.append([])
+                size = 0
+            packs[-1].append(k)
+            size += length
         own = FallbackStep(beam_size=self.options.beam_size)
-        return self._decode_alone(samples, tail, language, own, first=False)
+        out: list[list[Any]] = [[] for _ in tails]
+        for pack in packs:
+            pieces = [p for k in pack for p in tails[k]]
+            starts = [tails[k][0]["start"] for k in pack]
+            for seg in self._decode_alone(samples, pieces, language, own, first=False):
+                at = int(float(seg.start) * WHISPER_SAMPLE_RATE)
+                out[pack[max(0, bisect.bisect_right(starts, at) - 1)]].append(seg)
+        return out
 
     def _loops(self, segs: list[Any]) -> bool:
         n = self.options.loop_min_repeats

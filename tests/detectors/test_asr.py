@@ -301,6 +301,47 @@ def test_a_window_that_stopped_early_has_its_unheard_speech_decoded(
 
 
 @pytest.mark.slow
+def test_the_unheard_tails_of_one_batch_share_one_decode(
+    batched: AsrDetector, real_audio: dict[str, np.ndarray]
+) -> None:
+    """Two windows that each stopped after their first utterance: both tails are packed into one
+    30 s decode (Whisper's encoder reads 30 s whatever the tail's length) and each decoded segment
+    goes back to the window it belongs to, on the recording's timeline."""
+    refs = dict(_references())
+    names = ["BAC009S0764W0121.wav", "D32_995.wav", "BAC009S0764W0122.wav", "A12_49.wav"]
+    gap = np.zeros(SR // 2, dtype=np.float32)
+    audio = np.concatenate([x for n in names for x in (real_audio[n], gap)])
+    edges = np.cumsum([0] + [len(real_audio[n]) + len(gap) for n in names]) / SR
+    stopped = []
+    for w in (0, 1):  # window w: utterances 2w and 2w+1, the first one heard
+        a, b = 2 * w, 2 * w + 1
+        pieces = [{"start": int(edges[a] * SR), "end": int((edges[b + 1] - 0.5) * SR)}]
+        heard = [_fw_segment(refs[names[a]], edges[a], edges[a] + len(real_audio[names[a]]) / SR)]
+        stopped.append((pieces, heard))
+    calls = []
+    transcribe = batched.model.transcribe
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return transcribe(*args, **kwargs)
+
+    batched.model.transcribe = counted
+    try:
+        tails = batched._decode_tails(audio, stopped, "zh")
+    finally:
+        del batched.model.transcribe
+    assert len(calls) == 1, "both tails fit one 30 s window"
+    for w, segs in enumerate(tails):
+        second = names[2 * w + 1]
+        assert segs, f"window {w}: its tail holds {second}"
+        for s in segs:
+            assert edges[2 * w + 1] - 0.6 <= s.start <= s.end <= edges[2 * w + 2] + 1e-6
+        ref = _norm(refs[second])
+        text = _norm("".join(s.text for s in segs))
+        assert Levenshtein.distance(text, ref) / len(ref) < 0.5, text
+
+
+@pytest.mark.slow
 def test_batched_windows_map_back_to_each_utterance_and_repeat_exactly(
     batched: AsrDetector, real_audio: dict[str, np.ndarray]
 ) -> None:
