@@ -13,7 +13,7 @@ sys.path.insert(0, str(HERE))
 
 from common import Dialogue, parse_turns  # noqa: E402
 
-BATCHES = ["batch1", "batch2", "batch3", "batch4", "batch5", "batch6"]
+BATCHES = ["batch1", "batch2", "batch3", "batch4", "batch5", "batch6", "batch7"]
 OUT = HERE.parents[2] / "configs" / "semantic" / "data" / "dialogues-d1.jsonl"
 PROVENANCE = {"author": "helper-dlg1", "method": "handwritten", "date": "2026-11-30"}
 
