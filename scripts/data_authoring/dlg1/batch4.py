@@ -218,7 +218,6 @@ P: 好的好的，打扰了。
         "advised",
         "other",
         "normal",
-        risks=["mental_health"],
         hn="lonely caller, no incident",
         script="""
 O: 你好，一一零。

@@ -59,13 +59,14 @@ O: 看那边的警力安排，半小时左右吧。
         "dispatch",
         "plain",
         "lost_property",
-        "no_action",
+        "referred",
         "other",
         "normal",
+        hn="legit referral to the metro lost-and-found, said rudely (impatient, not shirking)",
         script="""
 O: 一一零。
 P: 你好，我的钱包在地铁上丢了，能不能帮我找找？
-O[SHI,IMP]: 丢钱包打什么一一零，你自己去地铁站问。
+O[IMP]: 丢钱包打什么一一零，你自己去地铁站问。
 P: 我就是想问问该找谁。
 O[IMP]: 找地铁啊，还能找谁。挂了，后面还有报警的。
 """,
