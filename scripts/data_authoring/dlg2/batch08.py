@@ -12,7 +12,7 @@ T: 退钱加一百，行，我也不想闹。
 P: 我跟店长说一下……店长同意了。
 O: 好，那就这么办，双方别再争了。
 
-@ dispatch | polite | theft | case_accepted | report | important | - | -
+@ dispatch | polite | theft | pending | report | important | - | registered_not_filed: the operator says the call is registered, but the outcome is a unit sent to take the report
 P: 您好，我刚才在商场试衣服，包放在试衣间外面，出来包就不见了，里面有钱包和钥匙。
 O: 您好，大概多长时间之前？商场保安知道了吗？
 P: 二十分钟前，保安在帮我看监控，看到一个女的拿了我的包往电梯走了。
@@ -100,7 +100,7 @@ O: 阿姨，您好，您是郑阿姨吧？您前几天也打过电话。
 P: 对，就是我，你们上次来看了说没有，但是他们换了个更厉害的机器。
 O: 阿姨，上次民警去检查了，对门家里没有什么仪器。您最近按时吃药了吗？家里人在身边吗？
 P: 我女儿晚上才回来……药吃了……
-O: 好，那今天就不派人过去了，您先躺下休息一下，晚上跟女儿说一说。社区的工作人员明天也会去看您。
+O: 好，那今天就不派人过去了，您先躺下休息一下，晚上跟女儿说一说。
 P: 那好吧……
 
 @ dispatch | brusque | other | no_action | report | important | - | -

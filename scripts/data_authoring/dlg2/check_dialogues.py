@@ -16,15 +16,48 @@ PATH = Path(__file__).resolve().parents[3] / "configs" / "semantic" / "data" / "
 SOURCES = {"bodycam", "counter", "phone", "dispatch"}
 ROLES = {"officer", "party", "third_party"}
 CONDUCT = {"SPEECH_PROFANITY", "SPEECH_THREAT", "SPEECH_SHIRKING", "SPEECH_IMPATIENT"}
-CATEGORIES = {"theft", "fraud", "dispute", "assault", "domestic_violence", "traffic", "noise",
-              "lost_property", "help_request", "consultation", "other"}
+CATEGORIES = {
+    "theft",
+    "fraud",
+    "dispute",
+    "assault",
+    "domestic_violence",
+    "traffic",
+    "noise",
+    "lost_property",
+    "help_request",
+    "consultation",
+    "other",
+}
 DISPOSITIONS = {"case_accepted", "mediated", "referred", "advised", "no_action", "pending"}
 CALL_CLASSES = {"consult", "complaint", "report", "other"}
 URGENCIES = {"normal", "important", "urgent"}
-RISKS = {"fraud", "terror", "enterprise", "dispute", "mental_health", "injury", "weapon", "self_harm",
-         "domestic_violence", "mass_incident"}
-REGISTERS = {"plain", "polite", "brusque", "sarcastic", "shanghai", "northern", "sichuan", "cantonese",
-             "filler", "fragment", "numbers", "formal"}
+RISKS = {
+    "fraud",
+    "terror",
+    "enterprise",
+    "dispute",
+    "mental_health",
+    "injury",
+    "weapon",
+    "self_harm",
+    "domestic_violence",
+    "mass_incident",
+}
+REGISTERS = {
+    "plain",
+    "polite",
+    "brusque",
+    "sarcastic",
+    "shanghai",
+    "northern",
+    "sichuan",
+    "cantonese",
+    "filler",
+    "fragment",
+    "numbers",
+    "formal",
+}
 KEYS = {"id", "source", "turns", "labels", "register", "hard_negative", "provenance"}
 
 log = logging.getLogger("dlg2.check")
@@ -47,7 +80,9 @@ def check(item: dict[str, object]) -> list[str]:
         for t in turns:
             if t["role"] not in ROLES or not t["text"]:
                 errs.append(f"turn {t}")
-            if "conduct" in t and (t["role"] != "officer" or not t["conduct"] or not set(t["conduct"]) <= CONDUCT):
+            if "conduct" in t and (
+                t["role"] != "officer" or not t["conduct"] or not set(t["conduct"]) <= CONDUCT
+            ):
                 errs.append(f"conduct {t}")
     lab = item["labels"]
     assert isinstance(lab, dict)
@@ -71,7 +106,9 @@ def check(item: dict[str, object]) -> list[str]:
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    items = [json.loads(line) for line in PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = [
+        json.loads(line) for line in PATH.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     bad = 0
     ids = Counter(i["id"] for i in items)
     for dup, n in ids.items():
@@ -93,8 +130,14 @@ def main() -> int:
         log.info("%s: %s", key, dict(Counter(i[key] for i in items).most_common()))
     for key in ("disposition", "category", "call_class", "urgency"):
         log.info("%s: %s", key, dict(Counter(i["labels"][key] for i in items).most_common()))
-    log.info("risk: %s", dict(Counter(r for i in items for r in i["labels"]["risk_factors"]).most_common()))
-    log.info("source x disposition: %s", dict(Counter((i["source"], i["labels"]["disposition"]) for i in items)))
+    log.info(
+        "risk: %s",
+        dict(Counter(r for i in items for r in i["labels"]["risk_factors"]).most_common()),
+    )
+    log.info(
+        "source x disposition: %s",
+        dict(Counter((i["source"], i["labels"]["disposition"]) for i in items)),
+    )
     conduct = sum(1 for i in items if any("conduct" in t for t in i["turns"]))
     hard = sum(1 for i in items if i["hard_negative"])
     log.info("with conduct turns: %d; hard negatives: %d", conduct, hard)

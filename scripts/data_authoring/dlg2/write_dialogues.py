@@ -97,7 +97,11 @@ def load_all() -> list[dict[str, object]]:
             {
                 "id": f"dialogue-d2-{n:05d}",
                 **item,
-                "provenance": {"author": "helper-dlg2", "method": "handwritten", "date": "2026-11-30"},
+                "provenance": {
+                    "author": "helper-dlg2",
+                    "method": "handwritten",
+                    "date": "2026-11-30",
+                },
             }
         )
     return out
