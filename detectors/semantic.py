@@ -17,7 +17,7 @@ import json
 import logging
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -27,14 +27,74 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .embeddings import EmbeddingOptions, TextEmbedder
 from .errors import DetectorError
-from .types import Utterance
+from .types import Transcript, Utterance
 
 logger = logging.getLogger("vigil.detectors")
 
-__all__ = ["Head", "SemanticDetector", "SemanticHeads", "SemanticOptions", "HEADS_FORMAT"]
+__all__ = [
+    "DIALOGUE_POOLS",
+    "HEADS_FORMAT",
+    "Head",
+    "SemanticDetector",
+    "SemanticHeads",
+    "SemanticOptions",
+    "dialogue_vector",
+]
 
 HEADS_FORMAT = "vigil-semantic-heads/1"
 _WHITESPACE = re.compile(r"\s\s+")
+
+DIALOGUE_SOURCES = ("bodycam", "counter", "phone", "dispatch")
+DIALOGUE_POOLS: tuple[tuple[str, str], ...] = (
+    ("disposition", "officer"),
+    ("statement", "officer"),
+    ("category", "party"),
+    ("call", "party"),
+    ("urgency", "party"),
+    ("risk", "party"),
+)
+"""The utterance heads whose probabilities a dialogue head reads, and whose turns they are pooled over:
+what the officer did decides the outcome, what the party said decides the incident."""
+
+
+def dialogue_vector(
+    embeddings: np.ndarray,
+    roles: Sequence[str | None],
+    probs: Mapping[str, np.ndarray],
+    source: str,
+) -> np.ndarray:
+    """One dialogue's input to the dialogue heads.
+
+    Why pooled this way: an encounter's outcome is usually in the officer's last words, but it can be
+    set earlier and only confirmed later, and the incident is told by the party; so the vector holds
+    the mean embedding of the officer's turns, of the officer's last two, of everyone else's and of the
+    last three turns, then, per pooled utterance head (:data:`DIALOGUE_POOLS`), the maximum and the
+    mean of its probabilities over the turns that matter (the last two for the officer's heads), and
+    the recording source. Training (``vigil train``) and inference both build it here.
+    """
+    n, dim = embeddings.shape
+    officer = [i for i, r in enumerate(roles) if r == "officer"]
+    others = [i for i, r in enumerate(roles) if r != "officer"]
+
+    def mean(m: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        return m[list(rows)].mean(axis=0) if rows else np.zeros(m.shape[1], dtype=np.float64)
+
+    def peak(m: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        return m[list(rows)].max(axis=0) if rows else np.zeros(m.shape[1], dtype=np.float64)
+
+    parts = [
+        mean(embeddings, officer),
+        mean(embeddings, officer[-2:]),
+        mean(embeddings, others),
+        mean(embeddings, list(range(n))[-3:]),
+    ]
+    for head, side in DIALOGUE_POOLS:
+        m = probs[head]
+        rows = officer if side == "officer" else others
+        recent = rows[-2:] if side == "officer" else rows
+        parts += [peak(m, rows), mean(m, recent)]
+    parts.append(np.array([1.0 if source == s else 0.0 for s in DIALOGUE_SOURCES]))
+    return np.concatenate([np.asarray(p, dtype=np.float64) for p in parts])
 
 
 class SemanticOptions(BaseModel):
@@ -66,6 +126,7 @@ class Head:
     labels: tuple[str, ...]
     weights: np.ndarray  # (n_labels, dim)
     bias: np.ndarray  # (n_labels,)
+    input: str = "utterance"  # "utterance" (embedding + n-grams) | "dialogue" (dialogue_vector)
 
     def predict(self, x: Any) -> np.ndarray:
         z = np.asarray(x @ self.weights.T) + self.bias
@@ -136,6 +197,14 @@ class SemanticHeads:
         """The embedding size the heads expect."""
         return int(self.manifest.get("embedding_dim", 0))
 
+    @property
+    def utterance_heads(self) -> tuple[Head, ...]:
+        return tuple(h for h in self.heads if h.input == "utterance")
+
+    @property
+    def dialogue_heads(self) -> tuple[Head, ...]:
+        return tuple(h for h in self.heads if h.input == "dialogue")
+
     def features(self, embeddings: np.ndarray, texts: Sequence[str]) -> Any:
         """The heads' input rows: embeddings, joined by the character n-grams when trained with them."""
         if self.ngrams is None:
@@ -183,6 +252,7 @@ class SemanticHeads:
                     labels=tuple(spec["labels"]),
                     weights=w.astype(np.float32),
                     bias=b.astype(np.float32),
+                    input=str(spec.get("input", "utterance")),
                 )
             )
         ngrams = None
@@ -194,15 +264,18 @@ class SemanticHeads:
                 min_n=int(spec["min_n"]),
                 max_n=int(spec["max_n"]),
             )
-        width = int(manifest.get("embedding_dim", 0)) + (len(vocab) if vocab else 0)
-        if any(h.weights.shape[1] != width for h in heads):
+        width = {
+            "utterance": int(manifest.get("embedding_dim", 0)) + (len(vocab) if vocab else 0),
+            "dialogue": int(manifest.get("dialogue_dim", 0)),
+        }
+        if any(h.weights.shape[1] != width.get(h.input, -1) for h in heads):
             raise DetectorError(f"semantic heads file {p}: weights do not match the feature size")
         return cls(tuple(heads), manifest, ngrams)
 
     def predict(self, x: Any, *, min_prob: float = 0.0) -> list[dict[str, float]]:
         """Per row, ``{"head.label": probability}`` for every label (``none`` excluded) >= min_prob."""
         out: list[dict[str, float]] = [{} for _ in range(x.shape[0])]
-        for head in self.heads:
+        for head in self.utterance_heads:
             probs = head.predict(x)
             for j, label in enumerate(head.labels):
                 if label == "none":
@@ -211,6 +284,21 @@ class SemanticHeads:
                 col = probs[:, j]
                 for i in np.nonzero(col >= min_prob)[0]:
                     out[int(i)][key] = round(float(col[i]), 4)
+        return out
+
+
+    def pooled(self, x: Any) -> dict[str, np.ndarray]:
+        """Every probability (``none`` included) of the utterance heads a dialogue vector pools."""
+        wanted = {name for name, _ in DIALOGUE_POOLS}
+        return {h.name: h.predict(x) for h in self.utterance_heads if h.name in wanted}
+
+    def read_dialogue(self, vector: np.ndarray) -> dict[str, float]:
+        """``{"dialogue_head.label": p}`` for every label of every dialogue head."""
+        row = vector.reshape(1, -1)
+        out: dict[str, float] = {}
+        for head in self.dialogue_heads:
+            for label, p in zip(head.labels, head.predict(row)[0], strict=True):
+                out[f"{head.name}.{label}"] = round(float(p), 4)
         return out
 
 
@@ -232,7 +320,7 @@ class SemanticDetector:
     def labels(self) -> frozenset[str]:
         """Every ``head.label`` this detector can emit."""
         return frozenset(
-            f"{h.name}.{lab}" for h in self.heads.heads for lab in h.labels if lab != "none"
+            f"{h.name}.{lab}" for h in self.heads.utterance_heads for lab in h.labels if lab != "none"
         )
 
     @property
@@ -254,3 +342,21 @@ class SemanticDetector:
             replace(u, semantics=tuple(sorted(s.items()))) if u.text.strip() else u
             for u, s in zip(utterances, scores, strict=True)
         ]
+
+    def read_dialogue(self, transcript: Transcript) -> Transcript:
+        """The transcript with the dialogue heads' reading (``Transcript.semantics``).
+
+        Runs after roles are known (the vector pools the officer's turns apart from the others'). The
+        embeddings come from the embedder's per-text cache filled by :meth:`annotate`, so this costs
+        the head products only. A heads file without dialogue heads, or a transcript without words,
+        leaves the transcript as it is.
+        """
+        utts = [u for u in transcript.utterances if u.text.strip()]
+        if not utts or not self.heads.dialogue_heads:
+            return transcript
+        texts = [u.text for u in utts]
+        x = self.embedder.embed(texts)
+        probs = self.heads.pooled(self.heads.features(x, texts))
+        vector = dialogue_vector(x, [u.role for u in utts], probs, transcript.source)
+        reading = self.heads.read_dialogue(vector)
+        return replace(transcript, semantics=tuple(sorted(reading.items())))

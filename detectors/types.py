@@ -198,6 +198,16 @@ class Transcript:
     video_events: tuple[VideoEvent, ...] = ()
     diarization_confidence: float = 1.0
     lang: str = "zh"
+    semantics: tuple[tuple[str, float], ...] = ()
+    """The dialogue-level heads' probabilities (``"dialogue_disposition.referred"``, p), sorted by
+    label: the outcome of an encounter is read from the whole exchange, not from one sentence."""
+
+    def semantic(self, label: str) -> float:
+        """The probability a dialogue head gave ``label``, 0 if none (or no semantic layer)."""
+        for key, p in self.semantics:
+            if key == label:
+                return p
+        return 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -352,6 +352,8 @@ class _TextRunner:
             tr = replace(tr, utterances=tuple(self.semantic.annotate(tr.utterances)))
         if self.roles is not None:
             tr = _with_roles(tr, self.roles)
+        if self.semantic is not None:  # after roles: the dialogue heads pool the officer's turns
+            tr = self.semantic.read_dialogue(tr)
         officers = {u.speaker for u in tr.utterances if u.role == "officer" and u.speaker}
         return self.analyzer.assess(tr), officers
 

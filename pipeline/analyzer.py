@@ -378,6 +378,9 @@ class Pipeline:
             diarization_confidence=float(diarization.info.get("confidence", 1.0)),
             lang=(asr_info.language if asr_info else None) or "zh",
         )
+        if self.semantic is not None:
+            with _timed(timings, "semantic"):  # the whole exchange, once roles are known
+                transcript = self.semantic.read_dialogue(transcript)
 
         # The speech rules run first: their flags are audio cues for the video pass. The one
         # assessment follows once the video events are known, reusing those findings, so no rule

@@ -24,7 +24,7 @@ from typing import Any, get_args
 import numpy as np
 
 from detectors.embeddings import EmbeddingOptions, TextEmbedder
-from detectors.semantic import HEADS_FORMAT
+from detectors.semantic import HEADS_FORMAT, Head, SemanticHeads, dialogue_vector
 from rules.findings import CallClass, Category, Disposition, RiskFactor, Urgency
 
 from .errors import ConfigError
@@ -40,6 +40,9 @@ RISK_FACTORS: tuple[str, ...] = get_args(RiskFactor)
 CALL_CLASSES: tuple[str, ...] = get_args(CallClass)
 URGENCIES: tuple[str, ...] = get_args(Urgency)
 _C_GRID = (8.0, 32.0)
+# dialogue heads: ~10^3 standardised features from a few hundred dialogues want strong regularisation
+_DIALOGUE_C_GRID = (0.003, 0.01, 0.03, 0.1)
+DIALOGUE_FILES = "dialogues-*.jsonl"
 NGRAM_RANGE = (1, 3)
 NGRAM_MIN_DF = 2
 NGRAM_MAX_FEATURES = 12000
@@ -108,10 +111,107 @@ HEADS: tuple[HeadSpec, ...] = (
 )
 
 
-def load_items(data_dir: str | Path) -> tuple[list[Item], dict[str, str]]:
-    """Every item of every ``*.jsonl`` file (sorted by name), and each file's SHA-256."""
+@dataclass(frozen=True, slots=True)
+class Dialogue:
+    """One labelled encounter: its turns (role, text, the officer turn's conduct codes) and what the
+    whole recording shows (category, disposition; call class and urgency for calls)."""
+
+    id: str
+    source: str
+    turns: tuple[tuple[str, str, tuple[str, ...]], ...]
+    labels: dict[str, Any]
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueHeadSpec:
+    """A one-of head over :func:`detectors.semantic.dialogue_vector`, trained on dialogues of
+    ``sources`` (all when ``None``) whose ``key`` label is set."""
+
+    name: str
+    key: str
+    labels: tuple[str, ...]
+    sources: tuple[str, ...] | None = None
+
+
+DIALOGUE_HEADS: tuple[DialogueHeadSpec, ...] = (
+    DialogueHeadSpec("dialogue_disposition", "disposition", DISPOSITIONS),
+    DialogueHeadSpec("dialogue_category", "category", CATEGORIES),
+    DialogueHeadSpec("dialogue_call", "call_class", CALL_CLASSES, ("phone", "dispatch")),
+    DialogueHeadSpec("dialogue_urgency", "urgency", URGENCIES, ("phone", "dispatch")),
+)
+
+
+def load_dialogues(data_dir: str | Path) -> tuple[list[Dialogue], dict[str, str]]:
+    """Every dialogue of the ``dialogues-*.jsonl`` files (sorted by name), and each file's SHA-256."""
     d = Path(data_dir)
-    files = sorted(d.glob("*.jsonl"))
+    out: list[Dialogue] = []
+    digests: dict[str, str] = {}
+    seen: set[str] = set()
+    for f in sorted(d.glob(DIALOGUE_FILES)):
+        raw = f.read_bytes()
+        digests[f.name] = hashlib.sha256(raw).hexdigest()
+        for n, line in enumerate(raw.decode("utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                dlg = Dialogue(
+                    id=str(obj["id"]),
+                    source=str(obj["source"]),
+                    turns=tuple(
+                        (str(t["role"]), str(t["text"]).strip(), tuple(t.get("conduct") or ()))
+                        for t in obj["turns"]
+                    ),
+                    labels=dict(obj["labels"]),
+                    origin=f.stem,
+                )
+            except (json.JSONDecodeError, KeyError, TypeError) as e:
+                raise ConfigError(f"{f.name}:{n}: not a training dialogue: {e}") from e
+            if dlg.id in seen:
+                raise ConfigError(f"{f.name}:{n}: duplicate dialogue id {dlg.id!r}")
+            bad = {c for _, _, cs in dlg.turns for c in cs} - set(CONDUCT)
+            if bad:
+                raise ConfigError(f"{f.name}:{n}: unknown conduct codes {sorted(bad)}")
+            seen.add(dlg.id)
+            if any(text for _, text, _ in dlg.turns):
+                out.append(dlg)
+    return out, digests
+
+
+def dialogue_items(dialogues: Sequence[Dialogue]) -> list[Item]:
+    """The dialogues' turns as utterance items: each officer turn with its conduct codes (``[]`` when
+    acceptable) and its two preceding turns as context, each other turn for the speaker head only.
+
+    Why: single-utterance data is mostly about misconduct, while in a real encounter nearly every
+    officer turn is ordinary; these turns teach the conduct head what ordinary speech in context
+    looks like, labelled by an author who saw the whole exchange.
+    """
+    out: list[Item] = []
+    for d in dialogues:
+        for k, (role, text, conduct) in enumerate(d.turns):
+            if not text:
+                continue
+            context = tuple((r, t) for r, t, _ in d.turns[max(0, k - 2) : k] if t)
+            labels: dict[str, Any] = {"conduct": list(conduct)} if role == "officer" else {}
+            out.append(
+                Item(
+                    id=f"{d.id}#t{k}",
+                    text=text,
+                    role=role,
+                    labels=labels,
+                    origin=d.origin,
+                    context=context,
+                )
+            )
+    return out
+
+
+def load_items(data_dir: str | Path) -> tuple[list[Item], dict[str, str]]:
+    """Every item of every utterance ``*.jsonl`` file (sorted by name; dialogue files are read by
+    :func:`load_dialogues`), and each file's SHA-256."""
+    d = Path(data_dir)
+    files = sorted(f for f in d.glob("*.jsonl") if not f.match(DIALOGUE_FILES))
     if not files:
         raise ConfigError(f"no training data (*.jsonl) in {d}")
     items: list[Item] = []
@@ -182,7 +282,9 @@ def _fit(x: Any, y: np.ndarray, c: float, seed: int) -> Any:
     return clf.fit(x, y)
 
 
-def _choose_c(x: Any, y: np.ndarray, seed: int, folds: int) -> tuple[float, float, float]:
+def _choose_c(
+    x: Any, y: np.ndarray, seed: int, folds: int, grid: Sequence[float] = _C_GRID
+) -> tuple[float, float, float]:
     """The C with the best cross-validated log-loss, that loss, and the cross-validated F1 of the
     chosen C (macro over classes; the positive class alone for a binary label). The F1 is reported in
     the manifest and never used to choose anything."""
@@ -192,11 +294,11 @@ def _choose_c(x: Any, y: np.ndarray, seed: int, folds: int) -> tuple[float, floa
     counts = Counter(y.tolist())
     k = min(folds, min(counts.values()))
     if k < 2 or len(counts) < 2:
-        return _C_GRID[0], float("nan"), float("nan")
+        return grid[0], float("nan"), float("nan")
     splits = list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(x, y))
     classes = np.unique(y)
-    best = (_C_GRID[0], float("inf"), float("nan"))
-    for c in _C_GRID:
+    best = (grid[0], float("inf"), float("nan"))
+    for c in grid:
         proba = np.zeros((len(y), len(classes)))
         for tr, te in splits:
             clf = _fit(x[tr], y[tr], c, seed)
@@ -211,7 +313,12 @@ def _choose_c(x: Any, y: np.ndarray, seed: int, folds: int) -> tuple[float, floa
 
 
 def _train_head(
-    spec: HeadSpec, x: Any, targets: Sequence[list[str] | str], seed: int, folds: int
+    spec: HeadSpec,
+    x: Any,
+    targets: Sequence[list[str] | str],
+    seed: int,
+    folds: int,
+    grid: Sequence[float] = _C_GRID,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     dim = x.shape[1]
     w = np.zeros((len(spec.labels), dim), dtype=np.float32)
@@ -220,7 +327,7 @@ def _train_head(
     if spec.kind == "multiclass":
         index = {lab: i for i, lab in enumerate(spec.labels)}
         y = np.array([index[str(t)] for t in targets])
-        c, loss, f1 = _choose_c(x, y, seed, folds)
+        c, loss, f1 = _choose_c(x, y, seed, folds, grid)
         clf = _fit(x, y, c, seed)
         for row, cls in enumerate(clf.classes_):
             if len(clf.classes_) == 2:
@@ -278,6 +385,9 @@ def train_heads(
     digest): embedding is most of a training run, and the vectors of a text never change.
     """
     labelled, digests = load_items(data_dir)
+    dialogues, dialogue_digests = load_dialogues(data_dir)
+    digests.update(dialogue_digests)
+    labelled += dialogue_items(dialogues)
     contexts = context_items(labelled)
     items = [*labelled, *contexts]
     embedder = TextEmbedder(embeddings)
@@ -316,6 +426,28 @@ def train_heads(
         specs.append({"name": spec.name, "kind": spec.kind, "labels": list(spec.labels)})
         reports[spec.name] = report
         logger.info("head %s: %d items", spec.name, len(rows))
+    dialogue_dim = 0
+    if dialogues:
+        pooled = SemanticHeads(
+            tuple(
+                Head(s["name"], s["kind"], tuple(s["labels"]), arrays[f"{s['name']}.W"],
+                     arrays[f"{s['name']}.b"])
+                for s in specs
+            ),
+            {},
+        )
+        vectors = _dialogue_vectors(dialogues, pooled, embedder, tfidf, cache_dir)
+        dialogue_dim = vectors.shape[1]
+        for dspec in DIALOGUE_HEADS:
+            w, b, report = _train_dialogue_head(dspec, dialogues, vectors, seed, folds)
+            arrays[f"{dspec.name}.W"] = w
+            arrays[f"{dspec.name}.b"] = b
+            specs.append(
+                {"name": dspec.name, "kind": "multiclass", "labels": list(dspec.labels),
+                 "input": "dialogue"}
+            )
+            reports[dspec.name] = report
+            logger.info("dialogue head %s: %d dialogues", dspec.name, report["items"])
     manifest: dict[str, Any] = {
         "format": HEADS_FORMAT,
         "embedding_model": embeddings.model_file,
@@ -328,6 +460,8 @@ def train_heads(
         "items": len(labelled),
         "context_items": len(contexts),
         "items_by_file": dict(sorted(Counter(it.origin for it in labelled).items())),
+        "dialogues": len(dialogues),
+        "dialogue_dim": dialogue_dim,
         "heads": specs,
         "training": reports,
     }
@@ -344,6 +478,66 @@ def train_heads(
     tmp.write_bytes(_npz_bytes(arrays))
     tmp.replace(out)
     return manifest
+
+
+def _dialogue_vectors(
+    dialogues: Sequence[Dialogue],
+    pooled: SemanticHeads,
+    embedder: TextEmbedder,
+    tfidf: Any,
+    cache_dir: str | Path | None,
+) -> np.ndarray:
+    """Every dialogue's :func:`~detectors.semantic.dialogue_vector`, from the utterance heads just
+    trained, exactly as :meth:`detectors.semantic.SemanticDetector.read_dialogue` builds it."""
+    from scipy.sparse import csr_matrix, hstack
+
+    turns = [[(r, t) for r, t, _ in d.turns if t] for d in dialogues]
+    texts = [t for ts in turns for _, t in ts]
+    emb = _embed_cached(embedder, texts, cache_dir)
+    probs = pooled.pooled(hstack([csr_matrix(emb), tfidf.transform(texts)]).tocsr())
+    rows: list[np.ndarray] = []
+    at = 0
+    for d, ts in zip(dialogues, turns, strict=True):
+        sl = slice(at, at + len(ts))
+        at += len(ts)
+        rows.append(
+            dialogue_vector(
+                emb[sl], [r for r, _ in ts], {k: v[sl] for k, v in probs.items()}, d.source
+            )
+        )
+    return np.stack(rows)
+
+
+def _train_dialogue_head(
+    spec: DialogueHeadSpec, dialogues: Sequence[Dialogue], vectors: np.ndarray, seed: int,
+    folds: int,
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """One dialogue head, on standardised features (embedding means and probabilities differ in
+    scale by an order of magnitude); the scaling is folded back into the exported weights, so
+    inference multiplies the raw vector."""
+    idx = [
+        i
+        for i, d in enumerate(dialogues)
+        if d.labels.get(spec.key) in spec.labels
+        and (spec.sources is None or d.source in spec.sources)
+    ]
+    if not idx:
+        raise ConfigError(f"no training dialogues for head {spec.name!r}")
+    x = vectors[idx]
+    mu = x.mean(axis=0)
+    sd = x.std(axis=0)
+    sd[sd < 1e-6] = 1.0
+    w, b, report = _train_head(
+        HeadSpec(spec.name, "multiclass", spec.labels),
+        (x - mu) / sd,
+        [str(dialogues[i].labels[spec.key]) for i in idx],
+        seed,
+        folds,
+        _DIALOGUE_C_GRID,
+    )
+    w_raw = (w / sd).astype(np.float32)
+    b_raw = (b - w_raw @ mu).astype(np.float32)
+    return w_raw, b_raw, report
 
 
 def _embed_cached(

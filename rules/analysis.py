@@ -121,8 +121,7 @@ class RuleAnalyzer:
         result = self.engine.run_detailed(transcript, screened=screened)
         engine_flags = result.flags
         cat, disp = self.inferrer.infer(transcript)
-        mine = self.inferrer.flags(transcript, cat, disp)
-        contested = self.inferrer.hints(transcript, cat, disp)
+        mine, contested = self.inferrer.findings(transcript, cat, disp)
         category: Inference | None = cat.inference
         disposition: Inference | None = disp.inference
         if any(n.code == "no_speech" for n in notes):

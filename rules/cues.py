@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from detectors.options import validation_summary
-from detectors.types import Role, Utterance
+from detectors.types import Role, Transcript, Utterance
 from rules.errors import RulePackError
 from rules.matching import ContextOptions, ContextReader, Match, Matcher, MatchingOptions, normalize
 from rules.pack import read_yaml
@@ -143,6 +143,58 @@ class SemanticVotes(_Strict):
                 if key not in best or hit.weight > best[key].weight:
                     best[key] = hit
             out.extend(best.values())
+        return out
+
+
+class DialogueVotes(_Strict):
+    """Votes from a dialogue head (``Transcript.semantics``): the whole exchange read at once.
+
+    Attributes:
+        labels: dialogue label -> the key it votes for (``"dialogue_disposition.referred": referred``).
+        min_prob: a label below this probability does not vote.
+        weight: the vote of a probability of 1 (no role scaling: the reading is of every turn).
+        evidence_roles: whose utterance a vote cites as its evidence: the one to which the
+            utterance head of the same reading (``disposition.referred`` for
+            ``dialogue_disposition.referred``) gives the highest probability, the latest on a tie.
+
+    Unlike an utterance's vote this one is not withheld where the lexicon already voted: the
+    lexicon reads sentences, this reads how the encounter ended, so they are two witnesses.
+    """
+
+    labels: dict[str, str] = Field(min_length=1)
+    min_prob: float = Field(ge=0.0, le=1.0)
+    weight: float = Field(ge=0.0)
+    evidence_roles: list[Role] = Field(min_length=1)
+
+    def hits(self, transcript: Transcript) -> list[CueHit]:
+        out: list[CueHit] = []
+        cands = [
+            (k, u)
+            for k, u in enumerate(transcript.utterances)
+            if u.role in self.evidence_roles and u.text.strip()
+        ]
+        if not cands:
+            return out
+        for label, key in self.labels.items():
+            p = transcript.semantic(label)
+            if p < self.min_prob:
+                continue
+            own = label.removeprefix("dialogue_")
+            _, u = max(cands, key=lambda ku: (ku[1].semantic(own), ku[0]))
+            out.append(
+                CueHit(
+                    key=key,
+                    utterance_id=u.id,
+                    speaker=u.speaker,
+                    role=u.role,
+                    phrase=f"dialogue:{label}",
+                    matched_text=u.text,
+                    weight=self.weight * p,
+                    start=u.start,
+                    end=u.end,
+                    quality=max(0.0, min(1.0, u.asr_confidence * u.role_confidence)),
+                )
+            )
         return out
 
 

@@ -28,7 +28,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detectors.types import Source, Transcript
-from rules.cues import CueHit, CueSet, CueSpec, ScanOptions, SemanticVotes, load_yaml_pack
+from rules.cues import (
+    CueHit,
+    CueSet,
+    CueSpec,
+    DialogueVotes,
+    ScanOptions,
+    SemanticVotes,
+    load_yaml_pack,
+)
 from rules.findings import (
     Category,
     Disposition,
@@ -77,6 +85,7 @@ class InferenceSection(_Strict):
     decisive: dict[str, float]
     order: list[str]
     semantic: SemanticVotes | None = None
+    dialogue: DialogueVotes | None = None
 
 
 class MismatchOptions(_Strict):
@@ -94,6 +103,9 @@ class MismatchOptions(_Strict):
     """The recording contradicts the record only when the recorded value's own vote is under this
     share of the winner's; when the recording also supports what was recorded (a referral *and*
     advice), the difference goes to a reviewer as a hint, not as a finding."""
+    max_recorded_prob: float = Field(default=1.0, gt=0.0, le=1.0)
+    """Likewise when the dialogue head (``dialogue`` votes of the section) gives the recorded value
+    at least this probability: a reading that keeps the record plausible is not a contradiction."""
 
 
 class ReportNotAcceptedOptions(_Strict):
@@ -129,8 +141,9 @@ class InferencePack(_Strict):
             used |= {sec.default}
             if sec.scan.advisory_to:
                 used |= {sec.scan.advisory_to, *sec.scan.advisory_from}
-            if sec.semantic is not None:
-                used |= set(sec.semantic.labels.values())
+            for votes in (sec.semantic, sec.dialogue):
+                if votes is not None:
+                    used |= set(votes.labels.values())
             bad = used - set(allowed)
             if bad:
                 raise ValueError(f"{name}: unknown values {sorted(bad)}; valid: {list(allowed)}")
@@ -163,6 +176,8 @@ class _FieldInferrer:
         hits = self.cues.scan(transcript.utterances, sec.scan)
         if sec.semantic is not None:
             hits += sec.semantic.hits(transcript.utterances, sec.scan, hits)
+        if sec.dialogue is not None:
+            hits += sec.dialogue.hits(transcript)
         scores: dict[str, float] = defaultdict(float, CueSet.scores(hits))
         order = {v: i for i, v in enumerate(sec.order)}
         value: str | None = None
@@ -219,40 +234,41 @@ class Inferrer:
         disp = self.disposition.infer(transcript, inc.recorded_disposition if inc else None)
         return cat, disp
 
-    def flags(
+    def findings(
         self, transcript: Transcript, cat: InferenceResult, disp: InferenceResult
-    ) -> list[Flag]:
-        """Mismatch flags (needs an incident record) and the derived report-not-accepted flag."""
-        out = [f for f, contested in self._mismatches(transcript, cat, disp) if not contested]
+    ) -> tuple[list[Flag], list[ReviewHint]]:
+        """Mismatch flags (needs an incident record) and the derived report-not-accepted flag; and,
+        as review hints, the mismatches whose recorded value the recording also partly supports."""
+        flags: list[Flag] = []
+        hints: list[ReviewHint] = []
+        for f, contested in self._mismatches(transcript, cat, disp):
+            if not contested:
+                flags.append(f)
+                continue
+            hints.append(
+                ReviewHint(
+                    code=f.code,
+                    rule_id=f.rule_id,
+                    reason="record_partly_supported",
+                    score=f.confidence,
+                    start=f.start,
+                    end=f.end,
+                    segment_ids=f.segment_ids,
+                    quote=f.quote,
+                    evidence=f.evidence,
+                )
+            )
         f = self._not_accepted(transcript, cat, disp)
         if f is not None:
-            out.append(f)
-        return out
-
-    def hints(
-        self, transcript: Transcript, cat: InferenceResult, disp: InferenceResult
-    ) -> list[ReviewHint]:
-        """Mismatches whose recorded value the recording also partly supports (``max_recorded_share``)."""
-        return [
-            ReviewHint(
-                code=f.code,
-                rule_id=f.rule_id,
-                reason="record_partly_supported",
-                score=f.confidence,
-                start=f.start,
-                end=f.end,
-                segment_ids=f.segment_ids,
-                quote=f.quote,
-                evidence=f.evidence,
-            )
-            for f, contested in self._mismatches(transcript, cat, disp)
-            if contested
-        ]
+            flags.append(f)
+        return flags, hints
 
     def _mismatches(
         self, transcript: Transcript, cat: InferenceResult, disp: InferenceResult
     ) -> list[tuple[Flag, bool]]:
-        """Each mismatch candidate, and whether the recording also supports the recorded value."""
+        """Each mismatch candidate, and whether the recording also supports the recorded value: its
+        vote is near the winner's (``max_recorded_share``), or the dialogue head still gives it
+        ``max_recorded_prob`` (the exchange read as a whole does not rule the record out)."""
         out: list[tuple[Flag, bool]] = []
         pairs = (
             (cat, self.pack.category_mismatch, self.pack.category),
@@ -260,10 +276,20 @@ class Inferrer:
         )
         for res, opts, sec in pairs:
             f = self._mismatch(transcript, res, opts, sec)
-            if f is not None:
-                own = res.scores.get(str(res.inference.recorded), 0.0)
-                win = res.scores.get(res.inference.value, 0.0)
-                out.append((f, win > 0 and own >= opts.max_recorded_share * win))
+            if f is None:
+                continue
+            recorded = str(res.inference.recorded)
+            own = res.scores.get(recorded, 0.0)
+            win = res.scores.get(res.inference.value, 0.0)
+            contested = win > 0 and own >= opts.max_recorded_share * win
+            if sec.dialogue is not None:
+                p = max(
+                    (transcript.semantic(lab) for lab, k in sec.dialogue.labels.items()
+                     if k == recorded),
+                    default=0.0,
+                )
+                contested = contested or p >= opts.max_recorded_prob
+            out.append((f, contested))
         return out
 
     def _mismatch(

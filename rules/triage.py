@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detectors.types import IncidentRecord, Source, Transcript
-from rules.cues import CueSet, CueSpec, ScanOptions, SemanticVotes, load_yaml_pack
+from rules.cues import CueSet, CueSpec, DialogueVotes, ScanOptions, SemanticVotes, load_yaml_pack
 from rules.findings import CallClass, CallTriage, Inference, RiskAssessment, Urgency
 from rules.matching import ContextOptions, MatchingOptions
 
@@ -55,6 +55,7 @@ class TriagePack(_Strict):
     context: ContextOptions
     scan: ScanOptions
     semantic: SemanticVotes | None = None
+    dialogue: DialogueVotes | None = None
     class_cues: dict[str, list[CueSpec]]
     progress_cues: list[CueSpec]
     progress_weight: float = Field(ge=0)
@@ -111,6 +112,8 @@ class CallTriager:
         hits = self.cues.scan(transcript.utterances, p.scan)
         if p.semantic is not None:
             hits += p.semantic.hits(transcript.utterances, p.scan, hits)
+        if p.dialogue is not None:
+            hits += p.dialogue.hits(transcript)
         votes = CueSet.scores(hits)
         scores = {c: votes.get(c, 0.0) for c in CALL_CLASSES}
         progress = votes.get("__progress__", 0.0) >= p.progress_threshold

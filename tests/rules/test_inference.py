@@ -136,14 +136,14 @@ THEFT_DEFLECTED = [
 
 def _codes(inferrer: Inferrer, tr: Transcript) -> set[str]:
     cat, disp = inferrer.infer(tr)
-    return {f.code for f in inferrer.flags(tr, cat, disp)}
+    return {f.code for f in inferrer.findings(tr, cat, disp)[0]}
 
 
 def test_mismatch_flags_when_record_differs(inferrer: Inferrer) -> None:
     inc = IncidentRecord("INC-1", recorded_category="lost_property", recorded_disposition="advised")
     tr = transcript(THEFT_DEFLECTED, incident=inc)
     cat, disp = inferrer.infer(tr)
-    flags = inferrer.flags(tr, cat, disp)
+    flags = inferrer.findings(tr, cat, disp)[0]
     by_code = {f.code: f for f in flags}
     assert set(by_code) == {"CATEGORY_MISMATCH", "DISPOSITION_MISMATCH", "REPORT_NOT_ACCEPTED"}
     cm = by_code["CATEGORY_MISMATCH"]
@@ -174,8 +174,8 @@ def test_a_record_the_recording_half_supports_is_a_hint_not_a_flag(inferrer: Inf
     tr = transcript(both, incident=inc)
     cat, disp = inferrer.infer(tr)
     assert disp.inference.value != "advised" and disp.scores.get("advised", 0) > 0
-    assert "DISPOSITION_MISMATCH" not in {f.code for f in inferrer.flags(tr, cat, disp)}
-    (hint,) = inferrer.hints(tr, cat, disp)
+    assert "DISPOSITION_MISMATCH" not in {f.code for f in inferrer.findings(tr, cat, disp)[0]}
+    (hint,) = inferrer.findings(tr, cat, disp)[1]
     assert hint.code == "DISPOSITION_MISMATCH" and hint.reason == "record_partly_supported"
     assert hint.evidence["recorded"] == "advised" and hint.segment_ids
     clear = [
@@ -185,8 +185,8 @@ def test_a_record_the_recording_half_supports_is_a_hint_not_a_flag(inferrer: Inf
     ]
     tr = transcript(clear, incident=inc)
     cat, disp = inferrer.infer(tr)
-    assert "DISPOSITION_MISMATCH" in {f.code for f in inferrer.flags(tr, cat, disp)}
-    assert not inferrer.hints(tr, cat, disp)
+    assert "DISPOSITION_MISMATCH" in {f.code for f in inferrer.findings(tr, cat, disp)[0]}
+    assert not inferrer.findings(tr, cat, disp)[1]
 
 
 def test_report_not_accepted_scoped_by_source_and_acceptance(inferrer: Inferrer) -> None:
