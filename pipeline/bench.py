@@ -121,6 +121,11 @@ def bench_asr(data: Path, seconds: float, workdir: Path) -> dict[str, Any]:
     doc = pipe.run(path, source="bodycam")
     full_s = time.perf_counter() - t0
     timings = dict(doc.timings)
+    # the diarizer on its own, nothing beside it: what it costs when it does not share the cores
+    # with Whisper (in the pipeline it runs beside ASR, so its own wall time there is mostly waiting)
+    t0 = time.perf_counter()
+    pipe.diarization.diarize(audio, SR, source="bodycam")
+    diarization_alone_s = time.perf_counter() - t0
     # the previous defaults (sequential decoding, diarization after ASR) on the same file, same run
     before = Pipeline.from_config(overrides=BEFORE)
     before.run(warm, source="bodycam")
@@ -140,6 +145,8 @@ def bench_asr(data: Path, seconds: float, workdir: Path) -> dict[str, Any]:
         "full_x_real_time": round(seconds / full_s, 2),
         "raw_x_real_time": round(seconds / raw_s, 2),
         "diarization_share": round(timings.get("diarization", 0.0) / full_s, 3),
+        "diarization_alone_s": round(diarization_alone_s, 2),
+        "diarization_alone_share": round(diarization_alone_s / full_s, 3),
         "not_asr_share": round((full_s - timings.get("asr", 0.0)) / full_s, 3),
         "segments": {"raw": raw_n, "vigil_asr": vigil_asr_n, "pipeline": len(doc.segments)},
         "stages": timings,
@@ -293,6 +300,10 @@ def format_table(report: dict[str, Any]) -> str:
             ("full pipeline", f"{a['full_pipeline_s']} s ({a['full_x_real_time']}x rt)"),
             ("full pipeline / raw batched ASR", f"{a['full_over_raw']}"),
             ("diarization share (in its thread)", f"{a['diarization_share']}"),
+            (
+                "diarization alone / full wall",
+                f"{a['diarization_alone_s']} s / {a['diarization_alone_share']}",
+            ),
             (
                 "diarization wait after ASR / wall",
                 f"{a['stages'].get('diarization_wait', 0.0) / a['full_pipeline_s']:.3f}",
