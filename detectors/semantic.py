@@ -286,7 +286,6 @@ class SemanticHeads:
                     out[int(i)][key] = round(float(col[i]), 4)
         return out
 
-
     def pooled(self, x: Any) -> dict[str, np.ndarray]:
         """Every probability (``none`` included) of the utterance heads a dialogue vector pools."""
         wanted = {name for name, _ in DIALOGUE_POOLS}
@@ -320,7 +319,10 @@ class SemanticDetector:
     def labels(self) -> frozenset[str]:
         """Every ``head.label`` this detector can emit."""
         return frozenset(
-            f"{h.name}.{lab}" for h in self.heads.utterance_heads for lab in h.labels if lab != "none"
+            f"{h.name}.{lab}"
+            for h in self.heads.utterance_heads
+            for lab in h.labels
+            if lab != "none"
         )
 
     @property

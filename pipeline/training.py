@@ -430,8 +430,13 @@ def train_heads(
     if dialogues:
         pooled = SemanticHeads(
             tuple(
-                Head(s["name"], s["kind"], tuple(s["labels"]), arrays[f"{s['name']}.W"],
-                     arrays[f"{s['name']}.b"])
+                Head(
+                    s["name"],
+                    s["kind"],
+                    tuple(s["labels"]),
+                    arrays[f"{s['name']}.W"],
+                    arrays[f"{s['name']}.b"],
+                )
                 for s in specs
             ),
             {},
@@ -443,8 +448,12 @@ def train_heads(
             arrays[f"{dspec.name}.W"] = w
             arrays[f"{dspec.name}.b"] = b
             specs.append(
-                {"name": dspec.name, "kind": "multiclass", "labels": list(dspec.labels),
-                 "input": "dialogue"}
+                {
+                    "name": dspec.name,
+                    "kind": "multiclass",
+                    "labels": list(dspec.labels),
+                    "input": "dialogue",
+                }
             )
             reports[dspec.name] = report
             logger.info("dialogue head %s: %d dialogues", dspec.name, report["items"])
@@ -509,7 +518,10 @@ def _dialogue_vectors(
 
 
 def _train_dialogue_head(
-    spec: DialogueHeadSpec, dialogues: Sequence[Dialogue], vectors: np.ndarray, seed: int,
+    spec: DialogueHeadSpec,
+    dialogues: Sequence[Dialogue],
+    vectors: np.ndarray,
+    seed: int,
     folds: int,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """One dialogue head, on standardised features (embedding means and probabilities differ in

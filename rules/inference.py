@@ -258,9 +258,9 @@ class Inferrer:
                     evidence=f.evidence,
                 )
             )
-        f = self._not_accepted(transcript, cat, disp)
-        if f is not None:
-            flags.append(f)
+        refused = self._not_accepted(transcript, cat, disp)
+        if refused is not None:
+            flags.append(refused)
         return flags, hints
 
     def _mismatches(
@@ -284,8 +284,11 @@ class Inferrer:
             contested = win > 0 and own >= opts.max_recorded_share * win
             if sec.dialogue is not None:
                 p = max(
-                    (transcript.semantic(lab) for lab, k in sec.dialogue.labels.items()
-                     if k == recorded),
+                    (
+                        transcript.semantic(lab)
+                        for lab, k in sec.dialogue.labels.items()
+                        if k == recorded
+                    ),
                     default=0.0,
                 )
                 contested = contested or p >= opts.max_recorded_prob

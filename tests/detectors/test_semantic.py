@@ -11,7 +11,7 @@ import pytest
 from detectors.embeddings import EmbeddingOptions, TextEmbedder
 from detectors.errors import DetectorError, ModelIntegrityError
 from detectors.semantic import SemanticDetector, SemanticHeads, SemanticOptions
-from detectors.types import Utterance
+from detectors.types import Transcript, Utterance
 from pipeline.config import load_config
 
 
@@ -115,3 +115,71 @@ def test_empty_foreign_and_long_transcripts(detector: SemanticDetector) -> None:
     out = detector.annotate(long)
     assert len(out) == 10_000
     assert out[0].semantics == out[200].semantics
+
+
+def _dialogue(detector: SemanticDetector, source: str, turns: list[tuple[str, str]]) -> Transcript:
+    utts = [
+        Utterance(
+            id=f"seg-{i:04d}",
+            start=float(i),
+            end=i + 0.9,
+            speaker="S1" if role == "officer" else "S2",
+            role=role,  # type: ignore[arg-type]
+            text=text,
+        )
+        for i, (role, text) in enumerate(turns)
+    ]
+    return Transcript("t", source, float(len(utts)), tuple(detector.annotate(utts)))  # type: ignore[arg-type]
+
+
+def _best(t: Transcript, head: str) -> tuple[str, float]:
+    probs = {k.split(".", 1)[1]: p for k, p in t.semantics if k.startswith(head + ".")}
+    assert abs(sum(probs.values()) - 1.0) < 1e-3, (head, probs)
+    label = max(probs, key=lambda k: probs[k])
+    return label, probs[label]
+
+
+def test_read_dialogue_reads_how_the_encounter_ended(detector: SemanticDetector) -> None:
+    """The dialogue heads read the whole exchange (written here, in none of the data or eval sets)."""
+    theft = [
+        ("party", "同志，我停在菜市场门口的电瓶车昨天夜里让人给推走了，锁都被剪断扔在地上。"),
+        ("officer", "什么牌子什么颜色，大概几点停的？"),
+        ("party", "绿源的，白色，晚上九点多停的。"),
+        ("officer", "好，这个事情我们给你立案，你在这儿做个笔录，签完字把受案回执拿好。"),
+    ]
+    before = _dialogue(detector, "counter", theft)
+    accepted = detector.read_dialogue(before)
+    assert _best(accepted, "dialogue_disposition")[0] == "case_accepted"
+    assert _best(accepted, "dialogue_category")[0] == "theft"
+    referred = detector.read_dialogue(
+        _dialogue(
+            detector,
+            "counter",
+            [
+                ("party", "老板欠了我们三个月工资不给，厂子都关门了。"),
+                ("officer", "工资拖欠归劳动监察大队管，他们能责令老板支付，我把地址和电话写给你。"),
+                ("party", "那行，我明天去。"),
+            ],
+        )
+    )
+    assert _best(referred, "dialogue_disposition")[0] == "referred"
+    call = detector.read_dialogue(
+        _dialogue(
+            detector,
+            "dispatch",
+            [
+                ("officer", "110，请讲。"),
+                ("party", "我在江边步道这儿，有个小孩掉水里了，人还在往下漂。"),
+                ("officer", "具体哪个位置？附近有什么标志？"),
+                ("party", "就是二号码头往东一点。"),
+                ("officer", "我们马上派人，你别下水，盯住孩子的位置。"),
+            ],
+        )
+    )
+    assert _best(call, "dialogue_disposition")[0] == "pending"
+    assert _best(call, "dialogue_call")[0] == "report"
+    assert _best(call, "dialogue_urgency")[0] == "urgent"
+    # nothing said: nothing read; the utterances are never changed by the dialogue reading
+    empty = _dialogue(detector, "counter", [("officer", "")])
+    assert detector.read_dialogue(empty) == empty
+    assert accepted.utterances == before.utterances and before.semantics == ()

@@ -13,7 +13,14 @@ from detectors.embeddings import EmbeddingOptions
 from detectors.semantic import SemanticHeads
 from pipeline.config import CONFIG_DIR, load_config
 from pipeline.errors import ConfigError
-from pipeline.training import Item, context_items, load_items, train_heads
+from pipeline.training import (
+    Item,
+    context_items,
+    dialogue_items,
+    load_dialogues,
+    load_items,
+    train_heads,
+)
 
 DATA = CONFIG_DIR / "semantic" / "data"
 
@@ -45,6 +52,16 @@ def test_same_data_and_seed_give_the_same_file(tmp_path: Path) -> None:
         "risk",
         "call",
         "urgency",
+        "dialogue_disposition",
+        "dialogue_category",
+        "dialogue_call",
+        "dialogue_urgency",
+    }
+    assert {h.name for h in heads.dialogue_heads} == {
+        "dialogue_disposition",
+        "dialogue_category",
+        "dialogue_call",
+        "dialogue_urgency",
     }
     with (tmp_path / "a.npz").open("rb") as fh:
         assert b"pickle" not in fh.read()
@@ -55,13 +72,17 @@ def test_committed_heads_match_the_committed_data() -> None:
     for name, digest in heads.manifest["data"].items():
         assert hashlib.sha256((DATA / name).read_bytes()).hexdigest() == digest, name
     items, _ = load_items(DATA)
-    assert len(items) == heads.manifest["items"] >= 3000
+    dialogues, _ = load_dialogues(DATA)
+    assert len(items) >= 3000 and len(dialogues) >= 500
+    assert heads.manifest["items"] == len(items) + len(dialogue_items(dialogues))
+    assert heads.manifest["dialogues"] == len(dialogues)
 
 
 def test_context_turns_train_only_the_speaker_head() -> None:
     """Context turns become role-only items: no family label, no text already an item, and a text
     seen with both roles is dropped rather than taught both ways."""
     items, _ = load_items(DATA)
+    items += dialogue_items(load_dialogues(DATA)[0])
     extra = context_items(items)
     assert len(extra) > 1000
     texts = {it.text for it in items}
@@ -92,6 +113,7 @@ def test_no_training_sentence_is_an_evaluation_turn() -> None:
 
     train: dict[str, str] = {}
     items, _ = load_items(DATA)
+    items += dialogue_items(load_dialogues(DATA)[0])  # every turn of every training dialogue
     for it in items:
         for text in (it.text, *(t for _, t in it.context)):
             if len(norm(text)) >= 12:
@@ -120,3 +142,46 @@ def test_bad_training_data_is_refused_with_the_line(tmp_path: Path) -> None:
         load_items(d)
     with pytest.raises(ConfigError, match="no training data"):
         load_items(tmp_path / "empty")
+
+
+def test_dialogue_turns_train_the_conduct_head_in_context() -> None:
+    """A training dialogue's officer turns become conduct items (acceptable ones with ``[]``), with
+    the two turns before them as context; the other turns only say who spoke."""
+    dialogues, _ = load_dialogues(DATA)
+    items = dialogue_items(dialogues)
+    assert len(items) == sum(1 for d in dialogues for _, t, _ in d.turns if t)
+    officer = [it for it in items if it.role == "officer"]
+    assert officer and all(set(it.labels) == {"conduct"} for it in officer)
+    assert any(it.labels["conduct"] for it in officer)
+    assert sum(1 for it in officer if not it.labels["conduct"]) > len(officer) // 2
+    assert all(not it.labels for it in items if it.role != "officer")
+    d = dialogues[0]
+    k = next(i for i, (r, t, _) in enumerate(d.turns) if r == "officer" and i >= 2 and t)
+    it = next(x for x in items if x.id == f"{d.id}#t{k}")
+    assert it.context == tuple((r, t) for r, t, _ in d.turns[k - 2 : k])
+
+
+def test_bad_training_dialogue_is_refused_with_the_line(tmp_path: Path) -> None:
+    d = tmp_path / "data"
+    d.mkdir()
+    good = {
+        "id": "dialogue-x-1",
+        "source": "counter",
+        "turns": [{"role": "party", "text": "我手机丢了"}, {"role": "officer", "text": "好的"}],
+        "labels": {"category": "lost_property", "disposition": "advised"},
+    }
+    bad_turn = dict(good, id="dialogue-x-2", turns=[{"role": "party"}])
+    bad_code = dict(
+        good, id="dialogue-x-3", turns=[{"role": "officer", "text": "滚", "conduct": ["RUDE"]}]
+    )
+    for n, bad in ((2, bad_turn), (2, bad_code), (2, good)):
+        (d / "dialogues-x.jsonl").write_text(
+            "\n".join(json.dumps(x, ensure_ascii=False) for x in (good, bad)) + "\n", "utf-8"
+        )
+        with pytest.raises(ConfigError, match=f"dialogues-x.jsonl:{n}"):
+            load_dialogues(d)
+    # utterance files never read a dialogue file as items
+    (d / "dialogues-x.jsonl").write_text(json.dumps(good, ensure_ascii=False) + "\n", "utf-8")
+    with pytest.raises(ConfigError, match="no training data"):
+        load_items(d)
+    assert [x.id for x in load_dialogues(d)[0]] == ["dialogue-x-1"]

@@ -189,6 +189,51 @@ def test_a_record_the_recording_half_supports_is_a_hint_not_a_flag(inferrer: Inf
     assert not inferrer.findings(tr, cat, disp)[1]
 
 
+def test_the_dialogue_reading_votes_and_can_keep_a_record_plausible(inferrer: Inferrer) -> None:
+    """The dialogue heads' reading (``Transcript.semantics``) is a vote of its own, cited on the
+    officer turn that says the outcome most plainly; where it still gives the recorded value
+    ``max_recorded_prob`` the record is not contradicted, only put to a reviewer."""
+    from dataclasses import replace
+
+    vague = [("P", "我家门口的快递又没了。"), ("O", "行，我知道了，你先回去等消息。")]
+    tr = transcript(vague)
+    assert inferrer.infer(tr)[1].scores.get("pending", 0.0) == 0.0
+    read = replace(tr, semantics=(("dialogue_disposition.pending", 0.9),))
+    votes = inferrer.pack.disposition.dialogue
+    assert votes is not None
+    (hit,) = votes.hits(read)
+    assert (hit.key, hit.utterance_id, hit.phrase) == (
+        "pending",
+        "seg-0002",
+        "dialogue:dialogue_disposition.pending",
+    )
+    assert inferrer.infer(read)[1].scores["pending"] == pytest.approx(votes.weight * 0.9)
+    assert not votes.hits(replace(tr, semantics=(("dialogue_disposition.pending", 0.2),)))
+
+    inc = IncidentRecord("INC-4", recorded_category="dispute", recorded_disposition="advised")
+    clear = [
+        ("P", "楼上天天漏水。"),
+        ("O", "建议你们双方坐下来好好谈谈。"),
+        ("O", "这个归街道管，你去街道办。"),
+    ]
+    sure = replace(
+        transcript(clear, incident=inc),
+        semantics=(("dialogue_disposition.advised", 0.05), ("dialogue_disposition.referred", 0.9)),
+    )
+    cat, disp = inferrer.infer(sure)
+    flags, hints = inferrer.findings(sure, cat, disp)
+    assert "DISPOSITION_MISMATCH" in {f.code for f in flags} and not hints
+    plausible = replace(
+        sure,
+        semantics=(("dialogue_disposition.advised", 0.4), ("dialogue_disposition.referred", 0.6)),
+    )
+    cat, disp = inferrer.infer(plausible)
+    flags, hints = inferrer.findings(plausible, cat, disp)
+    assert disp.inference.value == "referred"
+    assert "DISPOSITION_MISMATCH" not in {f.code for f in flags}
+    assert [h.reason for h in hints] == ["record_partly_supported"]
+
+
 def test_report_not_accepted_scoped_by_source_and_acceptance(inferrer: Inferrer) -> None:
     assert "REPORT_NOT_ACCEPTED" in _codes(inferrer, transcript(THEFT_DEFLECTED, "phone"))
     assert "REPORT_NOT_ACCEPTED" not in _codes(inferrer, transcript(THEFT_DEFLECTED, "dispatch"))

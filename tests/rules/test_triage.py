@@ -132,3 +132,31 @@ def test_progress_consult_links_same_caller_and_sets_deadline(analyzer: RuleAnal
     # same caller only, earlier only, the theft the caller talks about first
     assert a.call.linked_incidents == ["INC-2", "INC-1"]
     assert "seg-0002" in a.call.segment_ids
+
+
+def test_the_dialogue_reading_of_a_calm_call_sets_its_urgency(analyzer: RuleAnalyzer) -> None:
+    """A caller who never cries for help: the lexicon hears a routine call; the dialogue heads'
+    reading of the whole call (``Transcript.semantics``) votes it urgent and a report."""
+    from dataclasses import replace
+
+    calm = call(
+        "dispatch",
+        ("O", "110，请讲。"),
+        ("P", "嗯，我楼下那家老太太，三天没见她出来了，门口的牛奶都还在。"),
+        ("O", "你敲过门吗？"),
+        ("P", "敲了，没人应，屋里灯一直亮着。"),
+    )
+    plain = analyzer.assess(calm)
+    assert plain.call is not None and plain.call.urgency != "urgent"
+    read = replace(
+        calm,
+        semantics=(
+            ("dialogue_call.report", 0.85),
+            ("dialogue_urgency.normal", 0.05),
+            ("dialogue_urgency.urgent", 0.8),
+        ),
+    )
+    a = analyzer.assess(read)
+    assert a.call is not None
+    assert (a.call.call_class, a.call.urgency) == ("report", "urgent")
+    assert "seg-0002" in a.call.segment_ids or "seg-0004" in a.call.segment_ids
