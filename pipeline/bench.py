@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import VigilError
+
 logger = logging.getLogger("vigil.bench")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,9 +215,16 @@ def bench_memory(data: Path, lengths: Sequence[float], workdir: Path) -> dict[st
             [sys.executable, "-m", "pipeline.bench", "--rss-child", str(path)],
             capture_output=True,
             text=True,
-            check=True,
             cwd=ROOT,
         )
+        if out.returncode != 0:
+            # the child's own error is the finding (a 3-hour run that dies must say why, not
+            # only that it exited 1); its last lines name the exception
+            path.unlink(missing_ok=True)
+            tail = " | ".join(line.strip() for line in out.stderr.strip().splitlines()[-4:])
+            raise VigilError(
+                f"memory run of {seconds:.0f} s failed (exit {out.returncode}): {tail}"
+            )
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         path.unlink()
         logger.info("memory: %s", rows[-1])
