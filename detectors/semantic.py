@@ -72,7 +72,7 @@ def dialogue_vector(
     mean of its probabilities over the turns that matter (the last two for the officer's heads), and
     the recording source. Training (``vigil train``) and inference both build it here.
     """
-    n, dim = embeddings.shape
+    n = embeddings.shape[0]
     officer = [i for i, r in enumerate(roles) if r == "officer"]
     others = [i for i, r in enumerate(roles) if r != "officer"]
 
