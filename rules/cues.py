@@ -128,18 +128,7 @@ class SemanticVotes(_Strict):
                 p = u.semantic(label)
                 if p < self.min_prob or (u.id, key) in have:
                     continue
-                hit = CueHit(
-                    key=key,
-                    utterance_id=u.id,
-                    speaker=u.speaker,
-                    role=u.role,
-                    phrase=f"semantic:{label}",
-                    matched_text=u.text,
-                    weight=self.weight * p * role_w,
-                    start=u.start,
-                    end=u.end,
-                    quality=max(0.0, min(1.0, u.asr_confidence * u.role_confidence)),
-                )
+                hit = CueHit.whole(u, key, f"semantic:{label}", self.weight * p * role_w)
                 if key not in best or hit.weight > best[key].weight:
                     best[key] = hit
             out.extend(best.values())
@@ -181,20 +170,7 @@ class DialogueVotes(_Strict):
                 continue
             own = label.removeprefix("dialogue_")
             _, u = max(cands, key=lambda ku: (ku[1].semantic(own), ku[0]))
-            out.append(
-                CueHit(
-                    key=key,
-                    utterance_id=u.id,
-                    speaker=u.speaker,
-                    role=u.role,
-                    phrase=f"dialogue:{label}",
-                    matched_text=u.text,
-                    weight=self.weight * p,
-                    start=u.start,
-                    end=u.end,
-                    quality=max(0.0, min(1.0, u.asr_confidence * u.role_confidence)),
-                )
-            )
+            out.append(CueHit.whole(u, key, f"dialogue:{label}", self.weight * p))
         return out
 
 
@@ -225,6 +201,22 @@ class CueHit:
     start: float
     end: float
     quality: float  # asr_confidence x role_confidence of the utterance
+
+    @classmethod
+    def whole(cls, u: Utterance, key: str, phrase: str, weight: float) -> CueHit:
+        """A vote read from a whole utterance (a classifier's, not a matched phrase)."""
+        return cls(
+            key=key,
+            utterance_id=u.id,
+            speaker=u.speaker,
+            role=u.role,
+            phrase=phrase,
+            matched_text=u.text,
+            weight=weight,
+            start=u.start,
+            end=u.end,
+            quality=max(0.0, min(1.0, u.asr_confidence * u.role_confidence)),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
