@@ -21,7 +21,14 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from evaluation.synthesis import synthesize_scenario, write_wav
 from tests.utils.api_factories import PASSWORD, UNIT_A, UNIT_B
-from tests.utils.browser import VIEWPORT, LiveServer, launch_chromium, live_server, sign_in
+from tests.utils.browser import (
+    VIEWPORT,
+    LiveServer,
+    htmx_settled,
+    launch_chromium,
+    live_server,
+    sign_in,
+)
 
 TURNS = [
     {"speaker": "S1", "role": "officer", "text": "您好，请坐，有什么需要帮助的？"},
@@ -135,14 +142,18 @@ def test_review_flow(
     page.select_option("select[name=flag]", "PHYSICAL_CONFRONTATION")
     expect(page.locator("#queue-empty")).to_be_visible()
     assert "flag=PHYSICAL_CONFRONTATION" in page.url
+    htmx_settled(page)
     page.select_option("select[name=flag]", flag["code"])
     expect(row).to_have_count(1)
+    htmx_settled(page)
     page.fill("input[name=unit]", UNIT_B)
     page.press("input[name=unit]", "Enter")
     expect(page.locator("#queue-empty")).to_be_visible()
+    htmx_settled(page)
     page.fill("input[name=unit]", UNIT_A)
     page.press("input[name=unit]", "Enter")
     expect(row).to_have_count(1)
+    htmx_settled(page)
     page.screenshot(path=str(tmp_path / "queue.png"))
 
     # open it; the flag list carries the document's start times
@@ -187,6 +198,7 @@ def test_review_flow(
 
     # confirm by keyboard: verdict, incident status and the queue's unreviewed count follow at once
     expect(page.locator("#unreviewed-left")).to_have_attribute("data-count", "1")
+    htmx_settled(page)
     card.click()
     page.keyboard.press("c")
     expect(card.locator(".verdict")).to_have_attribute("data-verdict", "confirm")

@@ -131,3 +131,17 @@ def sign_in(page: Any, base: str, username: str, password: str = PASSWORD) -> No
     page.fill("input[name=password]", password)
     page.click("#login-form button[type=submit]")
     page.wait_for_load_state("domcontentloaded")
+
+
+def htmx_settled(page: Any, timeout: float = 15_000) -> None:
+    """Wait until htmx has finished every request and swap on ``page``.
+
+    htmx 2 binds the ``hx-`` handlers of swapped-in content only when it settles (a 20 ms timer,
+    longer on a loaded machine), so a change or key press sent before that is silently lost; a test
+    that drives a freshly swapped form must wait for this first.
+    """
+    page.wait_for_function(
+        "() => !document.querySelector("
+        "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')",
+        timeout=timeout,
+    )
