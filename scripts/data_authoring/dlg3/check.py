@@ -57,10 +57,10 @@ def main() -> int:
         cnt["conduct"][has_c] += 1
         cnt["hard_negative"][d["hard_negative"] is not None] += 1
     for k, c in cnt.items():
-        print(k, dict(c.most_common()))
-    print("total", len(ids))
+        sys.stdout.write(f"{k} {dict(c.most_common())}\n")
+    sys.stdout.write(f"total {len(ids)}\n")
     for x in errs:
-        print("ERR", x)
+        sys.stdout.write(f"ERR {x}\n")
     return 1 if errs else 0
 
 

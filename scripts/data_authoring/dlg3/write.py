@@ -4,9 +4,10 @@ Block format: header line `src|register|category|disposition|call_class|urgency|
 (src b/c/p/d; '-' = null/empty), then turns `O: ...`, `P: ...`, `T: ...`; `O!SI:` marks conduct
 (S shirking, I impatient, T threat, P profanity).
 """
+import importlib
 import json
 import pathlib
-import importlib
+import sys
 
 SRC = {"b": "bodycam", "c": "counter", "p": "phone", "d": "dispatch"}
 ROLE = {"O": "officer", "P": "party", "T": "third_party"}
@@ -50,7 +51,7 @@ def main() -> None:
     with out.open("w", encoding="utf-8") as f:
         for it in items:
             f.write(json.dumps(it, ensure_ascii=False) + "\n")
-    print(len(items), "dialogues ->", out)
+    sys.stdout.write(f"{len(items)} dialogues -> {out}\n")
 
 
 if __name__ == "__main__":
