@@ -443,3 +443,152 @@ O: 好，如果他们再回来闹事，您再打过来。谢谢您。
 P: 好的。
 """),
 ]
+D += [
+("phone", "plain", "other", "pending", "complaint", "important", [], None, """
+O: 你好，城东派出所。
+P: 你好，我要投诉你们一个民警，前天处理我跟邻居的纠纷，他当着大家的面说我“神经病”，这是警察该说的话吗？
+O: 您说的是哪天几点？民警编号记得吗？
+P: 前天下午三点，编号我拍到了，零一二三四七。
+O: 我登记下来转给教导员，两个工作日内给您回复，核实后会调执法记录仪。
+P: 好，我等你们电话。
+"""),
+("dispatch", "plain", "domestic_violence", "pending", "report", "urgent", ["domestic_violence", "injury"], "impatient call-taker, but dispatched", """
+O[I]: 幺幺零，说话，说话啊！
+P: 我……我在厕所里，他在外面砸门。
+O[I]: 地址，快点，别哭了说地址。
+P: 长青小区十栋二零一。
+O: 人马上到，门别开。
+"""),
+("bodycam", "plain", "dispute", "mediated", None, None, ["dispute"], "impatient officer, but mediation reached", """
+O[I]: 又是你们两家？上个月不是刚调解过吗？
+P: 他又把垃圾放我门口了。
+T: 我就放一会儿，下楼就拿走。
+O[I]: 一会儿一会儿，你们烦不烦。垃圾当天拿走，放自己门口，能不能做到？
+T: 能。
+P: 能做到就行。
+"""),
+("counter", "brusque", "fraud", "no_action", None, None, ["fraud"], None, """
+P: 我在网上找了个兼职打字员，交了三百押金，对方就不理我了。
+O[IP]: 三百块也来报？脑子进水了吧，网上兼职你也信。
+P: 你说话怎么这么难听？
+O[S]: 金额太小了，立不了，回去吧。
+P: 我要投诉你。
+O[T]: 投诉？你投啊，看谁理你。
+"""),
+("phone", "sichuan", "noise", "no_action", "report", "normal", [], None, """
+O: 喂。
+P: 喂，警官嘛，我们楼下那个茶馆，打麻将打到两三点，哗啦哗啦的，天天如此。
+O[I]: 打麻将的声音你也要报？你耳朵好灵哦。
+P: 你来听一下嘛，吵得睡不到。
+O[S]: 这个你跟茶馆老板说，我们管不过来。
+"""),
+("dispatch", "northern", "theft", "pending", "report", "important", [], "impatient call-taker, but dispatched", """
+O: 幺幺零。
+P: 我车玻璃让人砸了，包没了，就在路边儿。
+O[I]: 你把包放车里干嘛？说了多少遍了。
+P: 我就下车五分钟！
+O: 行，地址说一下，派人过去。
+P: 建国门外大街，中粮广场门口。
+"""),
+("bodycam", "brusque", "other", "no_action", None, None, [], "improper handling", """
+P: 警察同志，他在这儿拍我，我让他删他不删。
+T: 公共场合我拍个风景怎么了。
+O[I]: 就这事儿？这也叫警？
+P: 他专门对着我拍的！
+O[S]: 你俩自己商量，我们没空管这种。
+"""),
+("counter", "plain", "theft", "case_accepted", None, None, [], "shirking first, then case taken", """
+P: 我的店被人偷了，收银机里一千多。
+O[S]: 你那个商铺不在我们辖区吧？去那边派出所。
+P: 在的，就是你们旁边那条街，文化路三十号。
+O: 哦，三十号是我们的。那给你受案，做笔录，回执拿好，我们去看现场。
+P: 好。
+"""),
+("phone", "brusque", "help_request", "no_action", "report", "important", ["self_harm"], "improper handling", """
+O: 喂，派出所。
+P: 我朋友说不想活了，在微信上跟我说的，我也不知道他在哪。
+O[S]: 不知道在哪我们怎么找？你先问清楚地址再打。
+P: 他不回我了！
+O[I]: 那你报他身份证号也行啊，什么都没有打什么电话。
+"""),
+("dispatch", "plain", "assault", "pending", "report", "urgent", ["injury", "weapon", "mass_incident"], None, """
+O: 你好，幺幺零。
+P: 你好，夜市这边十几个人在打群架，有人拿着棍子。
+O: 具体在哪里？
+P: 新港夜市，靠河那一头。
+O: 有没有人倒地？
+P: 有一个坐地上了，头上有血。
+O: 大批民警和救护车马上到，你离开那儿，别围观。
+"""),
+("counter", "plain", "domestic_violence", "no_action", None, None, ["domestic_violence", "injury"], "improper handling", """
+P: 我被我丈夫打了，这是医院的诊断。
+O[I]: 你们两口子的事，来派出所干什么？
+P: 我要报案，他打我不是第一次了。
+O[S]: 你回去找妇联吧，妇联管这个。
+P: 妇联让我来派出所的。
+O[I]: 那我也没办法，今天就这样。
+"""),
+("bodycam", "plain", "noise", "advised", None, None, [], "impatient officer, advice given", """
+O[I]: 音乐关一下，楼下都投诉好几次了，你们听不见吗？
+P: 啊，不好意思不好意思，我们在开生日会。
+O: 关小点，十点以后别唱了。再接到报警要处理的。
+P: 好的好的，马上关。
+"""),
+("phone", "plain", "fraud", "case_accepted", "report", "important", ["fraud"], "impatient officer, but case taken", """
+O: 你好，滨湖派出所。
+P: 你好，我刚被冒充客服的骗了八千，说我的快递丢了要理赔。
+O[I]: 又是快递理赔，天天讲天天有人上当。
+P: 我知道我傻……能不能报？
+O: 能报，马上给你止付，人过来做笔录，立案给你回执。
+"""),
+("dispatch", "plain", "other", "no_action", "other", "normal", [], "improper handling of a prank", """
+O: 幺幺零。
+P: 喂，你猜我是谁？
+O[P]: 神经病吧你，这是报警电话。
+P: 哈哈……
+O[T]: 再打过来查到你号码抓你。
+"""),
+("counter", "formal", "consultation", "no_action", None, None, [], None, """
+P: 您好，本人需要调取二零二零年本人在贵所的报警记录，用于诉讼。
+O[S]: 报警记录不对个人调取，你让律师去法院开调查令。
+P: 法律规定当事人可以申请查阅本人报警记录。
+O[SI]: 那你去网上申请，我这边办不了。
+P: 请问网上哪个入口？
+O[I]: 自己查。
+"""),
+("bodycam", "northern", "dispute", "case_accepted", None, None, ["dispute", "injury"], "impatient officer, but case taken", """
+O[I]: 行了行了，都别嚷嚷，一个一个说。
+P: 他骑车撞了我摊子，把我蒸笼全掀了，我拽他，他给我一拳。
+T: 他先拽我衣服的！
+O: 都跟我回所里，笔录做了，这个按打架立案，你伤去医院验，回执给你。
+P: 成。
+"""),
+("phone", "plain", "lost_property", "no_action", "other", "normal", [], None, """
+O: 喂。
+P: 你好，我在你们辖区丢了一个钱包，有没有人捡到交过来？
+O[I]: 没有没有，丢了东西别打这个电话。
+P: 那我该打哪个？
+O[S]: 自己找去吧。
+"""),
+("dispatch", "plain", "help_request", "pending", "report", "urgent", [], None, """
+O: 你好，幺幺零。
+P: 你好，隔壁家着火了，冒烟了，家里好像有老人。
+O: 地址？
+P: 东风村三组，二十七号。
+O: 消防和民警马上过去，你先喊邻居出来，别进去救人。
+P: 好。
+"""),
+("counter", "polite", "consultation", "advised", None, None, [], "shirking-sounding but legitimate referral", """
+P: 您好，打扰了，我想问问给孩子改名字要怎么办？
+O: 未成年人改名，父母双方带户口本、身份证、出生证明来户籍窗口，户籍窗口在二楼，我们这里是接报案的窗口。
+P: 哦，那我上二楼就行？
+O: 对，上二楼，右手边。
+"""),
+("phone", "sarcastic", "other", "advised", "complaint", "important", [], None, """
+O: 你好，城南派出所。
+P: 哟，你们效率真高啊，我上周报的电动车被偷，到现在连个人影都没有，是不是等它自己回来？
+O: 您的不满我们理解。我把您的意见转教导员，同时催办案民警给您回电话。
+P: 你们说的回电话，我已经等了一礼拜了。
+O: 这次会记录在案，三天内不回电话您可以直接找教导员，我把他的办公电话给您。
+"""),
+]
