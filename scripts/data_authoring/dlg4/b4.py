@@ -504,7 +504,7 @@ P: 在的，就是你们旁边那条街，文化路三十号。
 O: 哦，三十号是我们的。那给你受案，做笔录，回执拿好，我们去看现场。
 P: 好。
 """),
-("phone", "brusque", "help_request", "no_action", "report", "important", ["self_harm"], "improper handling", """
+("phone", "brusque", "help_request", "no_action", "report", "urgent", ["self_harm"], "improper handling", """
 O: 喂，派出所。
 P: 我朋友说不想活了，在微信上跟我说的，我也不知道他在哪。
 O[S]: 不知道在哪我们怎么找？你先问清楚地址再打。
@@ -590,5 +590,108 @@ P: 哟，你们效率真高啊，我上周报的电动车被偷，到现在连�
 O: 您的不满我们理解。我把您的意见转教导员，同时催办案民警给您回电话。
 P: 你们说的回电话，我已经等了一礼拜了。
 O: 这次会记录在案，三天内不回电话您可以直接找教导员，我把他的办公电话给您。
+"""),
+]
+D += [
+("dispatch", "shanghai", "help_request", "pending", "report", "urgent", [], "calm voice, urgent", """
+O: 侬好，幺幺零。
+P: 侬好，阿拉屋里老头子跌了一跤，起勿来了，头浪出血。
+O: 人清醒伐？
+P: 讲得出闲话个，就是起勿来。
+O: 地址报一下。
+P: 长乐路三百六十弄十二号。
+O: 救护车搭民警马上到，侬勿要硬拉伊起来。
+"""),
+("phone", "cantonese", "fraud", "case_accepted", "report", "important", ["fraud"], None, """
+O: 你好，天河派出所。
+P: 喂，我喺网上买演唱会飞，俾咗一千二，个人收咗钱就拉黑咗我。
+O: 有冇聊天记录同转账记录？
+P: 有，全部截咗图。
+O: 你嚟派出所，我哋同你立案，做笔录，开回执。
+P: 好，我而家过嚟。
+"""),
+("counter", "numbers", "theft", "case_accepted", None, None, [], None, """
+P: 我那个仓库，上个月进了一批电缆，三百米，一米二十八块，现在少了一百二十米。
+O: 一百二十米，三千三百六十块。什么时候发现的？
+P: 前天盘点。仓库钥匙就三个人有。
+O: 内部人员可能性大。给你立案，把三个人名单和出入记录给我们，回执拿好。
+P: 好。
+"""),
+("bodycam", "brusque", "traffic", "advised", None, None, [], "lawful_warning", """
+O: 你好，我是交警，记录仪开着。这里禁止停车，请马上开走。
+P: 我就等个人，一分钟。
+O: 一分钟也不行，这是公交站。这次不罚，开走。
+P: 行行，走了走了。
+"""),
+("phone", "brusque", "consultation", "no_action", "consult", "normal", [], None, """
+O: 喂。
+P: 你好，我想问问我儿子的户口迁移进度。
+O[I]: 迁移进度打窗口电话，别打这个。
+P: 窗口电话打了没人接。
+O[SI]: 那你明天再打，我这边查不了。
+"""),
+("dispatch", "numbers", "traffic", "pending", "report", "urgent", ["injury"], None, """
+O: 你好，幺幺零。
+P: 你好，绕城高速，往北，一百二十三公里处，三车追尾，有一个人卡在车里。
+O: 一百二十三公里，往北，对吧？
+P: 对，我是后面第四辆，停在应急车道。
+O: 交警、消防、一二零已派，你人站到护栏外面去。
+"""),
+("counter", "shanghai", "lost_property", "advised", None, None, [], None, """
+P: 同志，阿拉老太太个老年卡寻勿着了，是勿是此地补？
+O: 老年卡勿是派出所补个，侬到街道社区事务受理中心去补，带户口本搭身份证。
+P: 噢，街道是伐，谢谢侬噢。
+O: 勿客气。
+"""),
+("bodycam", "plain", "assault", "case_accepted", None, None, ["injury"], "officer threat while handling, case still taken", """
+O[T]: 你再给我动一下试试，我让你今天出不了这个门。
+T: 我没动，是他先打的我。
+P: 警察同志，他把我眼镜打碎了，脸上都划了口子。
+O: 伤者先去医院。你，跟我回去做笔录。这个我们受案，回执会给他。
+T: 凭什么就我去？
+O: 两边都要做笔录。
+"""),
+("phone", "plain", "dispute", "referred", "report", "normal", ["dispute", "enterprise"], "shirking-sounding but legitimate", """
+O: 你好，东湖派出所。
+P: 你好，我在一家公司干了半年，辞职后他们不给开离职证明，还扣我押金。
+O: 有没有人身威胁或者扣你的证件？
+P: 那没有。
+O: 这是劳动争议，找劳动监察大队投诉，或者申请劳动仲裁，不用花钱。地址我发你短信。
+P: 好，谢谢。
+"""),
+("dispatch", "plain", "noise", "no_action", "report", "normal", [], None, """
+O: 幺幺零。
+P: 你好，隔壁在唱卡拉OK，十二点了。
+O[S]: 这种打派出所电话，别打幺幺零。
+P: 派出所电话我不知道啊。
+O[I]: 网上查嘛，挂了。
+"""),
+("counter", "plain", "dispute", "pending", None, None, ["dispute"], None, """
+P: 我们村的几户人家说我家的宅基地界桩被挪了，今天又在地里吵。
+O: 有没有人动手？
+P: 还没有，我怕要打起来。
+O: 我们明天和村干部一起去现场看，先把双方叫到村委会。这几天谁都别去动界桩。
+P: 好，那我等你们通知。
+"""),
+("bodycam", "plain", "help_request", "pending", None, None, [], None, """
+O: 小朋友你好，我是警察叔叔，记录仪开着。你跟爸爸妈妈走散了？
+P: 嗯……妈妈去买东西了，我找不到她。
+O: 你记得妈妈的电话吗？
+P: 不记得……我叫豆豆，住在花园小区。
+O: 叔叔先带你去商场服务台广播，也查一下花园小区的登记，你别怕。
+"""),
+("phone", "plain", "consultation", "advised", "consult", "normal", [], "topic words without incident", """
+O: 你好，北湖派出所。
+P: 你好，我想问，要是有人打我，我还手了，算不算打架？我不是现在有事，就是看新闻想问问。
+O: 要看情况，为了制止正在进行的侵害，必要限度内还手属于正当防卫。超过限度就要担责任。
+P: 明白了，就是问问，谢谢你。
+O: 遇到这种情况先报警，留好证据。
+"""),
+("counter", "brusque", "theft", "pending", None, None, [], "impatient officer, but enquiry continues", """
+P: 我手机被偷了，定位显示就在你们这片儿一个小区里。
+O[I]: 定位定位，定位能当证据吗？
+P: 那你们去看看呀！
+O: 行，定位截图给我，我们登记，先核实这个地址，明天给你回话。
+P: 好，我等电话。
 """),
 ]
