@@ -13,7 +13,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 OUT = HERE.parents[2] / "configs/semantic/data/dialogues-d4.jsonl"
 ROLES = {"O": "officer", "P": "party", "T": "third_party"}
 CODES = {"S": "SPEECH_SHIRKING", "I": "SPEECH_IMPATIENT", "T": "SPEECH_THREAT", "P": "SPEECH_PROFANITY"}
-BATCHES = ["b1", "b2", "b3", "b4"]
+BATCHES = ["b1", "b2", "b3", "b4", "b5"]
 
 
 def parse_turns(block: str) -> list[dict]:
