@@ -1,8 +1,11 @@
 """Checker for dialogues-d4.jsonl: codes from the shared vocabulary, call fields per source, unique ids."""
 import collections
 import json
+import logging
 import pathlib
 import sys
+
+LOG = logging.getLogger("dlg4.check")
 
 PATH = pathlib.Path(__file__).resolve().parents[3] / "configs/semantic/data/dialogues-d4.jsonl"
 SOURCES = {"bodycam", "counter", "phone", "dispatch"}
@@ -25,7 +28,9 @@ def main() -> int:
     conduct_n = hn_n = 0
     for n, line in enumerate(PATH.read_text(encoding="utf-8").splitlines(), 1):
         r = json.loads(line)
-        e = lambda m: errs.append(f"line {n} {r.get('id')}: {m}")  # noqa: E731
+        def e(m: str, n: int = n, r: dict = r) -> None:
+            errs.append(f"line {n} {r.get('id')}: {m}")
+
         if r["id"] in ids:
             e("duplicate id")
         ids.add(r["id"])
@@ -59,12 +64,13 @@ def main() -> int:
                      ("call_class", lab["call_class"]), ("urgency", lab["urgency"]), ("register", r["register"])):
             cnt[k][v] += 1
     for k, c in cnt.items():
-        print(k, dict(c.most_common()))
-    print("total", len(ids), "with conduct", conduct_n, "hard_negative", hn_n)
+        LOG.info("%s %s", k, dict(c.most_common()))
+    LOG.info("total %d with conduct %d hard_negative %d", len(ids), conduct_n, hn_n)
     for m in errs:
-        print("ERROR", m)
+        LOG.error("%s", m)
     return 1 if errs else 0
 
 
 if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     sys.exit(main())

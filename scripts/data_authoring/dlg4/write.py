@@ -5,9 +5,13 @@ each item is (source, register, category, disposition, call_class, urgency, risk
 where turns is a multi-line string; each line starts with O/P/T (officer/party/third_party),
 optionally followed by conduct codes in brackets, e.g. "O[SI]:" (S=SHIRKING, I=IMPATIENT, T=THREAT, P=PROFANITY).
 """
-import json
-import pathlib
 import importlib
+import json
+import logging
+import pathlib
+import sys
+
+LOG = logging.getLogger("dlg4.write")
 
 HERE = pathlib.Path(__file__).resolve().parent
 OUT = HERE.parents[2] / "configs/semantic/data/dialogues-d4.jsonl"
@@ -51,10 +55,10 @@ def main() -> None:
                 "provenance": {"author": "helper-dlg4", "method": "handwritten", "date": "2026-11-30"},
             }
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    print(f"wrote {len(items)} dialogues to {OUT}")
+    LOG.info("wrote %d dialogues to %s", len(items), OUT)
 
 
 if __name__ == "__main__":
-    import sys
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     sys.path.insert(0, str(HERE))
     main()
