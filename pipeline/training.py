@@ -17,7 +17,7 @@ import logging
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, get_args
 
@@ -121,17 +121,40 @@ class Dialogue:
     turns: tuple[tuple[str, str, tuple[str, ...]], ...]
     labels: dict[str, Any]
     origin: str
+    also: dict[str, tuple[str, ...]] | None = None
+    """Per label key (``disposition``, ``category``), the other codes a second annotator judged a
+    reviewer elsewhere could also record (``alternatives-*.jsonl``); ``None``: not annotated."""
 
 
 @dataclass(frozen=True, slots=True)
 class DialogueHeadSpec:
-    """A one-of head over :func:`detectors.semantic.dialogue_vector`, trained on dialogues of
-    ``sources`` (all when ``None``) whose ``key`` label is set."""
+    """A head over :func:`detectors.semantic.dialogue_vector`, trained on dialogues of ``sources``
+    (all when ``None``) whose ``key`` label is set.
+
+    ``multiclass``: which code the author gave. ``multilabel`` ("plausible" heads): whether a code
+    is one a reviewer could record for the exchange (the author's code or an annotated alternative);
+    trained on the annotated dialogues only. The rules ask it whether a case record that differs
+    from the reading is a different convention or a contradiction.
+    """
 
     name: str
     key: str
     labels: tuple[str, ...]
     sources: tuple[str, ...] | None = None
+    kind: str = "multiclass"
+
+    def target(self, dialogue: Dialogue) -> list[str] | str | None:
+        """The dialogue's target for this head, or ``None`` when it does not train it."""
+        value = dialogue.labels.get(self.key)
+        if value not in self.labels or (
+            self.sources is not None and dialogue.source not in self.sources
+        ):
+            return None
+        if self.kind == "multiclass":
+            return str(value)
+        if dialogue.also is None:
+            return None
+        return [str(value), *dialogue.also.get(self.key, ())]
 
 
 DIALOGUE_HEADS: tuple[DialogueHeadSpec, ...] = (
@@ -139,7 +162,12 @@ DIALOGUE_HEADS: tuple[DialogueHeadSpec, ...] = (
     DialogueHeadSpec("dialogue_category", "category", CATEGORIES),
     DialogueHeadSpec("dialogue_call", "call_class", CALL_CLASSES, ("phone", "dispatch")),
     DialogueHeadSpec("dialogue_urgency", "urgency", URGENCIES, ("phone", "dispatch")),
+    DialogueHeadSpec(
+        "dialogue_disposition_plausible", "disposition", DISPOSITIONS, kind="multilabel"
+    ),
+    DialogueHeadSpec("dialogue_category_plausible", "category", CATEGORIES, kind="multilabel"),
 )
+ALTERNATIVE_FILES = "alternatives-*.jsonl"
 
 
 def load_dialogues(data_dir: str | Path) -> tuple[list[Dialogue], dict[str, str]]:
@@ -176,7 +204,49 @@ def load_dialogues(data_dir: str | Path) -> tuple[list[Dialogue], dict[str, str]
             seen.add(dlg.id)
             if any(text for _, text, _ in dlg.turns):
                 out.append(dlg)
-    return out, digests
+    also = _load_alternatives(d, seen, digests)
+    return [replace(x, also=also.get(x.id)) for x in out], digests
+
+
+_ALTERNATIVE_CODES: dict[str, tuple[str, ...]] = {
+    "disposition": DISPOSITIONS,
+    "category": CATEGORIES,
+}
+
+
+def _load_alternatives(
+    d: Path, ids: set[str], digests: dict[str, str]
+) -> dict[str, dict[str, tuple[str, ...]]]:
+    """``alternatives-*.jsonl``: per dialogue id, the other codes a second annotator allows.
+
+    Why a file of its own: the dialogues' authors' labels stay as they wrote them, and the
+    annotation (by someone else, with its own provenance) can be redone without touching them.
+    """
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for f in sorted(d.glob(ALTERNATIVE_FILES)):
+        raw = f.read_bytes()
+        digests[f.name] = hashlib.sha256(raw).hexdigest()
+        for n, line in enumerate(raw.decode("utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                key = str(obj["id"])
+                entry = {
+                    k: tuple(str(c) for c in obj.get(f"{k}_also") or ()) for k in _ALTERNATIVE_CODES
+                }
+            except (json.JSONDecodeError, KeyError, TypeError) as e:
+                raise ConfigError(f"{f.name}:{n}: not an alternatives entry: {e}") from e
+            if key not in ids:
+                raise ConfigError(f"{f.name}:{n}: no training dialogue {key!r}")
+            if key in out:
+                raise ConfigError(f"{f.name}:{n}: dialogue {key!r} annotated twice")
+            for k, codes in entry.items():
+                bad = set(codes) - set(_ALTERNATIVE_CODES[k])
+                if bad:
+                    raise ConfigError(f"{f.name}:{n}: unknown {k} codes {sorted(bad)}")
+            out[key] = entry
+    return out
 
 
 def dialogue_items(dialogues: Sequence[Dialogue]) -> list[Item]:
@@ -211,7 +281,9 @@ def load_items(data_dir: str | Path) -> tuple[list[Item], dict[str, str]]:
     """Every item of every utterance ``*.jsonl`` file (sorted by name; dialogue files are read by
     :func:`load_dialogues`), and each file's SHA-256."""
     d = Path(data_dir)
-    files = sorted(f for f in d.glob("*.jsonl") if not f.match(DIALOGUE_FILES))
+    files = sorted(
+        f for f in d.glob("*.jsonl") if not (f.match(DIALOGUE_FILES) or f.match(ALTERNATIVE_FILES))
+    )
     if not files:
         raise ConfigError(f"no training data (*.jsonl) in {d}")
     items: list[Item] = []
@@ -355,7 +427,7 @@ def _train_head(
             b[j] = -30.0
             per_label[lab] = {"positives": 0}
             continue
-        c, loss, f1 = _choose_c(x, y, seed, folds)
+        c, loss, f1 = _choose_c(x, y, seed, folds, grid)
         clf = _fit(x, y, c, seed)
         w[j] = clf.coef_[0]
         b[j] = clf.intercept_[0]
@@ -444,13 +516,16 @@ def train_heads(
         vectors = _dialogue_vectors(dialogues, pooled, embedder, tfidf, cache_dir)
         dialogue_dim = vectors.shape[1]
         for dspec in DIALOGUE_HEADS:
+            if dspec.kind == "multilabel" and all(dspec.target(d) is None for d in dialogues):
+                logger.info("dialogue head %s: no annotated alternatives, not trained", dspec.name)
+                continue
             w, b, report = _train_dialogue_head(dspec, dialogues, vectors, seed, folds)
             arrays[f"{dspec.name}.W"] = w
             arrays[f"{dspec.name}.b"] = b
             specs.append(
                 {
                     "name": dspec.name,
-                    "kind": "multiclass",
+                    "kind": dspec.kind,
                     "labels": list(dspec.labels),
                     "input": "dialogue",
                 }
@@ -527,12 +602,8 @@ def _train_dialogue_head(
     """One dialogue head, on standardised features (embedding means and probabilities differ in
     scale by an order of magnitude); the scaling is folded back into the exported weights, so
     inference multiplies the raw vector."""
-    idx = [
-        i
-        for i, d in enumerate(dialogues)
-        if d.labels.get(spec.key) in spec.labels
-        and (spec.sources is None or d.source in spec.sources)
-    ]
+    targets = [spec.target(d) for d in dialogues]
+    idx = [i for i, t in enumerate(targets) if t is not None]
     if not idx:
         raise ConfigError(f"no training dialogues for head {spec.name!r}")
     x = vectors[idx]
@@ -540,9 +611,9 @@ def _train_dialogue_head(
     sd = x.std(axis=0)
     sd[sd < 1e-6] = 1.0
     w, b, report = _train_head(
-        HeadSpec(spec.name, "multiclass", spec.labels),
+        HeadSpec(spec.name, spec.kind, spec.labels),
         (x - mu) / sd,
-        [str(dialogues[i].labels[spec.key]) for i in idx],
+        [t for t in targets if t is not None],
         seed,
         folds,
         _DIALOGUE_C_GRID,

@@ -106,6 +106,16 @@ class MismatchOptions(_Strict):
     max_recorded_prob: float = Field(default=1.0, gt=0.0, le=1.0)
     """Likewise when the dialogue head (``dialogue`` votes of the section) gives the recorded value
     at least this probability: a reading that keeps the record plausible is not a contradiction."""
+    plausible_head: str | None = None
+    """A ``multilabel`` dialogue head (``dialogue_disposition_plausible``) giving, per code, the
+    probability that a reviewer could record it for this exchange: reviewers settle borderline
+    cases differently (a refusal worded as advice, "come back tomorrow"), and a record that is only
+    another convention is not a contradiction."""
+    max_plausible_prob: float = Field(default=1.0, gt=0.0, le=1.0)
+    """The record is contested (a hint, not a flag) when ``plausible_head`` gives it at least this."""
+    plausible_unless_refused: bool = False
+    """No such leniency where the report was improperly not accepted (REPORT_NOT_ACCEPTED): a soft
+    record (advice) over a refused report is the cover-up the mismatch rule exists to find."""
 
 
 class ReportNotAcceptedOptions(_Strict):
@@ -241,7 +251,8 @@ class Inferrer:
         as review hints, the mismatches whose recorded value the recording also partly supports."""
         flags: list[Flag] = []
         hints: list[ReviewHint] = []
-        for f, contested in self._mismatches(transcript, cat, disp):
+        refused = self._not_accepted(transcript, cat, disp)
+        for f, contested in self._mismatches(transcript, cat, disp, refused=refused is not None):
             if not contested:
                 flags.append(f)
                 continue
@@ -258,17 +269,23 @@ class Inferrer:
                     evidence=f.evidence,
                 )
             )
-        refused = self._not_accepted(transcript, cat, disp)
         if refused is not None:
             flags.append(refused)
         return flags, hints
 
     def _mismatches(
-        self, transcript: Transcript, cat: InferenceResult, disp: InferenceResult
+        self,
+        transcript: Transcript,
+        cat: InferenceResult,
+        disp: InferenceResult,
+        *,
+        refused: bool,
     ) -> list[tuple[Flag, bool]]:
         """Each mismatch candidate, and whether the recording also supports the recorded value: its
-        vote is near the winner's (``max_recorded_share``), or the dialogue head still gives it
-        ``max_recorded_prob`` (the exchange read as a whole does not rule the record out)."""
+        vote is near the winner's (``max_recorded_share``), the dialogue head still gives it
+        ``max_recorded_prob`` (the exchange read as a whole does not rule the record out), or the
+        plausible-record head finds it a code a reviewer could record (``max_plausible_prob``; not
+        over an improperly refused report where ``plausible_unless_refused``)."""
         out: list[tuple[Flag, bool]] = []
         pairs = (
             (cat, self.pack.category_mismatch, self.pack.category),
@@ -292,6 +309,9 @@ class Inferrer:
                     default=0.0,
                 )
                 contested = contested or p >= opts.max_recorded_prob
+            if opts.plausible_head is not None and not (refused and opts.plausible_unless_refused):
+                plausible = transcript.semantic(f"{opts.plausible_head}.{recorded}")
+                contested = contested or plausible >= opts.max_plausible_prob
             out.append((f, contested))
         return out
 

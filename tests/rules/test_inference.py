@@ -234,6 +234,38 @@ def test_the_dialogue_reading_votes_and_can_keep_a_record_plausible(inferrer: In
     assert [h.reason for h in hints] == ["record_partly_supported"]
 
 
+def test_a_record_another_reviewer_could_keep_is_a_hint_not_a_flag(inferrer: Inferrer) -> None:
+    """The plausible-record head (trained on annotated alternatives) says whether a recorded code is
+    one a reviewer elsewhere could choose for the exchange: then the difference is a convention, put
+    to a reviewer as a hint; a code it finds implausible stays a contradiction."""
+    from dataclasses import replace
+
+    opts = inferrer.pack.disposition_mismatch
+    assert opts.plausible_head == "dialogue_disposition_plausible"
+    inc = IncidentRecord("INC-5", recorded_category="dispute", recorded_disposition="advised")
+    clear = [
+        ("P", "楼上天天漏水。"),
+        ("O", "建议你们双方坐下来好好谈谈。"),
+        ("O", "这个归街道管，你去街道办。"),
+    ]
+    reading = (("dialogue_disposition.advised", 0.05), ("dialogue_disposition.referred", 0.9))
+    base = transcript(clear, incident=inc)
+    for p_advised, flagged in ((opts.max_plausible_prob + 0.1, False), (0.02, True)):
+        tr = replace(
+            base,
+            semantics=(*reading, ("dialogue_disposition_plausible.advised", p_advised)),
+        )
+        cat, disp = inferrer.infer(tr)
+        flags, hints = inferrer.findings(tr, cat, disp)
+        assert ("DISPOSITION_MISMATCH" in {f.code for f in flags}) is flagged
+        assert bool([h for h in hints if h.code == "DISPOSITION_MISMATCH"]) is not flagged
+        if not flagged:
+            (hint,) = [h for h in hints if h.code == "DISPOSITION_MISMATCH"]
+            assert (
+                hint.reason == "record_partly_supported" and hint.evidence["recorded"] == "advised"
+            )
+
+
 def test_report_not_accepted_scoped_by_source_and_acceptance(inferrer: Inferrer) -> None:
     assert "REPORT_NOT_ACCEPTED" in _codes(inferrer, transcript(THEFT_DEFLECTED, "phone"))
     assert "REPORT_NOT_ACCEPTED" not in _codes(inferrer, transcript(THEFT_DEFLECTED, "dispatch"))

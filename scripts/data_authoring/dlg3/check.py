@@ -1,16 +1,50 @@
 """Checker for dialogues-d3.jsonl: codes from the vocabulary, call fields by source, unique ids, counts."""
+
 import collections
 import json
 import pathlib
 import sys
 
-CATS = {"theft", "fraud", "dispute", "assault", "domestic_violence", "traffic", "noise", "lost_property",
-        "help_request", "consultation", "other"}
+CATS = {
+    "theft",
+    "fraud",
+    "dispute",
+    "assault",
+    "domestic_violence",
+    "traffic",
+    "noise",
+    "lost_property",
+    "help_request",
+    "consultation",
+    "other",
+}
 DISPS = {"case_accepted", "mediated", "referred", "advised", "no_action", "pending"}
-RISKS = {"fraud", "terror", "enterprise", "dispute", "mental_health", "injury", "weapon", "self_harm",
-         "domestic_violence", "mass_incident"}
-REGS = {"plain", "polite", "brusque", "sarcastic", "shanghai", "northern", "sichuan", "cantonese", "filler",
-        "fragment", "numbers", "formal"}
+RISKS = {
+    "fraud",
+    "terror",
+    "enterprise",
+    "dispute",
+    "mental_health",
+    "injury",
+    "weapon",
+    "self_harm",
+    "domestic_violence",
+    "mass_incident",
+}
+REGS = {
+    "plain",
+    "polite",
+    "brusque",
+    "sarcastic",
+    "shanghai",
+    "northern",
+    "sichuan",
+    "cantonese",
+    "filler",
+    "fragment",
+    "numbers",
+    "formal",
+}
 CONDUCT = {"SPEECH_PROFANITY", "SPEECH_THREAT", "SPEECH_SHIRKING", "SPEECH_IMPATIENT"}
 
 

@@ -1,4 +1,5 @@
 """Dialogues 1-50 (dlg3): everyday counter, body-cam and phone encounters."""
+
 D = """
 c|plain|theft|case_accepted|-|-|-|-
 O: 你好，什么事？

@@ -1,4 +1,5 @@
 """Dialogues 51-100 (dlg3): more referrals, mediations, complaints and changing outcomes."""
+
 D = """
 p|plain|other|pending|complaint|important|-|-
 P: 我要投诉，昨天来处理我们事的那个民警，态度特别差。

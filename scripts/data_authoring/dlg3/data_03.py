@@ -1,4 +1,5 @@
 """Dialogues 101-150 (dlg3): referrals, mediations, impatient officers who still do the job."""
+
 D = """
 c|brusque|dispute|referred|-|-|dispute,enterprise|-
 P: 我在工地干了两个月，包工头一分钱没给。

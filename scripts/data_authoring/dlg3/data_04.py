@@ -1,4 +1,5 @@
 """Dialogues 151-210 (dlg3): hard negatives (party swearing, lawful warnings, quoting, jokes) and conduct."""
+
 D = """
 b|brusque|dispute|mediated|-|-|dispute|party_swearing
 O: 我是民警，正在录音录像。先别动手。

@@ -1,4 +1,5 @@
 """Dialogues 211-260 (dlg3): conduct in otherwise finished encounters, complaints, implied endings."""
+
 D = """
 c|brusque|dispute|mediated|-|-|dispute|-
 P: 我在他店里理发，剪坏了，他还要收全款。

@@ -1,4 +1,5 @@
 """Dialogues 256-300 (dlg3): threats and insults by officers, deflections, and their look-alikes."""
+
 D = """
 b|brusque|dispute|mediated|-|-|dispute|-
 O!T: 再吵我把你们俩都铐回去，信不信？

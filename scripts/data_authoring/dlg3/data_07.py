@@ -1,4 +1,5 @@
 """Dialogues 301-340 (dlg3): outcomes that turn late, agencies named only as background, implied endings."""
+
 D = """
 c|plain|theft|case_accepted|-|-|-|background_agency
 P: 我电动车在商场门口被偷了，商场保安让我去找城管。

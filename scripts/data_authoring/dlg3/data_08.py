@@ -1,4 +1,5 @@
 """Dialogues 339-375 (dlg3): officers with bad manners across every outcome, dialect registers."""
+
 D = """
 c|shanghai|theft|case_accepted|-|-|-|-
 P: 阿拉屋里厢的脚踏车又被偷脱了，第三部了。

@@ -4,6 +4,7 @@ Block format: header line `src|register|category|disposition|call_class|urgency|
 (src b/c/p/d; '-' = null/empty), then turns `O: ...`, `P: ...`, `T: ...`; `O!SI:` marks conduct
 (S shirking, I impatient, T threat, P profanity).
 """
+
 import importlib
 import json
 import pathlib
@@ -11,7 +12,12 @@ import sys
 
 SRC = {"b": "bodycam", "c": "counter", "p": "phone", "d": "dispatch"}
 ROLE = {"O": "officer", "P": "party", "T": "third_party"}
-CONDUCT = {"S": "SPEECH_SHIRKING", "I": "SPEECH_IMPATIENT", "T": "SPEECH_THREAT", "P": "SPEECH_PROFANITY"}
+CONDUCT = {
+    "S": "SPEECH_SHIRKING",
+    "I": "SPEECH_IMPATIENT",
+    "T": "SPEECH_THREAT",
+    "P": "SPEECH_PROFANITY",
+}
 
 
 def parse(block: str, n: int) -> dict:
@@ -29,10 +35,13 @@ def parse(block: str, n: int) -> dict:
         "id": f"dialogue-d3-{n:05d}",
         "source": SRC[src],
         "turns": turns,
-        "labels": {"category": cat, "disposition": disp,
-                   "call_class": None if cc == "-" else cc,
-                   "urgency": None if urg == "-" else urg,
-                   "risk_factors": [] if risks == "-" else risks.split(",")},
+        "labels": {
+            "category": cat,
+            "disposition": disp,
+            "call_class": None if cc == "-" else cc,
+            "urgency": None if urg == "-" else urg,
+            "risk_factors": [] if risks == "-" else risks.split(","),
+        },
         "register": reg,
         "hard_negative": None if hn == "-" else hn,
         "provenance": {"author": "helper-dlg3", "method": "handwritten", "date": "2026-11-30"},

@@ -1,6 +1,16 @@
 """Batch 1 of dlg4 dialogues (compact notation, see write.py)."""
+
 D = [
-("phone", "filler", "consultation", "advised", "consult", "normal", [], None, """
+    (
+        "phone",
+        "filler",
+        "consultation",
+        "advised",
+        "consult",
+        "normal",
+        [],
+        None,
+        """
 O: 你好，这里是城东派出所。
 P: 哎，你好你好，那个，我就是想问一下啊，就是，嗯，我上个月不是那个，我妈那个户口，就是从老家迁过来，那个要带些什么东西，我之前问过一次，人家说要什么准迁证，我也搞不太清楚，就是……
 O: 户口迁入是吧。
@@ -9,8 +19,18 @@ O: 带户口本、身份证，还有您的房产证明。先来窗口开准迁�
 P: 哦，那就是先来你们这儿是吧，那个周六开不开门啊？
 O: 周六上午开，九点到十二点。
 P: 好嘞好嘞，谢谢啊，麻烦你了。
-"""),
-("dispatch", "plain", "domestic_violence", "pending", "report", "urgent", ["domestic_violence", "injury"], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "plain",
+        "domestic_violence",
+        "pending",
+        "report",
+        "urgent",
+        ["domestic_violence", "injury"],
+        None,
+        """
 O: 你好，幺幺零。
 P: 嗯，你好，我想问一下，就是……老公喝了酒，在客厅里摔东西。
 O: 他有没有打你？
@@ -19,8 +39,18 @@ O: 你在什么地址？
 P: 建设路一百二十八号，三单元五零二。
 O: 好，民警马上过去，你别开门，手机别挂。
 P: 嗯。
-"""),
-("counter", "polite", "fraud", "case_accepted", None, None, ["fraud"], None, """
+""",
+    ),
+    (
+        "counter",
+        "polite",
+        "fraud",
+        "case_accepted",
+        None,
+        None,
+        ["fraud"],
+        None,
+        """
 P: 同志您好，不好意思打扰一下，我也不知道这个算不算，就是我前天在网上买了一个二手相机，那个卖家人挺客气的，聊了好几天，我就转了三千二百块钱给他，然后……然后就把我拉黑了。
 O: 在哪个平台买的？
 P: 一开始是在闲鱼上看到的，后来他说加微信聊，平台上有手续费，我就加了。
@@ -29,8 +59,18 @@ P: 都在都在，我截了图。您看，就这些。
 O: 这个是诈骗，我们受案。你先坐这儿做个笔录，做完给你开受案回执。
 P: 啊，好的好的，麻烦您了。那钱还能追回来吗？
 O: 我们会去查，能不能追回现在不好说。回执上有电话，有进展联系你。
-"""),
-("bodycam", "northern", "noise", "mediated", None, None, ["dispute"], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "northern",
+        "noise",
+        "mediated",
+        None,
+        None,
+        ["dispute"],
+        None,
+        """
 O: 您好，我们是城南派出所民警，现在开着执法记录仪。谁报的警？
 P: 我报的！楼上这家天天半夜蹦迪，我们家孩子明年高考，您说这让人怎么活？
 T: 谁蹦迪了？我们家就是晚上健身，跳个操，还不到十点呢。
@@ -41,8 +81,18 @@ O: 晚上十点以后别跳了。垫子铺厚点。行不行？
 T: 行，那我九点半之前跳完，铺个垫子，这总行了吧。
 P: 行，只要别半夜折腾就成，咱邻里邻居的也不想闹僵。
 O: 那就这么说定了。有问题再打电话。
-"""),
-("phone", "brusque", "theft", "no_action", "report", "important", [], None, """
+""",
+    ),
+    (
+        "phone",
+        "brusque",
+        "theft",
+        "no_action",
+        "report",
+        "important",
+        [],
+        None,
+        """
 O: 喂，派出所。
 P: 喂，我电动车电瓶让人偷了，就在我们小区车棚里，今天早上发现的。
 O[SI]: 电瓶啊，这种事太多了，查不过来的。你们小区物业不管吗？找物业去。
@@ -50,8 +100,18 @@ P: 物业说让报警啊，监控都有，你们来看一下不行吗？
 O[S]: 我们这儿人手不够，你先自己看看监控，看清楚了再说。
 P: 那我就是要报案啊。
 O[I]: 知道了知道了，先这样吧。
-"""),
-("dispatch", "fragment", "traffic", "referred", "report", "important", ["injury"], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "fragment",
+        "traffic",
+        "referred",
+        "report",
+        "important",
+        ["injury"],
+        None,
+        """
 O: 幺幺零报警台。
 P: 车……撞了，两辆车，中山路口。
 O: 有没有人受伤？
@@ -60,8 +120,18 @@ O: 叫救护车没有？
 P: 没……没叫。
 O: 我这边给你转一二零和交警，交警马上到，你在路边等，别站车道上。
 P: 好，好。
-"""),
-("counter", "formal", "lost_property", "advised", None, None, [], None, """
+""",
+    ),
+    (
+        "counter",
+        "formal",
+        "lost_property",
+        "advised",
+        None,
+        None,
+        [],
+        None,
+        """
 P: 您好，本人昨日于地铁二号线遗失钱包一个，内有身份证一张、银行卡两张，特来登记。
 O: 地铁上丢的话，先打地铁的失物招领问问，那边捡到会送过去。
 P: 那么在贵所是否需要办理报失手续？
@@ -69,8 +139,18 @@ O: 身份证可以在这儿办挂失补办，银行卡打银行电话挂失。�
 P: 明白了。那身份证补办需要准备哪些材料？
 O: 户口本带来，现场拍照，二十块钱工本费。
 P: 好的，谢谢。
-"""),
-("phone", "sichuan", "assault", "case_accepted", "report", "important", ["injury", "dispute"], "mixed: advice first, then case", """
+""",
+    ),
+    (
+        "phone",
+        "sichuan",
+        "assault",
+        "case_accepted",
+        "report",
+        "important",
+        ["injury", "dispute"],
+        "mixed: advice first, then case",
+        """
 O: 你好，东门派出所。
 P: 喂，警官嘛，我跟你说嘛，昨天晚上在烧烤摊那儿，隔壁桌那几个喝醉了，嘴巴不干净，我说了两句，他就一啤酒瓶子给我搞过来，脑壳上缝了五针。
 O: 当时报警了没？
@@ -79,8 +159,18 @@ O: 能报。你带病历和缝针的单子过来，我们给你受案，开伤�
 P: 哦要得，那我下午过来哈。
 O: 来了找值班民警，说昨晚烧烤摊的事，带身份证。
 P: 要得要得，谢谢哈。
-"""),
-("bodycam", "plain", "dispute", "referred", None, None, ["enterprise", "dispute"], "legit_referral", """
+""",
+    ),
+    (
+        "bodycam",
+        "plain",
+        "dispute",
+        "referred",
+        None,
+        None,
+        ["enterprise", "dispute"],
+        "legit_referral",
+        """
 O: 你好，我是开发区派出所民警，执法记录仪已开启。怎么回事？
 P: 这个老板欠我们三个月工资，一万八，今天又说没钱，我们几个就在这儿等着他。
 T: 我不是不给，是甲方没给我结账，我也没办法。
@@ -88,25 +178,55 @@ O: 有没有动手？有没有人堵门？
 P: 没动手，就在这说。
 O: 工资的事是劳动监察管的，我给你们写下地址和电话，劳动保障监察大队，明天一早过去立案，他们能强制。你们别堵门，有冲突再打幺幺零。
 P: 那行吧，我们明天去。
-"""),
-("dispatch", "polite", "other", "no_action", "other", "normal", [], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "polite",
+        "other",
+        "no_action",
+        "other",
+        "normal",
+        [],
+        None,
+        """
 O: 你好，幺幺零。
 P: 哎呀不好意思，我……我是想打一一四查号的，按错了。
 O: 没关系，没有警情是吧？
 P: 没有没有，对不起对不起。
 O: 好的，再见。
-"""),
+""",
+    ),
 ]
 D += [
-("phone", "polite", "consultation", "pending", "consult", "important", [], None, """
+    (
+        "phone",
+        "polite",
+        "consultation",
+        "pending",
+        "consult",
+        "important",
+        [],
+        None,
+        """
 O: 你好，西湖派出所。
 P: 您好，打扰了。我是上个月十五号来报过案的，就是那个手机被人骗走的，姓刘，刘晓梅。我想问一下，这个，嗯，现在有没有什么进展，因为我一直也没接到电话，也不好意思老打过来问……
 O: 回执上的案件编号报一下。
 P: 哦，编号是，二零二六，幺幺三零，零四七。
 O: 办案民警今天外出。我记下来，让他明天下班前给您回电话。
 P: 好的好的，那我等着，谢谢您。
-"""),
-("counter", "sarcastic", "theft", "case_accepted", None, None, [], "mixed: deflection then accepted", """
+""",
+    ),
+    (
+        "counter",
+        "sarcastic",
+        "theft",
+        "case_accepted",
+        None,
+        None,
+        [],
+        "mixed: deflection then accepted",
+        """
 P: 我又来了啊，上礼拜来了一趟，你们说监控看不清，让我回去等，等了一礼拜，连个电话都没有，这就是你们的效率？
 O: 什么事？
 P: 店里收银台被人撬了，少了四千六，我上礼拜就说了！
@@ -114,8 +234,18 @@ O: 上次登记了没有？
 P: 登记？就写了个纸条，说回去等消息。
 O: 那没立上。现在给你做笔录受案，开回执，你把店里监控拷一份给我们。
 P: 哟，早这样不就完了吗。行，我这就拷。
-"""),
-("dispatch", "plain", "help_request", "pending", "report", "urgent", ["mental_health", "self_harm"], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "plain",
+        "help_request",
+        "pending",
+        "report",
+        "urgent",
+        ["mental_health", "self_harm"],
+        None,
+        """
 O: 幺幺零，请讲。
 P: 你好，我邻居家那个小伙子，平时就有点精神不太好，刚才在阳台上坐着，腿搭在外面，我们在楼下喊他也不理。
 O: 几楼？什么地址？
@@ -124,8 +254,18 @@ O: 他家里有人吗？
 P: 好像就他一个。
 O: 民警和消防马上过去，你们别大声刺激他，有人在楼下看着就行。
 P: 好，好，我们不喊了。
-"""),
-("bodycam", "brusque", "dispute", "advised", None, None, ["dispute"], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "brusque",
+        "dispute",
+        "advised",
+        None,
+        None,
+        ["dispute"],
+        None,
+        """
 O: 你好，我们是民警，正在录音录像。什么情况？
 P: 这个快递员把我的快递扔门口，东西摔坏了，还不承认！
 T: 我放门口是你自己说的，你电话里说放门口就行。
@@ -135,8 +275,18 @@ P: 一个花瓶，三百来块。
 O: 这是赔偿问题，跟快递公司谈，谈不拢可以打一二三一五或者上法院。今天你俩都别吵了。
 T: 行，我回去跟站点说。
 P: 哼，那我自己打投诉电话。
-"""),
-("phone", "northern", "noise", "no_action", "report", "normal", [], "advice that is really a refusal", """
+""",
+    ),
+    (
+        "phone",
+        "northern",
+        "noise",
+        "no_action",
+        "report",
+        "normal",
+        [],
+        "advice that is really a refusal",
+        """
 O: 喂，光明派出所。
 P: 哎，同志，我们楼下那饭馆儿，每天后半夜抽油烟机嗡嗡的，那个风机，我这一宿一宿睡不着，您给管管。
 O: 饭馆的设备噪音，这个您找环保吧。
@@ -144,16 +294,36 @@ P: 找过了，环保说晚上你们派出所管，让我打幺幺零。
 O[S]: 那也不是我们这块儿的，您白天再去找环保问问。
 P: 嘿，那我到底找谁啊这是？
 O[S]: 反正我们这儿处理不了，您再问问吧。
-"""),
-("counter", "cantonese", "lost_property", "pending", None, None, [], "receipt for a found item, not a case", """
+""",
+    ),
+    (
+        "counter",
+        "cantonese",
+        "lost_property",
+        "pending",
+        None,
+        None,
+        [],
+        "receipt for a found item, not a case",
+        """
 P: 阿sir，唔该，我系嚟交嘢嘅，喺巴士站执到个袋，入面有部手机同埋啲证件。
 O: 在哪个站捡的？几点钟？
 P: 就系门口嗰个站，大概九点半左右。
 O: 好，我登记一下，给你开个收条。
 P: 好啊，唔使客气，希望个失主快啲揾返啦。
 O: 谢谢你，留个电话，失主来领的话可能想多谢你。
-"""),
-("dispatch", "filler", "fraud", "pending", "report", "urgent", ["fraud"], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "filler",
+        "fraud",
+        "pending",
+        "report",
+        "urgent",
+        ["fraud"],
+        None,
+        """
 O: 你好，幺幺零。
 P: 喂，那个，就是，我妈她，嗯，现在在银行，她说要给一个什么公安局的人转钱，说她那个账户涉嫌洗钱，我拦不住她，她不听我的……
 O: 哪个银行，哪个网点？
@@ -162,15 +332,35 @@ O: 她还在柜台吗？
 P: 在，在排队。
 O: 我们马上通知网点和附近民警，你先去跟柜员说一声，让他们先别办。
 P: 好好，我现在就过去。
-"""),
-("phone", "plain", "other", "no_action", "other", "normal", [], None, """
+""",
+    ),
+    (
+        "phone",
+        "plain",
+        "other",
+        "no_action",
+        "other",
+        "normal",
+        [],
+        None,
+        """
 O: 你好，南湖派出所。
 P: 你好，请问是不是那个，中心医院的挂号处？
 O: 不是，这里是派出所。
 P: 啊？哦，那不好意思，号码记错了。
 O: 没事，医院挂号打一一四查一下。
-"""),
-("bodycam", "plain", "traffic", "mediated", None, None, [], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "plain",
+        "traffic",
+        "mediated",
+        None,
+        None,
+        [],
+        None,
+        """
 O: 你好，我是交巡警，记录仪开着。两位车剐了是吧？
 P: 他倒车没看，把我这车门剐了一道。
 T: 我倒的时候你也在挪啊，又不是光我的事。
@@ -181,8 +371,18 @@ P: 去4S店喷漆估计五六百。
 T: 五百，我现在微信转你。
 P: 行，五百就五百。
 O: 那你们签个协议书，各自留个电话，以后别扯皮。
-"""),
-("counter", "plain", "domestic_violence", "case_accepted", None, None, ["domestic_violence", "injury"], "mixed: mediation declined, case", """
+""",
+    ),
+    (
+        "counter",
+        "plain",
+        "domestic_violence",
+        "case_accepted",
+        None,
+        None,
+        ["domestic_violence", "injury"],
+        "mixed: mediation declined, case",
+        """
 P: 我……我想问问，就是家里的事，你们管不管。
 O: 您说。
 P: 我老公，喝了酒就动手，昨天把我胳膊拧青了，你看。
@@ -191,8 +391,18 @@ P: 有，好几次了，我一直没说。
 T: 警官，我是她姐。我妹这次是真不想过了，你们别再说什么回去好好过了。
 O: 家暴我们按案子办。先给你拍伤、做笔录，开告诫书，给你开回执，要人身保护令我们帮你联系法院。
 P: 嗯，好。
-"""),
-("dispatch", "northern", "assault", "pending", "report", "urgent", ["injury", "weapon"], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "northern",
+        "assault",
+        "pending",
+        "report",
+        "urgent",
+        ["injury", "weapon"],
+        None,
+        """
 O: 幺幺零。
 P: 哥们儿，我跟你说，就这饭馆门口，俩人干起来了，有一个手里拿着刀，就那种切菜的那个。
 O: 哪个饭馆？什么路？
@@ -201,40 +411,90 @@ O: 有人受伤没有？
 P: 好像一个胳膊划了，在那儿捂着呢。
 O: 你离远点，别靠近。警察和救护车马上到。
 P: 得嘞，我躲这边看着。
-"""),
-("phone", "filler", "consultation", "referred", "consult", "normal", [], "legit_referral", """
+""",
+    ),
+    (
+        "phone",
+        "filler",
+        "consultation",
+        "referred",
+        "consult",
+        "normal",
+        [],
+        "legit_referral",
+        """
 O: 喂，你好，新城派出所。
 P: 哎你好，就是，那个，我想问一下啊，嗯，我们小区门口那个，就是，占道摆摊的，卖水果的，把人行道都占满了，就是这种，你们管不管？
 O: 占道经营是城管管的。您打一二三四五，或者直接找城管中队。
 P: 哦是城管啊，我还以为是你们。
 O: 如果有人打架闹事您再打我们。
 P: 好嘞，谢谢哈。
-"""),
-("bodycam", "polite", "help_request", "advised", None, None, [], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "polite",
+        "help_request",
+        "advised",
+        None,
+        None,
+        [],
+        None,
+        """
 O: 大爷您好，我是派出所民警，记录仪开着。您这是找不着路了？
 P: 哎，谢谢你啊小伙子，我出来买菜，转了两圈，这儿都盖新楼了，我家那个楼找不着了。
 O: 您住哪个小区？
 P: 幸福里，二号楼。
 O: 就在马路对面，过了这个红绿灯往左走一百米，门口有个大石头。
 P: 哦哦，那我知道了，我自己能走，谢谢你啊。
-"""),
-("counter", "brusque", "fraud", "no_action", None, None, ["fraud"], None, """
+""",
+    ),
+    (
+        "counter",
+        "brusque",
+        "fraud",
+        "no_action",
+        None,
+        None,
+        ["fraud"],
+        None,
+        """
 P: 我在网上投资，那个平台现在提不了现了，八万块！
 O[I]: 又是投资平台，你们自己贪便宜，怪谁。
 P: 我是来报案的，不是来听你训的。
 O[S]: 这种平台我们管不了，你去找金融监管局。
 P: 人家说是诈骗要报警！
 O[SI]: 那你回去把材料整理好了再来，今天办不了。
-"""),
-("dispatch", "plain", "noise", "pending", "report", "normal", [], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "plain",
+        "noise",
+        "pending",
+        "report",
+        "normal",
+        [],
+        None,
+        """
 O: 你好，幺幺零。
 P: 你好，我是锦绣花园的，隔壁在装修，现在晚上十一点了还在电钻。
 O: 几栋几单元？
 P: 十二栋二单元，四楼，声音是从四零一那边传过来的。
 O: 好，已经记下来了，会通知辖区民警过去看看。
 P: 好的，谢谢。
-"""),
-("phone", "sarcastic", "other", "advised", "complaint", "normal", [], None, """
+""",
+    ),
+    (
+        "phone",
+        "sarcastic",
+        "other",
+        "advised",
+        "complaint",
+        "normal",
+        [],
+        None,
+        """
 O: 您好，这里是北苑派出所。
 P: 哟，终于打通了，我打了一上午，你们这电话是摆设啊？
 O: 不好意思，上午电话多。您什么事？
@@ -242,8 +502,18 @@ P: 我要投诉你们窗口那个女警，我来办居住证，她说材料不�
 O: 您说的情况我记下了，转给我们教导员，他会核实后给您回电话。
 P: 行吧，希望别又是说说而已。
 O: 给您一个答复期限，三个工作日内。
-"""),
-("bodycam", "sichuan", "theft", "pending", None, None, [], "lost turns out stolen", """
+""",
+    ),
+    (
+        "bodycam",
+        "sichuan",
+        "theft",
+        "pending",
+        None,
+        None,
+        [],
+        "lost turns out stolen",
+        """
 O: 你好，我是春熙路派出所的，现在开着记录仪。你说手机掉了？
 P: 嗯，我以为是掉了，刚才在那个奶茶店排队，摸兜兜就没得了。
 O: 有没有人挤你？
@@ -251,16 +521,36 @@ P: 有一个男的，戴帽子，一直贴着我，我还让他站远点。
 T: 我看到了，那个人往地铁口那边走了，穿黑衣服。
 O: 我们调一下附近监控，你跟我回所里做个笔录。
 P: 要得。
-"""),
-("counter", "plain", "consultation", "advised", None, None, [], "consultation about a past fraud", """
+""",
+    ),
+    (
+        "counter",
+        "plain",
+        "consultation",
+        "advised",
+        None,
+        None,
+        [],
+        "consultation about a past fraud",
+        """
 P: 您好，我想问问，我去年被人骗过两千块，当时也没报，现在还能报吗？
 O: 过了这么久，人还能联系上吗？
 P: 联系不上了，早就拉黑了。我今天就是问问，不一定要报。
 O: 诈骗追诉期很长，材料在的话随时能来报。转账记录留好。
 P: 好，那我回去找找记录，找到了再来。
 O: 行。
-"""),
-("dispatch", "fragment", "domestic_violence", "pending", "report", "urgent", ["domestic_violence"], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "fragment",
+        "domestic_violence",
+        "pending",
+        "report",
+        "urgent",
+        ["domestic_violence"],
+        None,
+        """
 O: 幺幺零，请讲。
 P: ……
 O: 喂，您好，能说话吗？
@@ -268,18 +558,38 @@ P: 嗯……不方便。
 O: 是不是有危险？是的话敲一下手机。
 P: ……嗯。
 O: 你的位置我们已经定到了，民警马上过去。电话别挂。
-"""),
-("phone", "plain", "lost_property", "advised", "other", "normal", [], None, """
+""",
+    ),
+    (
+        "phone",
+        "plain",
+        "lost_property",
+        "advised",
+        "other",
+        "normal",
+        [],
+        None,
+        """
 O: 你好，河西派出所。
 P: 你好，我昨天打车把一个包落在出租车上了，你们能帮我找吗？
 O: 车票或者支付记录还在吗？
 P: 我手机支付的，有车牌号。
 O: 打出租车公司的电话或者交通热线，他们能联系司机。联系不上的话，再来所里登记。
 P: 行，那我先打出租车公司。
-"""),
+""",
+    ),
 ]
 D += [
-("bodycam", "shanghai", "dispute", "mediated", None, None, ["dispute"], None, """
+    (
+        "bodycam",
+        "shanghai",
+        "dispute",
+        "mediated",
+        None,
+        None,
+        ["dispute"],
+        None,
+        """
 O: 侬好，阿拉是派出所民警，执法记录仪开着。啥事体？
 P: 伊拉屋里空调外机滴水，滴到阿拉晾衣裳上，讲了好几趟了，伊就是勿理。
 T: 阿拉又勿是故意个，管子老了嘛。
@@ -289,8 +599,18 @@ O: 那就这礼拜换掉，好伐？
 T: 好个好个，礼拜六叫师傅来。
 P: 那就好，讲好了噢，再滴我再寻侬。
 O: 讲定了。
-"""),
-("dispatch", "plain", "traffic", "pending", "report", "urgent", ["injury"], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "plain",
+        "traffic",
+        "pending",
+        "report",
+        "urgent",
+        ["injury"],
+        None,
+        """
 O: 你好，幺幺零。
 P: 你好，高架上，往机场方向，一辆车翻了，侧翻在车道中间，司机好像还在里面。
 O: 大概在哪个位置？有没有路牌？
@@ -298,8 +618,18 @@ P: 刚过那个，过了南门出口大概五百米。
 O: 好，交警、消防、救护车都安排了。你不要停在高架上，安全的话开走。
 P: 我已经停到应急车道了，打着双闪。
 O: 人别下车站路中间。
-"""),
-("counter", "numbers", "fraud", "case_accepted", None, None, ["fraud"], None, """
+""",
+    ),
+    (
+        "counter",
+        "numbers",
+        "fraud",
+        "case_accepted",
+        None,
+        None,
+        ["fraud"],
+        None,
+        """
 P: 我被骗了，一共转了四笔，第一笔五千，第二笔一万二，第三笔三万，最后一笔八千八百八十八。
 O: 一共五万五千八百八十八，对吧？
 P: 对，就是说刷单返利，前面两笔还返了钱的。
@@ -307,8 +637,18 @@ O: 收款账户你这里有吗？
 P: 有，都是不同的卡号，我都拍下来了。
 O: 好，现在立案。先帮你做紧急止付，笔录做完给你回执。
 P: 谢谢，谢谢，我真是……唉。
-"""),
-("phone", "brusque", "help_request", "pending", "report", "important", [], None, """
+""",
+    ),
+    (
+        "phone",
+        "brusque",
+        "help_request",
+        "pending",
+        "report",
+        "important",
+        [],
+        None,
+        """
 O: 你好，开发区派出所。
 P: 我家孩子放学到现在没回来，八岁，电话手表也打不通。
 O: 几点放学的？
@@ -317,8 +657,18 @@ O: 穿什么衣服？平时去哪儿玩？
 P: 蓝色校服，平时就在小区里，我们都找遍了。
 O: 你在家等着，别关机，我们民警现在过去，调学校到小区一路的监控。
 P: 好，快点啊。
-"""),
-("bodycam", "plain", "assault", "case_accepted", None, None, ["injury", "dispute"], "mediation fails, becomes case", """
+""",
+    ),
+    (
+        "bodycam",
+        "plain",
+        "assault",
+        "case_accepted",
+        None,
+        None,
+        ["injury", "dispute"],
+        "mediation fails, becomes case",
+        """
 O: 你好，我是民警，记录仪开着。谁动的手？
 P: 他，排队加塞，我说了一句，他上来就一拳，你看我这嘴角。
 T: 他先骂我的！
@@ -327,23 +677,53 @@ P: 不谈，我要告他，必须处理。
 T: 那我也不赔，爱咋咋地。
 O: 那就按案子办。两位都跟我回所里做笔录，伤情去医院验，回执会给你。
 P: 行。
-"""),
-("dispatch", "sarcastic", "other", "no_action", "other", "normal", [], "prank", """
+""",
+    ),
+    (
+        "dispatch",
+        "sarcastic",
+        "other",
+        "no_action",
+        "other",
+        "normal",
+        [],
+        "prank",
+        """
 O: 你好，幺幺零。
 P: 喂，警察叔叔，我家猫说它想吃鱼，你们能不能送条鱼过来？哈哈哈。
 O: 你几岁了？这里是报警电话，不能随便打。
 P: 哈哈……我……
 O: 没有警情就挂掉，别占线，别人可能正着急。
-"""),
-("phone", "polite", "consultation", "advised", "consult", "normal", [], None, """
+""",
+    ),
+    (
+        "phone",
+        "polite",
+        "consultation",
+        "advised",
+        "consult",
+        "normal",
+        [],
+        None,
+        """
 O: 您好，城西派出所。
 P: 您好，麻烦问一下，我想给孩子办个护照，是在你们这里办吗？
 O: 护照不在派出所办，在出入境接待大厅，市民中心三楼。
 P: 那孩子需要带什么呢？
 O: 户口本、孩子身份证，没有身份证带出生证明，家长陪同。
 P: 好的，非常感谢。
-"""),
-("counter", "filler", "theft", "case_accepted", None, None, [], None, """
+""",
+    ),
+    (
+        "counter",
+        "filler",
+        "theft",
+        "case_accepted",
+        None,
+        None,
+        [],
+        None,
+        """
 P: 那个，警官，嗯，我就是，我家那个，就是，放在楼道里的那个，婴儿车，就是，被人推走了，嗯，新的，买了才一个月，两千多。
 O: 什么时候发现的？
 P: 今天早上，就是，昨晚还在的。
@@ -351,16 +731,36 @@ O: 楼道有监控吗？
 P: 物业说有，但是要你们去调。
 O: 我们去调。你先做个笔录，这边给你受案，回执拿好。
 P: 嗯嗯，好的。
-"""),
-("bodycam", "fragment", "other", "no_action", None, None, [], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "fragment",
+        "other",
+        "no_action",
+        None,
+        None,
+        [],
+        None,
+        """
 O: 你好，我是民警，正在录像。谁报的警？
 P: 我……报错了，刚以为有人撬门。
 O: 现在呢？
 P: 是……我儿子回来，钥匙没带，在那儿捅锁。
 T: 妈，我说了是我。
 O: 那没事了，以后看清楚。
-"""),
-("dispatch", "cantonese", "theft", "pending", "report", "urgent", [], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "cantonese",
+        "theft",
+        "pending",
+        "report",
+        "urgent",
+        [],
+        None,
+        """
 O: 你好，幺幺零。
 P: 喂，有人喺度偷紧车，停车场，撬紧个车门。
 O: 哪个停车场？
@@ -368,8 +768,18 @@ P: 天河城B二，C区，一个男人，着白色衫。
 O: 他还在吗？
 P: 仲喺度，我喺远啲睇住。
 O: 你别靠近，民警马上到，保持电话。
-"""),
-("phone", "plain", "dispute", "referred", "consult", "normal", ["dispute"], "legit_referral", """
+""",
+    ),
+    (
+        "phone",
+        "plain",
+        "dispute",
+        "referred",
+        "consult",
+        "normal",
+        ["dispute"],
+        "legit_referral",
+        """
 O: 你好，东城派出所。
 P: 你好，我房东不退押金，三千块，合同到期了他说我把墙弄脏了要扣完。
 O: 有没有吵起来动手？
@@ -378,15 +788,35 @@ O: 押金是民事纠纷，可以找街道人民调解委员会，或者去法�
 P: 报警没用是吧？
 O: 我们没法强制他退钱。如果他威胁你或者扣你东西再打我们。
 P: 好吧，我去问问调解委员会。
-"""),
-("counter", "northern", "noise", "advised", None, None, [], None, """
+""",
+    ),
+    (
+        "counter",
+        "northern",
+        "noise",
+        "advised",
+        None,
+        None,
+        [],
+        None,
+        """
 P: 同志，我问问啊，楼上那家每天早上五点就起来剁馅儿，咚咚咚的，这算不算扰民？
 O: 早上五点，属于夜间。您跟他们沟通过没有？
 P: 没好意思说，都老街坊。
 O: 先找居委会一块儿去说说，要是说了还不改，您晚上那会儿直接打幺幺零，我们过去。
 P: 成，我先找居委会王大姐。
-"""),
-("dispatch", "plain", "assault", "pending", "report", "important", ["injury", "mass_incident"], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "plain",
+        "assault",
+        "pending",
+        "report",
+        "important",
+        ["injury", "mass_incident"],
+        None,
+        """
 O: 您好，幺幺零。
 P: 你好，我们这个工地，十几个人在跟包工头吵，刚才有人推了一下，有人摔倒了。
 O: 哪个工地？
@@ -394,16 +824,36 @@ P: 滨江新城二期，北门。
 O: 有人受伤吗？有没有拿东西？
 P: 摔倒那个说腰疼，手里都没拿东西。
 O: 民警马上到，你让他们别动手。
-"""),
-("bodycam", "brusque", "dispute", "no_action", None, None, ["dispute"], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "brusque",
+        "dispute",
+        "no_action",
+        None,
+        None,
+        ["dispute"],
+        None,
+        """
 P: 警察同志，这个停车场收费员，停了十分钟收我二十块！
 O[I]: 收费你找我干什么？这事儿也报警？
 P: 他态度恶劣，还不让我走，把杆放下来了。
 O[S]: 你俩自己商量，别为这点钱浪费警力。
 T: 本来就是这个价，牌子上写着呢。
 O[I]: 行了行了，给钱走人吧。
-"""),
-("phone", "formal", "fraud", "case_accepted", "report", "important", ["fraud", "enterprise"], None, """
+""",
+    ),
+    (
+        "phone",
+        "formal",
+        "fraud",
+        "case_accepted",
+        "report",
+        "important",
+        ["fraud", "enterprise"],
+        None,
+        """
 O: 您好，高新区派出所。
 P: 您好，我是恒达贸易公司的财务，我们公司今天上午被冒充老板的微信骗走了二十六万元，要求报案。
 O: 转账是几点？哪个银行？
@@ -411,15 +861,35 @@ P: 十点零五分，建设银行对公账户转出。
 O: 马上打九六幺幺零申请止付。然后带公司营业执照、授权书和转账凭证来所里，我们受案立案。
 P: 好的，我们半小时内到。
 O: 来了直接找刑侦中队，我先登记了。
-"""),
-("counter", "polite", "lost_property", "advised", None, None, [], None, """
+""",
+    ),
+    (
+        "counter",
+        "polite",
+        "lost_property",
+        "advised",
+        None,
+        None,
+        [],
+        None,
+        """
 P: 您好，不好意思，我的学生证丢了，学校说要派出所开个证明？
 O: 学生证不需要派出所证明，学校补办就行。
 P: 可是辅导员说要……
 O: 可能是说身份证。学生证学校自己能补，您让辅导员再确认一下。
 P: 哦，好，那我回去问问，谢谢。
-"""),
-("dispatch", "northern", "help_request", "pending", "report", "urgent", [], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "northern",
+        "help_request",
+        "pending",
+        "report",
+        "urgent",
+        [],
+        None,
+        """
 O: 幺幺零，请讲。
 P: 哎，电梯里关了人，卡七楼和八楼中间了，一个老太太在里头。
 O: 物业联系了吗？
@@ -427,16 +897,36 @@ P: 物业说维修的人半小时才能来，老太太说胸闷。
 O: 地址？
 P: 阳光城，六号楼。
 O: 我派消防过去，老太太让她坐下别慌，说话声音保持联系。
-"""),
-("phone", "plain", "traffic", "referred", "consult", "normal", [], "legit_referral", """
+""",
+    ),
+    (
+        "phone",
+        "plain",
+        "traffic",
+        "referred",
+        "consult",
+        "normal",
+        [],
+        "legit_referral",
+        """
 O: 你好，城北派出所。
 P: 你好，我昨天出了个小事故，对方跑了，保险公司说要交警的事故认定书。
 O: 事故认定要找交警大队事故科，不在派出所。
 P: 那我报警是打你们还是打他们？
 O: 逃逸的话直接打一二二或者去事故科报，带好行车记录仪视频。
 P: 明白了，谢谢。
-"""),
-("bodycam", "plain", "domestic_violence", "advised", None, None, ["domestic_violence"], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "plain",
+        "domestic_violence",
+        "advised",
+        None,
+        None,
+        ["domestic_violence"],
+        None,
+        """
 O: 你好，我是派出所民警，记录仪开着。谁报的警？
 P: 我……刚才吵得厉害，他摔了个碗，我害怕就报了。
 T: 就是吵架，我没动她。
@@ -445,8 +935,18 @@ P: 没有，没打我。
 O: 今天先分开冷静一下。他要是动手，马上打幺幺零，我们会按家暴处理，可以申请保护令。
 T: 知道了。
 P: 嗯。
-"""),
-("counter", "sichuan", "theft", "no_action", None, None, [], "refusal worded politely", """
+""",
+    ),
+    (
+        "counter",
+        "sichuan",
+        "theft",
+        "no_action",
+        None,
+        None,
+        [],
+        "refusal worded politely",
+        """
 P: 警官，我那个快递被人拿了，就放在驿站门口的，三百多块钱的鞋子。
 O: 驿站找过没有？
 P: 驿站说他们不负责，让我报警。
@@ -454,5 +954,6 @@ O: 这种情况呢，建议你还是先跟快递公司和驿站协商赔偿，�
 P: 那你们不查一下嗦？那是偷嘛。
 O[S]: 价值不大，我们这边一般不立，你先找他们赔嘛。
 P: 唉，算了算了。
-"""),
+""",
+    ),
 ]

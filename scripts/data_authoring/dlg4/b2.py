@@ -1,6 +1,16 @@
 """Batch 2 of dlg4 dialogues (compact notation, see write.py)."""
+
 D = [
-("bodycam", "plain", "dispute", "mediated", None, None, ["dispute"], None, """
+    (
+        "bodycam",
+        "plain",
+        "dispute",
+        "mediated",
+        None,
+        None,
+        ["dispute"],
+        None,
+        """
 O: 你好，我是民警，执法记录仪开着。两位什么事？
 P: 他家的狗把我孩子裤子咬破了，幸好没咬着肉，他还说我孩子先逗狗的。
 T: 本来就是你家孩子拿棍子捅它。
@@ -10,8 +20,18 @@ O: 狗出门要拴绳，这是规定。裤子你赔一条，再给孩子道个�
 T: 行吧，裤子多少钱，我赔。小朋友，对不起啊。
 P: 一百就行了，以后记得拴绳。
 O: 好，那这事就这么了了。
-"""),
-("phone", "filler", "dispute", "mediated", "report", "normal", ["dispute"], "phone mediation", """
+""",
+    ),
+    (
+        "phone",
+        "filler",
+        "dispute",
+        "mediated",
+        "report",
+        "normal",
+        ["dispute"],
+        "phone mediation",
+        """
 O: 你好，和平派出所。
 P: 哎，你好，那个，就是，我跟对门，嗯，因为那个楼道里放鞋柜的事，吵了好几回了，他那个鞋柜就是堵着我家门一半……
 O: 对门现在在家吗？
@@ -21,15 +41,35 @@ T: 喂，警官，我那鞋柜放了好几年了……
 O: 楼道是消防通道，不能堆东西。你往自己门边挪一挪，别挡人家门，可以吧？
 T: 那……行，我今天就挪。
 P: 他说挪就行，那没事了，谢谢啊。
-"""),
-("counter", "formal", "other", "referred", None, None, [], "legit_referral", """
+""",
+    ),
+    (
+        "counter",
+        "formal",
+        "other",
+        "referred",
+        None,
+        None,
+        [],
+        "legit_referral",
+        """
 P: 您好，我单位要求开具无犯罪记录证明，请问在此办理吗？
 O: 无犯罪记录证明现在在网上办，政务服务网上申请，或者去户籍所在地派出所。
 P: 我户籍不在本市。
 O: 那就网上申请，选户籍地公安机关，审核通过后下载电子版。
 P: 明白，谢谢。
-"""),
-("dispatch", "plain", "fraud", "case_accepted", "report", "important", ["fraud"], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "plain",
+        "fraud",
+        "case_accepted",
+        "report",
+        "important",
+        ["fraud"],
+        None,
+        """
 O: 幺幺零，请讲。
 P: 你好，我刚刚被骗了，一个自称京东客服的说我开通了什么金条，要关掉，让我转了九千块。
 O: 转了多久了？
@@ -38,8 +78,18 @@ O: 用的哪张卡，转到哪个账户？
 P: 招商银行，对方是个人账户，我有截图。
 O: 我现在给你做紧急止付，同时给你登记立案。明天带身份证和截图来辖区派出所补笔录，领回执。
 P: 好，好。
-"""),
-("bodycam", "sarcastic", "noise", "mediated", None, None, ["dispute"], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "sarcastic",
+        "noise",
+        "mediated",
+        None,
+        None,
+        ["dispute"],
+        None,
+        """
 O: 你好，我们是民警，正在录音录像。楼下报警说太吵了。
 P: 哟，这才几点啊，十点半，我们过个生日也不行？
 T: 过生日也不能开着音响唱到半夜吧，我明天六点要上班。
@@ -47,16 +97,36 @@ O: 生日快乐。音响关了，说话小点声，十一点前散，行吗？
 P: 行行行，给你们面子，音响关了。
 T: 那就行，谢谢啊。
 O: 好，那我们走了。
-"""),
-("phone", "brusque", "other", "advised", "complaint", "important", [], None, """
+""",
+    ),
+    (
+        "phone",
+        "brusque",
+        "other",
+        "advised",
+        "complaint",
+        "important",
+        [],
+        None,
+        """
 O: 你好，光华派出所。
 P: 我要投诉，上周我报的案，你们民警到现场，站那儿两分钟就走了，说什么回去等通知，到现在没人理。
 O: 您姓什么？报的什么案？
 P: 姓吴，车被砸了。
 O: 吴先生，我把您的投诉记下，报给教导员，三天内给您答复，同时让办案民警跟您联系。
 P: 三天，好，我等着。
-"""),
-("counter", "plain", "theft", "case_accepted", None, None, [], "referral offered, then case taken", """
+""",
+    ),
+    (
+        "counter",
+        "plain",
+        "theft",
+        "case_accepted",
+        None,
+        None,
+        [],
+        "referral offered, then case taken",
+        """
 P: 我手机在医院门诊大厅被偷了，医院保安说让我找医院派出所，医院派出所又说让我到你们这儿来。
 O: 医院是我们辖区的，不用再跑了。什么时候的事？
 P: 今天上午十点左右，挂号排队的时候。
@@ -64,16 +134,36 @@ O: 手机什么牌子，多少钱买的？
 P: 华为，四千五，买了半年。
 O: 好，给你受案。做完笔录拿回执，我们调门诊监控。
 P: 终于有人管了。
-"""),
-("dispatch", "polite", "help_request", "referred", "report", "important", [], "legit_referral", """
+""",
+    ),
+    (
+        "dispatch",
+        "polite",
+        "help_request",
+        "referred",
+        "report",
+        "important",
+        [],
+        "legit_referral",
+        """
 O: 你好，幺幺零。
 P: 您好，不好意思，我们楼道里有很大的煤气味，不知道是哪家的。
 O: 有没有人开火、开灯？
 P: 没有，我们都出来了。
 O: 别开任何电器，别打火。我现在给你转燃气公司抢修和消防，他们马上到。
 P: 好的，谢谢您。
-"""),
-("bodycam", "northern", "assault", "mediated", None, None, ["injury", "dispute"], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "northern",
+        "assault",
+        "mediated",
+        None,
+        None,
+        ["injury", "dispute"],
+        None,
+        """
 O: 您好，我是民警，记录仪开着。俩人怎么回事？
 P: 他骑车撞我一下，还不道歉，我推了他一把。
 T: 他推得我摔地上了，手擦破了。
@@ -83,32 +173,72 @@ O: 你俩都有不对的地方。你给人买个创可贴，道个歉；你也�
 P: 行，对不住啊哥们儿。
 T: 我也是，骑太快了。
 O: 签个字，这事儿就了结了。
-"""),
-("phone", "plain", "consultation", "pending", "consult", "normal", [], None, """
+""",
+    ),
+    (
+        "phone",
+        "plain",
+        "consultation",
+        "pending",
+        "consult",
+        "normal",
+        [],
+        None,
+        """
 O: 喂，你好，金桥派出所。
 P: 你好，我想找一下我们社区的片警，姓张的那个，之前他说帮我问问我爸的户口更正的事。
 O: 张警官今天休息。你叫什么？什么事我记一下。
 P: 我叫陈伟，是我爸身份证上的出生日期错了。
 O: 好，我记下了，让张警官明天上班给您回电话，最迟后天。
 P: 好的，谢谢。
-"""),
-("counter", "sarcastic", "fraud", "no_action", None, None, ["fraud"], None, """
+""",
+    ),
+    (
+        "counter",
+        "sarcastic",
+        "fraud",
+        "no_action",
+        None,
+        None,
+        ["fraud"],
+        None,
+        """
 P: 我被人在直播间骗了，说买玉，到手是玻璃，一千八。
 O[I]: 直播间买玉？你也信？
 P: 对，我信了，所以我来报警，怎么了？
 O[S]: 这个是购物纠纷，你找平台退款，找一二三一五，不是我们管的。
 P: 人家卖假货明知故犯，这不是骗吗？
 O[I]: 你先去找平台吧，别在这耽误时间。
-"""),
-("dispatch", "filler", "noise", "advised", "report", "normal", [], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "filler",
+        "noise",
+        "advised",
+        "report",
+        "normal",
+        [],
+        None,
+        """
 O: 你好，幺幺零。
 P: 那个，就是，嗯，我们小区广场舞，就是，音响开得特别大，现在八点半。
 O: 八点半还在允许时间内，不过音量太大也不对。你们物业有没有管？
 P: 物业……嗯，好像不敢管。
 O: 你可以先跟组织的人说一下调小点，九点半以后还吵，再打过来，我们安排人去。
 P: 哦，那行，那我先去说说。
-"""),
-("bodycam", "plain", "traffic", "case_accepted", None, None, [], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "plain",
+        "traffic",
+        "case_accepted",
+        None,
+        None,
+        [],
+        None,
+        """
 O: 你好，我是交警，执法记录仪已开启。请出示驾驶证、行驶证。
 P: 警官，我……我没带驾驶证。
 O: 酒喝了没有？你吹一下。
@@ -116,24 +246,54 @@ P: 就……就喝了一瓶啤酒，中午的。
 O: 数值二十八，饮酒驾驶。车暂扣，人跟我们回去做笔录，依法处理，给你开凭证。
 P: 哎，警官，就一瓶……
 O: 一瓶也是酒驾，规定就是这样。
-"""),
-("phone", "shanghai", "noise", "pending", "report", "normal", [], None, """
+""",
+    ),
+    (
+        "phone",
+        "shanghai",
+        "noise",
+        "pending",
+        "report",
+        "normal",
+        [],
+        None,
+        """
 O: 侬好，徐家汇派出所。
 P: 喂，侬好，阿拉楼上夜里向老是有人拖椅子，哐当哐当，现在十二点了还在。
 O: 几号几室？
 P: 永嘉路两百号，楼上是六零二。
 O: 好，我让值班民警过去看看，侬等等。
 P: 好个，谢谢侬。
-"""),
-("counter", "plain", "domestic_violence", "referred", None, None, ["domestic_violence"], "officer points to court as extra, not instead", """
+""",
+    ),
+    (
+        "counter",
+        "plain",
+        "domestic_violence",
+        "referred",
+        None,
+        None,
+        ["domestic_violence"],
+        "officer points to court as extra, not instead",
+        """
 P: 我想离婚，但他不同意，还说要是离婚就打死我。
 O: 他现在有没有打过你？
 P: 打过，去年。今年没有。就是嘴上说。
 O: 离婚要去法院起诉。他说要打死你，这个属于威胁，你想让我们处理的话，可以做笔录。
 P: 那不用了，我就是想知道离婚怎么办，我找个律师吧。
 O: 行，法院诉讼服务中心也有免费法律援助，我把地址写给你。真动手了马上报警。
-"""),
-("dispatch", "brusque", "theft", "pending", "report", "urgent", [], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "brusque",
+        "theft",
+        "pending",
+        "report",
+        "urgent",
+        [],
+        None,
+        """
 O: 幺幺零。
 P: 我家进贼了，窗户撬了，人可能还在里面，我不敢进去。
 O: 你现在在哪？
@@ -141,8 +301,18 @@ P: 在楼下，我刚回来。
 O: 地址？
 P: 桃园小区五栋一楼。
 O: 别进去，在楼下安全地方等，民警五分钟到。
-"""),
-("bodycam", "polite", "lost_property", "advised", None, None, [], "returned on the spot, not a mediation", """
+""",
+    ),
+    (
+        "bodycam",
+        "polite",
+        "lost_property",
+        "advised",
+        None,
+        None,
+        [],
+        "returned on the spot, not a mediation",
+        """
 O: 您好，我是派出所民警，记录仪开着。是您捡到钱包了是吧？
 T: 对，就在这个长椅上，里面有证件，我打电话给你们。
 P: 哎呀，谢谢谢谢，那是我的，我刚找了一路。
@@ -151,16 +321,36 @@ P: 身份证，名字叫林芳，还有两百多块钱现金，一张公交卡�
 O: 对上了。您点一下。
 P: 一分不少，谢谢您，大姐，我请您喝杯咖啡吧。
 T: 不用不用，找到就好。
-"""),
-("phone", "plain", "help_request", "referred", "report", "important", ["mental_health"], "legit_referral", """
+""",
+    ),
+    (
+        "phone",
+        "plain",
+        "help_request",
+        "referred",
+        "report",
+        "important",
+        ["mental_health"],
+        "legit_referral",
+        """
 O: 你好，长安派出所。
 P: 你好，我们村里有个人精神不太好，最近老在路边捡东西吃，家里也没人管，冬天了怕他冻着。
 O: 他现在有没有伤人，或者有危险行为？
 P: 那倒没有，就是可怜。
 O: 这个我们通知民政和救助站，他们有专门救助的人。我也告诉村委会。
 P: 好，那麻烦你们了。
-"""),
-("counter", "brusque", "dispute", "case_accepted", None, None, ["dispute"], None, """
+""",
+    ),
+    (
+        "counter",
+        "brusque",
+        "dispute",
+        "case_accepted",
+        None,
+        None,
+        ["dispute"],
+        None,
+        """
 P: 我告诉你，这事你们今天必须管，他把我家门锁用胶水堵了，第三次了！
 O: 谁？
 P: 楼下那个老头，他嫌我家漏水，我都修了，他还不依不饶。
@@ -168,8 +358,18 @@ O: 有证据吗？
 P: 门口有我装的摄像头，你看，这就是他。
 O: 故意毁坏财物，我们受理。做个笔录，开回执，我们找他来问话。
 P: 行，这回你们得管到底。
-"""),
-("dispatch", "plain", "domestic_violence", "pending", "report", "urgent", ["domestic_violence", "weapon"], "calm voice, urgent", """
+""",
+    ),
+    (
+        "dispatch",
+        "plain",
+        "domestic_violence",
+        "pending",
+        "report",
+        "urgent",
+        ["domestic_violence", "weapon"],
+        "calm voice, urgent",
+        """
 O: 你好，幺幺零。
 P: 你好。我儿子拿着刀，在他房间里，说要跟他爸拼命。
 O: 他现在在做什么？
@@ -178,18 +378,38 @@ O: 你现在在哪儿？
 P: 我在客厅。
 O: 你先出门，到楼下或者邻居家，民警马上到。地址？
 P: 梧桐路十八号，三楼。
-"""),
+""",
+    ),
 ]
 D += [
-("phone", "polite", "other", "pending", "complaint", "important", [], None, """
+    (
+        "phone",
+        "polite",
+        "other",
+        "pending",
+        "complaint",
+        "important",
+        [],
+        None,
+        """
 O: 您好，滨海派出所。
 P: 您好，我想反映一个情况，不知道打这个电话对不对。昨天晚上我在你们所门口问路，有一位值班的同志，态度……怎么说呢，挺冲的，说我眼睛不看牌子吗，我觉得挺不舒服的。
 O: 大概几点？那位民警有什么特征？
 P: 九点多，个子挺高，戴眼镜。
 O: 您的意见我记下来，转给教导员核实，核实后两个工作日内给您回电话。
 P: 好的，我也不是要怎么样，就是希望说话客气点。
-"""),
-("dispatch", "plain", "dispute", "mediated", "report", "normal", ["dispute"], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "plain",
+        "dispute",
+        "mediated",
+        "report",
+        "normal",
+        ["dispute"],
+        None,
+        """
 O: 你好，幺幺零。
 P: 你好，我在出租车上，司机说要八十块，我手机导航显示就十几公里，他不打表。
 O: 你让司机听电话。
@@ -199,8 +419,18 @@ O: 按规定出租车要打表。按表上的数，你们看行不行？
 T: 行吧行吧，按表走，四十二。
 P: 四十二我认。
 O: 那就这样，有问题再打过来。
-"""),
-("counter", "numbers", "lost_property", "advised", None, None, [], None, """
+""",
+    ),
+    (
+        "counter",
+        "numbers",
+        "lost_property",
+        "advised",
+        None,
+        None,
+        [],
+        None,
+        """
 P: 我身份证丢了，号码是三二零一零二一九九零……后面我记不太清了。
 O: 不用号码，报名字就能查。叫什么？
 P: 王建国，一九九零年五月三号生的。
@@ -208,8 +438,18 @@ O: 查到了。户籍在本市，可以直接在这儿补办，二十块，拍�
 P: 能不能快点？下礼拜要坐飞机。
 O: 给你开临时身份证明，坐飞机能用。
 P: 好好，谢谢。
-"""),
-("bodycam", "brusque", "dispute", "mediated", None, None, ["dispute", "enterprise"], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "brusque",
+        "dispute",
+        "mediated",
+        None,
+        None,
+        ["dispute", "enterprise"],
+        None,
+        """
 O: 你好，我是民警，记录仪开着。店里什么事？
 P: 我在这儿理了个发，剪成这样，还要收我两百八，他说是什么总监剪的！
 T: 总监价目表上写着呢，进门就说了。
@@ -219,16 +459,36 @@ T: ……贴在里面墙上。
 O: 没提前讲清楚，按普通价收，行不行？
 T: 那……就收八十吧。
 P: 八十可以。
-"""),
-("phone", "plain", "fraud", "advised", "consult", "normal", ["fraud"], "no loss: fraud attempt stopped", """
+""",
+    ),
+    (
+        "phone",
+        "plain",
+        "fraud",
+        "advised",
+        "consult",
+        "normal",
+        ["fraud"],
+        "no loss: fraud attempt stopped",
+        """
 O: 你好，红旗派出所。
 P: 你好，我刚接了个电话，说是我儿子在外面被抓了，让我打钱。我没打，我儿子刚在家呢。
 O: 钱没转是吧？
 P: 没转，我就是想问问，这个要不要报？
 O: 没损失可以不报案，这是典型的冒充亲友诈骗。号码你记下来发给我，我们上报。以后这种一律挂。
 P: 好，号码是幺三八……我发短信给你们。
-"""),
-("dispatch", "fragment", "other", "no_action", "other", "normal", [], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "fragment",
+        "other",
+        "no_action",
+        "other",
+        "normal",
+        [],
+        None,
+        """
 O: 你好，幺幺零。
 P: ……喂？
 O: 喂，你好，请讲。
@@ -236,8 +496,18 @@ P: ……（小孩笑声）
 O: 小朋友，这是报警电话，叫大人来接一下。
 T: 哎呀不好意思，孩子拿手机乱按的。
 O: 没事，手机放好。
-"""),
-("counter", "plain", "assault", "case_accepted", None, None, ["injury"], None, """
+""",
+    ),
+    (
+        "counter",
+        "plain",
+        "assault",
+        "case_accepted",
+        None,
+        None,
+        ["injury"],
+        None,
+        """
 P: 我昨天在菜场被人打了，就因为我说他称不够。
 O: 伤哪儿了？
 P: 脸上，眼睛这儿，你看，还青着。医院拍了片，没骨折。
@@ -245,24 +515,54 @@ O: 认识打你的人吗？
 P: 认识，就是菜场卖鱼那个。
 O: 好，给你受案，做笔录，开伤情鉴定委托，回执拿好。
 P: 好。
-"""),
-("phone", "northern", "consultation", "advised", "consult", "normal", [], None, """
+""",
+    ),
+    (
+        "phone",
+        "northern",
+        "consultation",
+        "advised",
+        "consult",
+        "normal",
+        [],
+        None,
+        """
 O: 喂，您好，派出所。
 P: 哎，同志，问一下，我们家老爷子去世了，户口注销上哪儿办？
 O: 来户籍窗口就行，带死亡证明、户口本、老人身份证。
 P: 得嘞，得谁来？
 O: 直系亲属都行，带上您的身份证。
 P: 好嘞，节哀这事儿也得办，谢谢啊。
-"""),
-("bodycam", "plain", "help_request", "advised", None, None, [], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "plain",
+        "help_request",
+        "advised",
+        None,
+        None,
+        [],
+        None,
+        """
 O: 你好，我是民警，记录仪开着。你一个人在这儿哭，出什么事了？
 P: 没事……就是跟男朋友吵架了，被他扔在这儿，手机也没电了。
 O: 你住哪儿？能不能回去？
 P: 我住大学城，离这儿挺远的。
 O: 给你充会儿电，打个车回去。要是他有什么过激的，你打幺幺零。
 P: 嗯，谢谢你们。
-"""),
-("dispatch", "sichuan", "traffic", "mediated", "report", "normal", [], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "sichuan",
+        "traffic",
+        "mediated",
+        "report",
+        "normal",
+        [],
+        None,
+        """
 O: 你好，幺幺零。
 P: 喂，我车子在停车场被他倒车撞了，他说不是他撞的，喊交警来嘛。
 O: 有人受伤没？
@@ -271,15 +571,35 @@ T: 喂，警官，我认，我认嘛，刚才没看到，我赔三百要得不�
 P: 三百……要得嘛。
 O: 那你们就私了，拍照留底，各自留个电话，不用我们派人了是吧？
 P: 要得，不用了。
-"""),
-("counter", "sarcastic", "consultation", "no_action", None, None, [], None, """
+""",
+    ),
+    (
+        "counter",
+        "sarcastic",
+        "consultation",
+        "no_action",
+        None,
+        None,
+        [],
+        None,
+        """
 P: 我问一下，开个居住证明要多久？
 O[I]: 网上都写着呢，不会自己看啊？
 P: 我看了，写的是即时办结，可上次来你们说要三天。
 O[I]: 那你上网去办呗，问我干嘛。
 P: ……行，算我白来。
-"""),
-("phone", "filler", "theft", "case_accepted", "report", "important", [], "mixed: asked only for advice", """
+""",
+    ),
+    (
+        "phone",
+        "filler",
+        "theft",
+        "case_accepted",
+        "report",
+        "important",
+        [],
+        "mixed: asked only for advice",
+        """
 O: 你好，城南派出所。
 P: 喂，你好，那个，我就是想问一下，嗯，我家那个，阳台上晾的，就是，那个金项链，我放在窗台上的，不见了，嗯，我也不知道是不是掉下去了……
 O: 几楼？窗外有人能够到吗？
@@ -287,8 +607,18 @@ P: 二楼，窗户外面有个雨棚，能上去。我早上看雨棚上有脚�
 O: 那就不是掉了，是被偷的。我们派人过去看现场，给您立案。项链大概多少钱？
 P: 一万出头吧。那，那好，我在家等。
 O: 别动雨棚上的脚印。
-"""),
-("bodycam", "sarcastic", "noise", "no_action", None, None, [], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "sarcastic",
+        "noise",
+        "no_action",
+        None,
+        None,
+        [],
+        None,
+        """
 O[I]: 谁报的警啊？就这个声音？
 P: 我报的，他们KTV天天这样，低音炮震得我床都在抖。
 O[I]: 我站这儿听着也还好，你是不是太敏感了。
@@ -296,26 +626,56 @@ P: 你到我屋里听听！
 O[S]: 营业场所的噪音你找环保，我们也测不了分贝。
 P: 你们就这么处理？
 O[I]: 那你想怎么样？
-"""),
-("dispatch", "plain", "lost_property", "advised", "other", "normal", [], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "plain",
+        "lost_property",
+        "advised",
+        "other",
+        "normal",
+        [],
+        None,
+        """
 O: 你好，幺幺零。
 P: 你好，我想问一下我的狗丢了，你们能帮我找吗？
 O: 狗走丢多久了？
 P: 今天下午，在公园里。
 O: 这个我们这边帮不了找，你可以在小区和宠物群里发寻狗启事，问问附近宠物医院。
 P: 那好吧。
-"""),
+""",
+    ),
 ]
 D += [
-("counter", "polite", "fraud", "pending", None, None, ["fraud"], None, """
+    (
+        "counter",
+        "polite",
+        "fraud",
+        "pending",
+        None,
+        None,
+        ["fraud"],
+        None,
+        """
 P: 您好，我想报个案，不过我材料可能不太全，不好意思。我在一个交友软件上认识了一个人，他让我在一个网站上投资黄金，我投了六万，现在提不出来。
 O: 网站地址、聊天记录、转账记录，这三样有吗？
 P: 转账记录有，聊天记录他撤回了一部分，网站现在打不开了。
 O: 您先把转账记录给我们登记，聊天记录能恢复的回去恢复一下，后天带来，我们再做笔录。
 P: 那今天算报上了吗？
 O: 今天先登记，材料齐了给您正式受案。
-"""),
-("phone", "brusque", "dispute", "no_action", "report", "important", ["dispute", "mass_incident"], None, """
+""",
+    ),
+    (
+        "phone",
+        "brusque",
+        "dispute",
+        "no_action",
+        "report",
+        "important",
+        ["dispute", "mass_incident"],
+        None,
+        """
 O: 喂。
 P: 我们小区几十个业主在物业门口，物业把大门锁了不让车进，我们要报警。
 O[S]: 物业的事找住建局，我们不管物业纠纷。
@@ -323,16 +683,36 @@ P: 现在都快打起来了！
 O[I]: 打起来了再打电话。
 P: 你这什么态度？
 O: 就这样。
-"""),
-("dispatch", "polite", "help_request", "pending", "report", "urgent", ["self_harm"], "calm voice, urgent", """
+""",
+    ),
+    (
+        "dispatch",
+        "polite",
+        "help_request",
+        "pending",
+        "report",
+        "urgent",
+        ["self_harm"],
+        "calm voice, urgent",
+        """
 O: 你好，幺幺零。
 P: 你好，麻烦你，我朋友刚才给我发消息，说他吃了很多安眠药，说对不起大家。现在打电话不接。
 O: 他住哪儿？
 P: 他一个人住，在新华小区，具体几栋我……十一栋，六楼，门牌我不记得。
 O: 好，我马上派民警和一二零过去，你也往那边赶，别挂手机，继续给他打。
 P: 好，谢谢你。
-"""),
-("bodycam", "filler", "theft", "case_accepted", None, None, [], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "filler",
+        "theft",
+        "case_accepted",
+        None,
+        None,
+        [],
+        None,
+        """
 O: 你好，我是民警，执法记录仪开着，请问是你报的警？
 P: 对，就是，嗯，我那个，店门口的，那个，电动车，就是送外卖用的，被人骑走了，就是钥匙没拔……
 O: 多久了？
@@ -340,16 +720,36 @@ P: 就，就十来分钟，我进去拿个餐。
 O: 车牌号？
 P: 沪A，嗯，电动车的牌，三七五幺九。
 O: 好，给你立案，我们调这条街的监控。你等下跟我们回所里做笔录，拿回执。
-"""),
-("phone", "plain", "traffic", "no_action", "report", "important", [], "improper referral of a duty", """
+""",
+    ),
+    (
+        "phone",
+        "plain",
+        "traffic",
+        "no_action",
+        "report",
+        "important",
+        [],
+        "improper referral of a duty",
+        """
 O: 你好，城关派出所。
 P: 你好，我在村口，一辆大货车停在路中间好几个小时了，司机不知道去哪了，晚上很危险。
 O[S]: 这是交警的事，你打交警电话吧，我们这儿不管。
 P: 我打一二二说让我打一一零，一一零说让我打你们。
 O[S]: 那你再打交警试试。
 P: ……算了。
-"""),
-("counter", "shanghai", "dispute", "mediated", None, None, ["dispute"], None, """
+""",
+    ),
+    (
+        "counter",
+        "shanghai",
+        "dispute",
+        "mediated",
+        None,
+        None,
+        ["dispute"],
+        None,
+        """
 P: 警察同志，伊欠我两千块洋钿，借了半年了，一直勿还。
 T: 勿是勿还，阿拉现在手头紧呀，讲过下个号头还个。
 O: 借条有伐？
@@ -358,8 +758,18 @@ O: 那今朝当面讲清爽，分几趟还？
 T: 下个号头一千，再下个号头一千。
 P: 好个，写下来，签个字。
 O: 我帮侬拉写个还款协议，双方签字。
-"""),
-("dispatch", "northern", "assault", "no_action", "report", "normal", [], "false call", """
+""",
+    ),
+    (
+        "dispatch",
+        "northern",
+        "assault",
+        "no_action",
+        "report",
+        "normal",
+        [],
+        "false call",
+        """
 O: 幺幺零。
 P: 哎，我楼下有俩人打架呢，打得可凶了。
 O: 什么地址？几个人？
@@ -367,33 +777,73 @@ P: 幸福小区，哎等会儿，……嗨，不是打架，那俩是练太极�
 O: 确定没事了是吧？
 P: 没事没事，白让您操心了。
 O: 好，没警情就挂了。
-"""),
-("bodycam", "formal", "other", "advised", None, None, [], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "formal",
+        "other",
+        "advised",
+        None,
+        None,
+        [],
+        None,
+        """
 O: 您好，我是城东派出所民警，我的警号是零三二一五六，现在执法记录仪正在录像。这里不允许放无人机，请您降落。
 P: 我不知道这里不能飞。
 O: 这附近是机场净空区，禁飞。
 P: 好的，我马上降下来。
 O: 以后飞之前先查一下禁飞区。这次给您口头警告。
 P: 明白，谢谢提醒。
-"""),
-("phone", "sarcastic", "consultation", "pending", "consult", "important", [], None, """
+""",
+    ),
+    (
+        "phone",
+        "sarcastic",
+        "consultation",
+        "pending",
+        "consult",
+        "important",
+        [],
+        None,
+        """
 O: 你好，长江派出所。
 P: 哦，有人接了啊，真不容易。我问问我报的那个诈骗案，两个月了，有没有人在办啊？还是就扔那儿了？
 O: 案件编号？
 P: 我哪记得编号，我叫赵磊，十月份报的。
 O: 查到了，在经侦。我把您电话转给办案人，让他本周五之前给您回电话说进展。
 P: 周五啊，好，我记着。
-"""),
-("counter", "plain", "theft", "case_accepted", None, None, [], "other agency mentioned only as background", """
+""",
+    ),
+    (
+        "counter",
+        "plain",
+        "theft",
+        "case_accepted",
+        None,
+        None,
+        [],
+        "other agency mentioned only as background",
+        """
 P: 我的车牌被人偷了，两个都没了。
 O: 车牌被盗要先在这里报案，开报案证明，再去车管所补。
 P: 那你们给我开吧。
 O: 好，给你登记受案，开个证明，拿着去车管所补牌。
 P: 谢谢。
-"""),
+""",
+    ),
 ]
 D += [
-("dispatch", "plain", "domestic_violence", "mediated", "report", "important", ["domestic_violence", "dispute"], None, """
+    (
+        "dispatch",
+        "plain",
+        "domestic_violence",
+        "mediated",
+        "report",
+        "important",
+        ["domestic_violence", "dispute"],
+        None,
+        """
 O: 你好，幺幺零。
 P: 我跟我媳妇吵架，她把我手机摔了，我想让你们来评评理。
 O: 有没有人受伤？
@@ -404,8 +854,18 @@ P: 行吧……我也有不对。
 T: 那你明天把我衣服捡回来洗了。
 P: 行行行。
 O: 那就不派人过去了，再有动手马上打过来。
-"""),
-("bodycam", "cantonese", "dispute", "referred", None, None, ["enterprise"], "legit_referral", """
+""",
+    ),
+    (
+        "bodycam",
+        "cantonese",
+        "dispute",
+        "referred",
+        None,
+        None,
+        ["enterprise"],
+        "legit_referral",
+        """
 O: 你好，我系派出所民警，记录仪开紧。咩事？
 P: 阿sir，呢间健身房执咗笠，我啱啱交咗五千蚊年费，老板走佬啦！
 T: 我哋都系，十几个人交咗钱。
@@ -413,8 +873,18 @@ O: 你哋先去市场监管或者打一二三一五登记，如果老板卷款�
 P: 噉我哋今日唔可以报案？
 O: 可以先登记名单，我帮你哋转俾经侦睇下系唔系诈骗。
 P: 好啦，唔该晒。
-"""),
-("phone", "numbers", "fraud", "pending", "report", "urgent", ["fraud"], None, """
+""",
+    ),
+    (
+        "phone",
+        "numbers",
+        "fraud",
+        "pending",
+        "report",
+        "urgent",
+        ["fraud"],
+        None,
+        """
 O: 你好，南山派出所。
 P: 你好，我现在正在跟一个人视频，他说他是公安的，说我卡里的钱要转到安全账户，一共十五万，我已经转了两万，他还在让我转。
 O: 马上挂断视频，剩下的别转！
@@ -422,8 +892,18 @@ P: 好……挂了。
 O: 你现在在哪里？我们派民警过去，你转的那两万我们马上申请止付。
 P: 我在家，东方小区三栋，一零二。
 O: 民警十分钟到，谁打电话都别接。
-"""),
-("counter", "fragment", "assault", "pending", None, None, ["injury"], None, """
+""",
+    ),
+    (
+        "counter",
+        "fragment",
+        "assault",
+        "pending",
+        None,
+        None,
+        ["injury"],
+        None,
+        """
 P: 打……被打了。
 O: 谁打你？在哪？
 P: 网吧……几个人，不认识。
@@ -431,21 +911,42 @@ O: 哪个网吧？什么时候？
 P: 极速网吧，刚刚，半小时。
 O: 先去医院处理伤口，同事陪你去，回来做笔录。我们先去网吧调监控。
 P: 嗯。
-"""),
-("bodycam", "plain", "other", "no_action", None, None, [], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "plain",
+        "other",
+        "no_action",
+        None,
+        None,
+        [],
+        None,
+        """
 O: 你好，我是民警，记录仪开着。有人报警说这里有可疑人员？
 P: 我啊？我就在这儿等我女朋友下班。
 O: 带身份证了吗？
 P: 带了，给你。
 O: 没问题。报警的说你转了好几圈，没事就好。
 P: 没事没事。
-"""),
-("phone", "polite", "noise", "mediated", "report", "normal", [], None, """
+""",
+    ),
+    (
+        "phone",
+        "polite",
+        "noise",
+        "mediated",
+        "report",
+        "normal",
+        [],
+        None,
+        """
 O: 您好，桂林路派出所。
 P: 您好，麻烦您，我楼上邻居家里的狗从早上叫到现在，主人好像不在家，我也不知道能不能报警。
 O: 知道主人电话吗？
 P: 物业应该有。
 O: 我来联系物业找主人。……主人说马上回去，让您别担心，他回去带狗去宠物店。
 P: 好的，那太好了，谢谢您。
-"""),
+""",
+    ),
 ]

@@ -1,6 +1,16 @@
 """Batch 3 of dlg4 dialogues (compact notation, see write.py)."""
+
 D = [
-("phone", "filler", "dispute", "referred", "consult", "normal", ["enterprise"], "legit_referral", """
+    (
+        "phone",
+        "filler",
+        "dispute",
+        "referred",
+        "consult",
+        "normal",
+        ["enterprise"],
+        "legit_referral",
+        """
 O: 你好，滨江派出所。
 P: 哎你好，就是，那个，我在一个装修公司签了合同，嗯，交了两万定金，然后，就是，他们拖了三个月也不开工，我想退，他们就说，嗯，定金不退，我就想问问这个……
 O: 公司还在正常营业吗？人能找到吗？
@@ -9,16 +19,36 @@ O: 那是合同纠纷。您可以打一二三一五投诉，或者去法院起�
 P: 那你们不能帮我去说说？
 O: 我们不能替您要钱。人跑了、店关了，那就来报案。
 P: 哦，好吧，我先打一二三一五。
-"""),
-("dispatch", "plain", "traffic", "referred", "report", "important", [], "legit_referral", """
+""",
+    ),
+    (
+        "dispatch",
+        "plain",
+        "traffic",
+        "referred",
+        "report",
+        "important",
+        [],
+        "legit_referral",
+        """
 O: 你好，幺幺零。
 P: 你好，我在环城路上，前面两辆车追尾了，堵了一长串，人都没事，在那吵。
 O: 有人受伤没有？
 P: 没有，都下车了，在吵谁的责任。
 O: 我这边转给交警处理，让他们把车挪到路边，拍照，等交警过来。
 P: 好，我跟他们说一声。
-"""),
-("bodycam", "plain", "dispute", "referred", None, None, ["dispute"], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "plain",
+        "dispute",
+        "referred",
+        None,
+        None,
+        ["dispute"],
+        None,
+        """
 O: 你好，我是派出所民警，执法记录仪开着。怎么回事？
 P: 他在我们地里种树，这块地是我家的承包地，承包证上写着的。
 T: 这块地是村里分给我的，你那证是老的。
@@ -26,98 +56,228 @@ O: 有没有人打人、毁东西？
 P: 没有，就是他不让我犁。
 O: 土地承包权的争议我们派出所没法认定，得找镇上的农经站或者土地调解仲裁委员会。今天你们都别动这块地，谁动手谁负责。
 T: 行，那就去镇上。
-"""),
-("counter", "polite", "help_request", "referred", None, None, [], "legit_referral", """
+""",
+    ),
+    (
+        "counter",
+        "polite",
+        "help_request",
+        "referred",
+        None,
+        None,
+        [],
+        "legit_referral",
+        """
 P: 您好，打扰一下，我是外地来打工的，工地老板跑了，我现在身上没钱了，回不了家，能不能帮帮忙？
 O: 老板欠你工资吗？
 P: 欠两个月的，七千多。
 O: 工资的事去劳动监察大队立案，地址我写给你。回家的路费，我给你联系救助站，他们能给你买车票。
 P: 真的吗？那太感谢了。
 O: 我现在打电话，你在这儿等一会儿，救助站的人过来接你。
-"""),
-("phone", "sarcastic", "noise", "referred", "report", "normal", [], "legit_referral", """
+""",
+    ),
+    (
+        "phone",
+        "sarcastic",
+        "noise",
+        "referred",
+        "report",
+        "normal",
+        [],
+        "legit_referral",
+        """
 O: 你好，河东派出所。
 P: 哎，我问你们，楼下工地每天晚上打桩，这个你们管不管？还是又是那句“不归我们管”？
 O: 夜间施工有没有许可，是住建和城管管的。您打一二三四五，他们能夜间去查。
 P: 你看，我就知道。
 O: 真不是推您，打桩这种我们没执法权。要是工人跟您起冲突，您再打我们，我们马上去。
 P: 行吧，我打一二三四五试试。
-"""),
-("dispatch", "northern", "help_request", "referred", "report", "urgent", ["injury"], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "northern",
+        "help_request",
+        "referred",
+        "report",
+        "urgent",
+        ["injury"],
+        None,
+        """
 O: 幺幺零。
 P: 哎，大马路上有个大爷倒地上了，叫不醒，我们几个围着呢。
 O: 有没有呼吸？
 P: 有，在喘气儿。
 O: 我给您转一二零，急救中心跟您说怎么处理，您别挂。
 P: 好嘞好嘞。
-"""),
-("counter", "plain", "fraud", "referred", None, None, ["fraud"], "jurisdiction transfer done properly", """
+""",
+    ),
+    (
+        "counter",
+        "plain",
+        "fraud",
+        "referred",
+        None,
+        None,
+        ["fraud"],
+        "jurisdiction transfer done properly",
+        """
 P: 我在老家的时候被骗了，那个骗子是我们老家县城的人，我现在在这边打工。
 O: 什么时候？被骗多少？
 P: 去年过年，一万块，说帮我孩子进学校。
 O: 你在这儿报也可以，我们先登记，再把材料移交给你老家县公安局，案子由他们办。他们会联系你。
 P: 那我还要回去吗？
 O: 先不用，他们需要补笔录会联系你。
-"""),
-("bodycam", "sichuan", "other", "referred", None, None, [], "legit_referral", """
+""",
+    ),
+    (
+        "bodycam",
+        "sichuan",
+        "other",
+        "referred",
+        None,
+        None,
+        [],
+        "legit_referral",
+        """
 O: 你好，我是派出所的，记录仪开起的。你说这个楼道的电线？
 P: 对嘛，你看嘛，电线吊起的，还在冒火星子，吓死人。
 O: 大家先离远点。这个我们马上通知供电公司抢修，物业先把这一层的闸拉了。
 T: 我是物业的，闸我去拉。
 O: 供电公司说二十分钟到。
 P: 要得，谢谢哈。
-"""),
-("phone", "plain", "consultation", "referred", "consult", "normal", [], "legit_referral", """
+""",
+    ),
+    (
+        "phone",
+        "plain",
+        "consultation",
+        "referred",
+        "consult",
+        "normal",
+        [],
+        "legit_referral",
+        """
 O: 你好，兴华派出所。
 P: 你好，我想咨询一下，我在网上看到我的身份证被人冒用注册了一个公司，我怎么注销？
 O: 公司登记是市场监管局管的，您带身份证去市场监管局申请撤销登记。如果发现有人用它骗钱，再来我们这里报案。
 P: 好的，那我先去市场监管局。
-"""),
-("dispatch", "polite", "other", "referred", "other", "normal", [], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "polite",
+        "other",
+        "referred",
+        "other",
+        "normal",
+        [],
+        None,
+        """
 O: 您好，幺幺零。
 P: 您好，不好意思，我们家停水三天了，物业也说不清楚，我实在不知道找谁了。
 O: 停水找自来水公司客服，或者打一二三四五，他们能催。
 P: 好的，麻烦您了，打扰了。
 O: 没事。
-"""),
-("counter", "brusque", "traffic", "referred", None, None, [], None, """
+""",
+    ),
+    (
+        "counter",
+        "brusque",
+        "traffic",
+        "referred",
+        None,
+        None,
+        [],
+        None,
+        """
 P: 我的车被贴了罚单，那个地方根本没有禁停标志！
 O: 违停处理是交警管的，你拿着罚单去交警大队或者交管一二一二三上复议。
 P: 你们不都是警察吗？
 O: 我们是派出所，罚单是交警开的，要他们撤。地址在这儿，我给你写上。
 P: 行，知道了。
-"""),
-("bodycam", "polite", "help_request", "referred", None, None, ["mental_health"], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "polite",
+        "help_request",
+        "referred",
+        None,
+        None,
+        ["mental_health"],
+        None,
+        """
 O: 阿姨您好，我是派出所民警，记录仪开着。您儿子的情况，刚才您电话里说了一些。
 P: 是，他最近又不吃药了，在家里自言自语，还把窗户都糊上报纸。他没打人，我就是害怕。
 O: 他现在愿意去医院吗？
 P: 他不肯。
 O: 我们联系社区的精神卫生专干和精神卫生中心，让医生上门评估。今天我们先陪您在这儿待着。
 P: 好，谢谢你们。
-"""),
-("phone", "northern", "traffic", "referred", "report", "normal", [], None, """
+""",
+    ),
+    (
+        "phone",
+        "northern",
+        "traffic",
+        "referred",
+        "report",
+        "normal",
+        [],
+        None,
+        """
 O: 喂，您好，派出所。
 P: 哎，我家门口那红绿灯坏了，一直黄灯闪，路口乱套了。
 O: 信号灯交警管，我这边给交警指挥中心转过去，他们派人来修和指挥。
 P: 得，您给转就成。
 O: 已经转了，您注意安全。
-"""),
-("dispatch", "plain", "fraud", "referred", "report", "important", ["fraud"], "jurisdiction transfer done properly", """
+""",
+    ),
+    (
+        "dispatch",
+        "plain",
+        "fraud",
+        "referred",
+        "report",
+        "important",
+        ["fraud"],
+        "jurisdiction transfer done properly",
+        """
 O: 你好，幺幺零。
 P: 你好，我人在外地出差，刚刚发现被骗了，转了三万块，是我在本地时认识的人骗的。
 O: 你现在在哪里？
 P: 在杭州。
 O: 你可以就地报案，打当地的幺幺零或去最近的派出所，他们会立案再移交。我这边也帮你先把收款账户报给反诈中心止付。
 P: 好，我现在就去附近的派出所。
-"""),
-("counter", "formal", "consultation", "referred", None, None, [], None, """
+""",
+    ),
+    (
+        "counter",
+        "formal",
+        "consultation",
+        "referred",
+        None,
+        None,
+        [],
+        None,
+        """
 P: 您好，我需要办理出国签证用的亲属关系公证，请问派出所可以开吗？
 O: 亲属关系公证在公证处办，派出所不再开亲属关系证明。户口本上能体现的直接拿户口本去公证处就行。
 P: 户口本上体现不了，我和我母亲不在一个户口本上。
 O: 那可以先去公证处问，他们可以调档案。需要我们协助查档的，公证处会发函过来。
 P: 明白了，谢谢。
-"""),
-("bodycam", "plain", "dispute", "referred", None, None, ["dispute", "enterprise"], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "plain",
+        "dispute",
+        "referred",
+        None,
+        None,
+        ["dispute", "enterprise"],
+        None,
+        """
 O: 你好，我们是民警，记录仪开着。商场里什么事？
 P: 我买的手机，三天就坏了，他们不给换，只给修。
 T: 我们是按三包规定来的。
@@ -125,40 +285,90 @@ O: 有没有人动手？
 P: 没有。
 O: 这属于消费纠纷，我们没法判谁对谁错。你可以打一二三一五，市场监管会来处理。你们都冷静，别影响营业。
 P: 好吧，我打一二三一五。
-"""),
-("phone", "polite", "lost_property", "referred", "other", "normal", [], None, """
+""",
+    ),
+    (
+        "phone",
+        "polite",
+        "lost_property",
+        "referred",
+        "other",
+        "normal",
+        [],
+        None,
+        """
 O: 您好，机场路派出所。
 P: 您好，我今天坐飞机把平板电脑落在飞机上了，请问你们能帮我问一下吗？
 O: 飞机上遗落的东西由航空公司负责，您打航空公司客服，或者到机场失物招领处。
 P: 好的，机场失物招领的电话您有吗？
 O: 有，我给您念，……。
 P: 好的，记下了，谢谢您。
-"""),
-("dispatch", "sichuan", "domestic_violence", "referred", "consult", "important", ["domestic_violence"], "officer points to court but also offers case", """
+""",
+    ),
+    (
+        "dispatch",
+        "sichuan",
+        "domestic_violence",
+        "referred",
+        "consult",
+        "important",
+        ["domestic_violence"],
+        "officer points to court but also offers case",
+        """
 O: 你好，幺幺零。
 P: 喂，我想问下，我老公以前打过我，现在我们分居了，他还老是到我单位门口等我，我想申请那个，啥子保护令。
 O: 人身安全保护令是向法院申请，带上以前的报警记录、验伤单。我们这边可以给你出报警记录证明。
 P: 那他今天没打我，就是等我。
 O: 要是他再跟着你或者骚扰你，你随时打幺幺零。保护令去法院办。
 P: 要得，我明天去法院。
-"""),
-("counter", "plain", "other", "referred", None, None, [], None, """
+""",
+    ),
+    (
+        "counter",
+        "plain",
+        "other",
+        "referred",
+        None,
+        None,
+        [],
+        None,
+        """
 P: 我想举报，我们楼下那个小诊所，没有资质，在那儿给人打点滴。
 O: 无证行医归卫健委管，我们这里登记一下，把线索转给卫健委执法大队。也可以你自己打一二三二零。
 P: 那我留个电话？
 O: 留一下，他们核实完会联系你。
-"""),
-("bodycam", "brusque", "noise", "referred", None, None, [], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "brusque",
+        "noise",
+        "referred",
+        None,
+        None,
+        [],
+        None,
+        """
 O: 你好，民警，记录仪开着。
 P: 这家酒吧音乐太吵了，我们都睡不着！
 O: 我们已经跟老板说了，音量当场调小了。他的营业执照和噪声排放的问题，我们把情况报给城管和环保，他们来测分贝罚款。
 P: 就这样？
 O: 今晚先关小了，剩下的他们管。
 P: 行吧。
-"""),
+""",
+    ),
 ]
 D += [
-("bodycam", "plain", "dispute", "mediated", None, None, ["dispute"], None, """
+    (
+        "bodycam",
+        "plain",
+        "dispute",
+        "mediated",
+        None,
+        None,
+        ["dispute"],
+        None,
+        """
 O: 你好，我是民警，记录仪开着。什么事？
 P: 他停车把我家车库门堵了，我要出去接孩子。
 T: 我就停五分钟，去买个东西。
@@ -166,8 +376,18 @@ O: 车挪一下。
 T: 行，我挪。
 P: 下回别停这儿了。
 T: 知道了，对不住。
-"""),
-("counter", "filler", "dispute", "mediated", None, None, ["dispute"], None, """
+""",
+    ),
+    (
+        "counter",
+        "filler",
+        "dispute",
+        "mediated",
+        None,
+        None,
+        ["dispute"],
+        None,
+        """
 P: 那个，警官，嗯，就是，我跟她，就是合租的，嗯，她搬走了，那个水电费，就是，最后两个月的，她不给……
 T: 不是不给，是你算得不对，我出去旅游半个月根本没在。
 O: 一共多少？
@@ -176,8 +396,18 @@ O: 按天算，她少住半个月，出一百二，行不行？
 T: 一百二可以。
 P: 嗯……行吧，一百二就一百二。
 O: 当场转了吧，转完这事就结了。
-"""),
-("phone", "plain", "dispute", "mediated", "report", "normal", ["dispute"], None, """
+""",
+    ),
+    (
+        "phone",
+        "plain",
+        "dispute",
+        "mediated",
+        "report",
+        "normal",
+        ["dispute"],
+        None,
+        """
 O: 你好，解放路派出所。
 P: 你好，我在小区里，一个业主把车停在消防通道上，物业叫不动他，他说报警也没用。
 O: 你让他接一下电话。
@@ -185,8 +415,18 @@ T: 喂，我就停一会儿。
 O: 消防通道停车是违法的，出了事你要担责任。现在挪走，我们就不过去了。
 T: 好好，马上挪。
 P: 他挪了，谢谢啊。
-"""),
-("bodycam", "sichuan", "dispute", "mediated", None, None, ["dispute"], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "sichuan",
+        "dispute",
+        "mediated",
+        None,
+        None,
+        ["dispute"],
+        None,
+        """
 O: 你好，我是派出所民警，记录仪开起的。啥子事？
 P: 这个麻将馆老板，说我欠他台费，我明明给了的嘛！
 T: 你给的是上个礼拜的，今天的没给。
@@ -194,8 +434,18 @@ O: 今天的多少？
 T: 三十。
 P: 三十嗦……我还以为好多嘞，给你给你。
 O: 那就没得事了哈，莫吵了。
-"""),
-("dispatch", "plain", "traffic", "mediated", "report", "normal", [], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "plain",
+        "traffic",
+        "mediated",
+        "report",
+        "normal",
+        [],
+        None,
+        """
 O: 你好，幺幺零。
 P: 你好，一辆外卖电动车把我车后视镜撞了，他要跑，我把他拦下了。
 O: 人有没有受伤？
@@ -205,8 +455,18 @@ O: 你们自己能谈好吗？
 P: 他赔两百我就不计较了。
 T: 两百行，我扫你。
 O: 那就这样，你们互相留个电话。
-"""),
-("counter", "northern", "assault", "mediated", None, None, ["injury", "dispute"], "mediation succeeds after assault", """
+""",
+    ),
+    (
+        "counter",
+        "northern",
+        "assault",
+        "mediated",
+        None,
+        None,
+        ["injury", "dispute"],
+        "mediation succeeds after assault",
+        """
 P: 就他，昨儿在澡堂子里推我，我摔了一跤，膝盖磕破了。
 T: 我也不是故意的，地上滑，他抢我柜子。
 O: 验伤了吗？
@@ -216,16 +476,36 @@ T: 我赔他两百，算营养费。
 P: 成，道个歉就成。
 T: 对不住了老哥。
 O: 签个调解协议。
-"""),
-("bodycam", "shanghai", "noise", "mediated", None, None, [], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "shanghai",
+        "noise",
+        "mediated",
+        None,
+        None,
+        [],
+        None,
+        """
 O: 侬好，阿拉是派出所，记录仪开了。楼下讲侬屋里钢琴弹到老晚。
 P: 阿拉囡囡要考级呀，弹到九点半，勿算老晚啊。
 T: 九点半以后还有，十点多还听到。
 O: 考级要紧，邻居困觉也要紧。九点钟结束，好伐？礼拜六礼拜天可以白天多弹一歇。
 P: 好个好个，九点钟结束。
 T: 那就谢谢侬了。
-"""),
-("phone", "cantonese", "dispute", "mediated", "report", "normal", ["dispute"], None, """
+""",
+    ),
+    (
+        "phone",
+        "cantonese",
+        "dispute",
+        "mediated",
+        "report",
+        "normal",
+        ["dispute"],
+        None,
+        """
 O: 你好，派出所。
 P: 喂，我同隔篱铺头嘅老板嘈交，佢将啲货摆到我门口，我客人入唔到。
 O: 佢喺唔喺度？你叫佢听电话。
@@ -233,16 +513,36 @@ T: 喂，阿sir，我啲货冇地方放啫。
 O: 店门口唔可以阻住人出入。你摆返自己门口，好唔好？
 T: 好啦好啦，我搬返过嚟。
 P: 多谢阿sir。
-"""),
-("counter", "plain", "lost_property", "mediated", None, None, ["dispute"], "lost property dispute settled", """
+""",
+    ),
+    (
+        "counter",
+        "plain",
+        "lost_property",
+        "mediated",
+        None,
+        None,
+        ["dispute"],
+        "lost property dispute settled",
+        """
 P: 我的手机丢在他出租车上，他捡到了，要我给他五百才还。
 T: 我跑了一趟过来送，耽误我半天生意，要点辛苦费不过分吧。
 O: 捡到东西应当归还，不能要挟要钱。辛苦费你们商量，给个油钱行不行？
 P: 给他五十块油钱我没意见。
 T: 五十……行吧，手机给你。
 O: 手机你检查一下。没问题签个字。
-"""),
-("dispatch", "northern", "dispute", "mediated", "report", "important", ["dispute"], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "northern",
+        "dispute",
+        "mediated",
+        "report",
+        "important",
+        ["dispute"],
+        None,
+        """
 O: 幺幺零，请讲。
 P: 哎，我这饭店里，一桌客人吃完了说菜里有头发，不给钱，要走。
 O: 多少钱？
@@ -252,8 +552,18 @@ O: 这样，头发那个菜给免了，剩下的按价结，你们看行不行�
 P: 那……那就免个汤，二百八。
 T: 二百八行。
 O: 好，那就这样结了。
-"""),
-("bodycam", "plain", "domestic_violence", "mediated", None, None, ["domestic_violence", "dispute"], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "plain",
+        "domestic_violence",
+        "mediated",
+        None,
+        None,
+        ["domestic_violence", "dispute"],
+        None,
+        """
 O: 你好，我是民警，记录仪开着。谁报的警？
 P: 我，我爸跟我妈又吵起来了，我怕他们打起来。
 T: 没打，就是吵。他天天打麻将不着家。
@@ -263,16 +573,36 @@ O: 那今天就说开。叔叔麻将少打，晚上十点前回家，阿姨也�
 T: 他能做到我就不吵。
 O: 叔叔？
 T: 行行行，十点前回。
-"""),
-("phone", "plain", "noise", "mediated", "report", "normal", [], None, """
+""",
+    ),
+    (
+        "phone",
+        "plain",
+        "noise",
+        "mediated",
+        "report",
+        "normal",
+        [],
+        None,
+        """
 O: 你好，河西派出所。
 P: 你好，隔壁宿舍的学生天天晚上打游戏喊，都一点了。
 O: 你是哪个学校？宿管在不在？
 P: 职业技术学院，宿管阿姨在。
 O: 我打给宿管，……宿管已经上去了，学生说马上停，以后十一点后不喊了。
 P: 好，听见了，安静了。谢谢。
-"""),
-("counter", "sarcastic", "dispute", "mediated", None, None, ["dispute"], None, """
+""",
+    ),
+    (
+        "counter",
+        "sarcastic",
+        "dispute",
+        "mediated",
+        None,
+        None,
+        ["dispute"],
+        None,
+        """
 P: 哟，这位大哥可真行，借我车开了一礼拜，还回来油箱空的，轮胎还扎了个钉子。
 T: 钉子是停车场扎的，又不是我故意的。
 O: 补胎多少钱？加满油多少？
@@ -280,8 +610,18 @@ P: 补胎三十，加满三百。
 T: 我给你加满，补胎我出。
 P: 哟，这回大方了。
 O: 就这么说定了，以后借车说好条件。
-"""),
-("dispatch", "filler", "dispute", "mediated", "report", "normal", [], None, """
+""",
+    ),
+    (
+        "dispatch",
+        "filler",
+        "dispute",
+        "mediated",
+        "report",
+        "normal",
+        [],
+        None,
+        """
 O: 你好，幺幺零。
 P: 喂，那个，就是，我在那个，超市，就是，他们说我偷东西，拦着我不让走，其实我就是，嗯，忘了放到收银台上……
 O: 东西多少钱？
@@ -290,8 +630,18 @@ T: 我是超市的，他放在包里面了。
 O: 补上钱，店里不追究，行不行？
 T: 补上就行。
 P: 我补我补。
-"""),
-("bodycam", "plain", "traffic", "mediated", None, None, ["injury"], None, """
+""",
+    ),
+    (
+        "bodycam",
+        "plain",
+        "traffic",
+        "mediated",
+        None,
+        None,
+        ["injury"],
+        None,
+        """
 O: 你好，我是交巡警，执法记录仪已开启。小孩摔着没有？
 P: 孩子胳膊擦破了，是他电动车拐弯撞的。
 T: 我慢慢骑的，小孩突然冲出来。
@@ -299,8 +649,18 @@ O: 先带孩子去诊所处理一下。医药费你出，行不行？
 T: 行，我出，我陪着去。
 P: 好，那一起去。
 O: 拍个照，留电话，有事打我们。
-"""),
-("phone", "formal", "dispute", "mediated", "report", "normal", ["enterprise"], None, """
+""",
+    ),
+    (
+        "phone",
+        "formal",
+        "dispute",
+        "mediated",
+        "report",
+        "normal",
+        ["enterprise"],
+        None,
+        """
 O: 您好，工业园区派出所。
 P: 您好，我是宏远物流公司的，我司货车在隔壁厂区门口装卸，对方保安不让通行。
 O: 对方负责人能接电话吗？
@@ -308,8 +668,18 @@ T: 喂，警官，他们车压坏了我们门口的地砖。
 O: 地砖损坏你们双方核实后赔偿，路不能堵。今天先放行，明天你们两家负责人对接赔偿，可以吗？
 T: 可以。
 P: 我们同意，明天过去谈。
-"""),
-("counter", "numbers", "dispute", "mediated", None, None, ["dispute"], None, """
+""",
+    ),
+    (
+        "counter",
+        "numbers",
+        "dispute",
+        "mediated",
+        None,
+        None,
+        ["dispute"],
+        None,
+        """
 P: 他借我钱，一共三笔，三千、五千、两千五，一共一万零五百，现在就认一万。
 T: 那两千五是你请客吃饭，不是借我的。
 O: 有转账备注吗？
@@ -318,5 +688,6 @@ O: 备注写着饭钱，那就按一万算，两千五你们另外说。
 P: 好吧，一万。
 T: 一万我认，分两个月还，一个月五千。
 O: 写个还款协议，双方签字。
-"""),
+""",
+    ),
 ]

@@ -1,4 +1,5 @@
 """Checker for dialogues-d4.jsonl: codes from the shared vocabulary, call fields per source, unique ids."""
+
 import collections
 import json
 import logging
@@ -11,15 +12,48 @@ PATH = pathlib.Path(__file__).resolve().parents[3] / "configs/semantic/data/dial
 SOURCES = {"bodycam", "counter", "phone", "dispatch"}
 ROLES = {"officer", "party", "third_party"}
 CONDUCT = {"SPEECH_PROFANITY", "SPEECH_THREAT", "SPEECH_SHIRKING", "SPEECH_IMPATIENT"}
-CATS = {"theft", "fraud", "dispute", "assault", "domestic_violence", "traffic", "noise", "lost_property",
-        "help_request", "consultation", "other"}
+CATS = {
+    "theft",
+    "fraud",
+    "dispute",
+    "assault",
+    "domestic_violence",
+    "traffic",
+    "noise",
+    "lost_property",
+    "help_request",
+    "consultation",
+    "other",
+}
 DISPS = {"case_accepted", "mediated", "referred", "advised", "no_action", "pending"}
 CC = {"consult", "complaint", "report", "other"}
 URG = {"normal", "important", "urgent"}
-RISK = {"fraud", "terror", "enterprise", "dispute", "mental_health", "injury", "weapon", "self_harm",
-        "domestic_violence", "mass_incident"}
-REGS = {"plain", "polite", "brusque", "sarcastic", "shanghai", "northern", "sichuan", "cantonese", "filler",
-        "fragment", "numbers", "formal"}
+RISK = {
+    "fraud",
+    "terror",
+    "enterprise",
+    "dispute",
+    "mental_health",
+    "injury",
+    "weapon",
+    "self_harm",
+    "domestic_violence",
+    "mass_incident",
+}
+REGS = {
+    "plain",
+    "polite",
+    "brusque",
+    "sarcastic",
+    "shanghai",
+    "northern",
+    "sichuan",
+    "cantonese",
+    "filler",
+    "fragment",
+    "numbers",
+    "formal",
+}
 
 
 def main() -> int:
@@ -28,6 +62,7 @@ def main() -> int:
     conduct_n = hn_n = 0
     for n, line in enumerate(PATH.read_text(encoding="utf-8").splitlines(), 1):
         r = json.loads(line)
+
         def e(m: str, n: int = n, r: dict = r) -> None:
             errs.append(f"line {n} {r.get('id')}: {m}")
 
@@ -60,8 +95,14 @@ def main() -> int:
             e("register")
         conduct_n += has_c
         hn_n += r["hard_negative"] is not None
-        for k, v in (("source", r["source"]), ("disposition", lab["disposition"]), ("category", lab["category"]),
-                     ("call_class", lab["call_class"]), ("urgency", lab["urgency"]), ("register", r["register"])):
+        for k, v in (
+            ("source", r["source"]),
+            ("disposition", lab["disposition"]),
+            ("category", lab["category"]),
+            ("call_class", lab["call_class"]),
+            ("urgency", lab["urgency"]),
+            ("register", r["register"]),
+        ):
             cnt[k][v] += 1
     for k, c in cnt.items():
         LOG.info("%s %s", k, dict(c.most_common()))

@@ -5,6 +5,7 @@ each item is (source, register, category, disposition, call_class, urgency, risk
 where turns is a multi-line string; each line starts with O/P/T (officer/party/third_party),
 optionally followed by conduct codes in brackets, e.g. "O[SI]:" (S=SHIRKING, I=IMPATIENT, T=THREAT, P=PROFANITY).
 """
+
 import importlib
 import json
 import logging
@@ -16,7 +17,12 @@ LOG = logging.getLogger("dlg4.write")
 HERE = pathlib.Path(__file__).resolve().parent
 OUT = HERE.parents[2] / "configs/semantic/data/dialogues-d4.jsonl"
 ROLES = {"O": "officer", "P": "party", "T": "third_party"}
-CODES = {"S": "SPEECH_SHIRKING", "I": "SPEECH_IMPATIENT", "T": "SPEECH_THREAT", "P": "SPEECH_PROFANITY"}
+CODES = {
+    "S": "SPEECH_SHIRKING",
+    "I": "SPEECH_IMPATIENT",
+    "T": "SPEECH_THREAT",
+    "P": "SPEECH_PROFANITY",
+}
 BATCHES = ["b1", "b2", "b3", "b4", "b5"]
 
 
@@ -48,11 +54,20 @@ def main() -> None:
                 "id": f"dialogue-d4-{i:05d}",
                 "source": src,
                 "turns": parse_turns(block),
-                "labels": {"category": cat, "disposition": disp, "call_class": cc, "urgency": urg,
-                           "risk_factors": list(risks)},
+                "labels": {
+                    "category": cat,
+                    "disposition": disp,
+                    "call_class": cc,
+                    "urgency": urg,
+                    "risk_factors": list(risks),
+                },
                 "register": reg,
                 "hard_negative": hn,
-                "provenance": {"author": "helper-dlg4", "method": "handwritten", "date": "2026-11-30"},
+                "provenance": {
+                    "author": "helper-dlg4",
+                    "method": "handwritten",
+                    "date": "2026-11-30",
+                },
             }
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     LOG.info("wrote %d dialogues to %s", len(items), OUT)
