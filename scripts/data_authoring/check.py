@@ -134,9 +134,13 @@ def _call_problems(labels: dict[str, Any], source: object, required: bool) -> li
     """Call class and urgency: null off calls; on calls set (``required``) or null-or-valid."""
     cc, urg = labels.get("call_class"), labels.get("urgency")
     if source in CALL_SOURCES:
-        return _code(cc, CALL_CLASSES, "call_class", not required) + _code(
-            urg, URGENCIES, "urgency", not required
-        )
+        out: list[str] = []
+        for key, value, allowed in (("call_class", cc, CALL_CLASSES), ("urgency", urg, URGENCIES)):
+            if value is None and required:
+                out.append(f"no {key} on a {source} call")
+            else:
+                out += _code(value, allowed, key, nullable=not required)
+        return out
     if source is not None and (cc is not None or urg is not None):
         return [f"call_class/urgency {cc!r}/{urg!r} set on a {source} recording (calls only)"]
     return []
