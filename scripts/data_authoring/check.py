@@ -7,6 +7,9 @@ of ``SCHEMA.md`` that training does not enforce but a wrong value would silently
 code one of the vocabulary's (taken from the code's own types, never repeated here), call class and
 urgency set on phone/110 dialogues and null elsewhere, 4-12 turns with both officer and party speaking,
 conduct codes on officer turns only, unique ids and dialogue texts, a known register, a provenance.
+A line a loader refuses (not JSON, a missing key, an unknown conduct code, a duplicate id) stops that
+loader as it would stop training, so that one line is reported and the files it covers are not checked
+further until it is fixed.
 
 Prints each file's label spread (so an author can steer towards the quotas) and one line per problem
 (``file:line (id): what is wrong``); exits 1 when there is any.
