@@ -23,6 +23,7 @@ import numpy as np
 from detectors.asr import AsrDetector, AsrOptions
 from evaluation.synthesis import SynthesisOptions, synthesize_utterance, voice_pool
 from pipeline.config import load_config
+from pipeline.training import ALTERNATIVE_FILES, DIALOGUE_FILES
 
 logger = logging.getLogger("vigil.scripts")
 OUT_NAME = "asr-garbled.jsonl"
@@ -37,6 +38,12 @@ def main() -> None:
     ap.add_argument("--data", default="configs/semantic/data")
     ap.add_argument("--share", type=float, default=0.2, help="fraction of items to garble")
     ap.add_argument("--limit", type=int, default=0, help="stop after this many new items (0: all)")
+    ap.add_argument(
+        "--files",
+        nargs="+",
+        default=["*.jsonl"],
+        help="data files to draw from (glob patterns); dialogue and alternatives files never",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     data = Path(args.data)
@@ -53,8 +60,10 @@ def main() -> None:
     asr = AsrDetector(asr_opts)
     new = 0
     with out_path.open("a", encoding="utf-8") as out:
-        for f in sorted(data.glob("*.jsonl")):
-            if f.name == OUT_NAME:
+        files = sorted({f for pattern in args.files for f in data.glob(pattern)})
+        for f in files:
+            # whole dialogues and their annotations are not utterance items (load_items skips them too)
+            if f.name == OUT_NAME or f.match(DIALOGUE_FILES) or f.match(ALTERNATIVE_FILES):
                 continue
             for line in f.read_text(encoding="utf-8").splitlines():
                 if not line.strip():

@@ -51,13 +51,20 @@ def test_a_party_is_never_flagged_for_conduct_whatever_the_classifier_says() -> 
 
 
 def test_near_threshold_and_negated_wordings_become_review_hints_not_flags() -> None:
+    import yaml
+
+    from pipeline.config import CONFIG_DIR
+
+    pack = yaml.safe_load((CONFIG_DIR / "rules" / "conduct.yaml").read_text(encoding="utf-8"))
+    band = next(r for r in pack["rules"] if r["id"] == "conduct.impatient")["semantic"]
+    mid = round((band["review_threshold"] + band["threshold"]) / 2, 2)
     near = transcript(
-        "counter", [("officer", "行了行了，下一个。", sem(conduct_SPEECH_IMPATIENT=0.55))]
+        "counter", [("officer", "行了行了，下一个。", sem(conduct_SPEECH_IMPATIENT=mid))]
     )
     res = engine().run_detailed(near)
     assert "SPEECH_IMPATIENT" not in codes(res.flags)
     hint = next(h for h in res.hints if h.code == "SPEECH_IMPATIENT")
-    assert hint.reason == "semantic_near_threshold" and hint.score == 0.55
+    assert hint.reason == "semantic_near_threshold" and hint.score == mid
     # the lexicon found the word and dropped it as negated: the classifier may not overrule that
     negated = transcript(
         "counter", [("officer", "我可没说你是傻子，别误会。", sem(conduct_SPEECH_PROFANITY=0.95))]
