@@ -171,8 +171,32 @@ class FastSpeechVoice:
             model_path=str(front.asset_dir / _VOCODER), num_threads=num_threads
         )
 
+    def _sayable(self, text: str) -> str:
+        """``text`` without the Chinese characters whose syllable the voice has no phonemes for.
+
+        The front end knows the standard Mandarin syllables only and asserts on a dialect character
+        read with its own syllable (Shanghainese 覅, *fiao4*); a listener would mishear such a word
+        anyway, so it is left out rather than failing the whole recording.
+        """
+        from pypinyin import Style
+
+        kept: list[str] = []
+        for ch in text:
+            if "\u4e00" <= ch <= "\u9fff":
+                read = self.processor.pinyin_parser(ch, style=Style.TONE3, errors="ignore")
+                syllable = "".join(read[0]) if read else ""
+                if syllable and syllable[:-1] not in (*self.processor.pinyin_dict, "n"):
+                    continue
+            kept.append(ch)
+        return "".join(kept)
+
     def _mel(self, text: str, duration: float) -> np.ndarray | None:
-        ids = self.processor.text_to_sequence(text, inference=True)
+        try:
+            ids = self.processor.text_to_sequence(text, inference=True)
+        except (AssertionError, KeyError):
+            said = self._sayable(text)
+            logger.info("fastspeech2: unsayable characters left out: %r -> %r", text, said)
+            ids = self.processor.text_to_sequence(said, inference=True)
         if len(ids) <= 3:  # sil + eos only: nothing speakable
             return None
         inputs = self.acoustic.get_input_details()
