@@ -309,9 +309,14 @@ class Inferrer:
                     default=0.0,
                 )
                 contested = contested or p >= opts.max_recorded_prob
-            if opts.plausible_head is not None and not (refused and opts.plausible_unless_refused):
+            if opts.plausible_head is not None:
+                # the reviewer sees how plausible the record is, whether or not it decided anything
                 plausible = transcript.semantic(f"{opts.plausible_head}.{recorded}")
-                contested = contested or plausible >= opts.max_plausible_prob
+                f = f.model_copy(
+                    update={"evidence": {**f.evidence, "record_plausible": round(plausible, 3)}}
+                )
+                if not (refused and opts.plausible_unless_refused):
+                    contested = contested or plausible >= opts.max_plausible_prob
             out.append((f, contested))
         return out
 

@@ -264,6 +264,7 @@ def test_a_record_another_reviewer_could_keep_is_a_hint_not_a_flag(inferrer: Inf
             assert (
                 hint.reason == "record_partly_supported" and hint.evidence["recorded"] == "advised"
             )
+            assert hint.evidence["record_plausible"] == round(p_advised, 3)
 
 
 def test_report_not_accepted_scoped_by_source_and_acceptance(inferrer: Inferrer) -> None:
