@@ -1,0 +1,807 @@
+from lib import D
+
+# 1 wage dispute at factory gate, officer first says labor bureau, but workers detained boss -> ends referred
+D(
+    "bodycam",
+    "cantonese",
+    "dispute",
+    "referred",
+    None,
+    None,
+    "enterprise dispute mass_incident",
+    None,
+    """
+O:你好，我係宝安分局福永派出所民警，警号四四一二零三，现在开启执法记录仪全程录音录像。咩事围住厂门口？
+P:阿sir，老板欠我哋三个月人工啊，二十几个人，一个月四千几，加埋十几万，佢今日话冇钱。
+O:大家唔好堵住门口先，有事慢慢讲。你哋有冇劳动合同、考勤记录？
+P:有啊，打卡记录我手机都有影低。
+O:欠薪呢个事，主要係劳动监察大队处理，佢哋可以责令企业限期支付，唔使打官司。我而家帮你哋联系宝安区劳动监察，电话我写俾你，佢哋今日下午就有人过嚟。
+P:咁如果老板走佬呢？
+O:如果老板转移财产、逃匿，拒不支付劳动报酬，达到数额就係刑事案件，到时劳动监察会移送我哋公安。而家先去劳动监察立案，唔好冲动。
+P:好啦，唔该晒阿sir。
+""",
+    ad="advised",
+)
+# 2 phone scam at counter, accepted
+D(
+    "counter",
+    "plain",
+    "fraud",
+    "case_accepted",
+    None,
+    None,
+    "fraud",
+    None,
+    """
+O:你好，请坐，什么事？
+P:我被骗了，网上刷单，说做任务返佣金，前面返了两次，后面让我垫钱，一共转了三万八千六。
+O:转账记录、聊天记录都还在吗？对方账号给我看一下。
+P:都在，就是那个APP现在打不开了。
+O:好，你这个情况是典型的刷单返利诈骗。我们现在给你做笔录，受理这个案子，做完给你开受案回执，你留好。
+P:那钱还能追回来吗？
+O:我们会马上对涉案账户做紧急止付，能追回多少不好保证，但我们会尽力。你先把身份证给我。
+""",
+)
+# 3 delivery rider traffic collision mediated
+D(
+    "bodycam",
+    "cantonese",
+    "traffic",
+    "mediated",
+    None,
+    None,
+    "",
+    None,
+    """
+O:你好，我係交巡警，执法记录仪开紧。两位有冇人受伤？
+P:冇受伤，就係佢个外卖车撞到我车门，刮咗一条花。
+T:我赶单啊大佬，佢突然开车门，我刹唔切。
+O:两边都有责任，开门冇睇后面，电动车又开得快。你哋想点处理？走保险定私了？
+P:走保险好麻烦，补漆大概三百蚊啦。
+T:三百太多啦，我今日先跑咗一百几。
+O:咁一人行一步，两百蚊得唔得？车门係小刮痕。
+P:得啦得啦，两百就两百，搞掂佢。
+T:好，我而家微信转俾你。
+O:好，两位签个协议书，写明两清，以后唔再追究。
+""",
+    ad="advised",
+)
+# 4 landlord tenant deposit, advised (civil matter explained)
+D(
+    "phone",
+    "plain",
+    "dispute",
+    "advised",
+    "consult",
+    "normal",
+    "dispute",
+    None,
+    """
+O:你好，福田派出所。
+P:喂，你好，我想问下，我搬走了，房东扣我押金不退，两千四，这个你们管不管？
+O:有没有打架、有没有把你东西扣住不给拿？
+P:那没有，就是不退钱，说墙弄脏了。
+O:押金纠纷属于民事纠纷，你可以先跟房东协商，不行的话找社区的人民调解委员会，或者直接到法院起诉，小额诉讼很快的。要是他扣你物品、动手，你再打电话给我们，我们出警。
+P:哦，那行吧，我先找社区问问。
+O:好的，有事再打。
+""",
+    ad="referred",
+)
+# 5 prank call, no_action
+D(
+    "dispatch",
+    "fragment",
+    "other",
+    "no_action",
+    "other",
+    "normal",
+    "",
+    None,
+    """
+O:你好，幺幺零。
+P:喂……嘻嘻……
+O:你好，请讲，有什么情况？
+P:那个……我、我同学说……打这个……哈哈哈
+O:小朋友，幺幺零是报警电话，不能随便打着玩，占用了别人求救的线路。没有事情我就挂了啊。
+P:……嘟
+""",
+)
+# 6 noise, officer dispatched pending
+D(
+    "dispatch",
+    "filler",
+    "noise",
+    "pending",
+    "report",
+    "normal",
+    "dispute",
+    None,
+    """
+O:你好，深圳幺幺零。
+P:嗯，那个，就是，我楼上啊，每天晚上都搞到一两点，嗯，拖凳子，还有人唱K。
+O:现在还在吵吗？具体地址是哪里？
+P:还在啊，就是，龙华大浪那个……嗯，华荣路，某某花园七栋，一五零二楼上，就是一六零二。
+O:好的，我已经记下了，马上通知辖区派出所民警过去处理，你保持电话畅通。
+P:嗯，好，谢谢啊。
+""",
+    ad="advised",
+)
+# 7 lost phone turns out stolen, accepted
+D(
+    "counter",
+    "cantonese",
+    "theft",
+    "case_accepted",
+    None,
+    None,
+    "",
+    None,
+    """
+P:阿sir，我想报个失，我部手机唔见咗。
+O:喺边度唔见？几时？
+P:今朝喺东门步行街，我放喺背囊侧边袋，行行下就冇咗。
+O:背囊拉链有冇被拉开过？
+P:哎，你咁讲，侧边拉链係开咗，我以为自己冇拉好。仲有个阿伯话见到有人贴住我行。
+O:咁唔似係跌咗，好可能係扒窃。我哋按盗窃受理，帮你做笔录，再调附近监控。手机几钱买嘅？
+P:六千九，上个月先买。
+O:好，做完笔录开张受案回执俾你，你留住。
+""",
+    ad="",
+    ac="lost_property",
+)
+# 8 domestic violence, officer shirks -> no_action with conduct
+D(
+    "bodycam",
+    "brusque",
+    "domestic_violence",
+    "no_action",
+    None,
+    None,
+    "domestic_violence injury",
+    None,
+    """
+O:谁报的警？
+P:我……他刚才掐我脖子，你看这里都红了。
+O[IS]:两口子吵架有什么好报警的，床头吵架床尾和，你们自己关起门解决。
+P:他不是第一次了，我想报案。
+O[S]:报什么案，家务事我们管不了，真要离婚去法院。走了走了。
+T:（丈夫）听到没，警察都说了。
+""",
+    ad="advised",
+)
+# 9 consultation about past fraud (nothing reported now), advised
+D(
+    "phone",
+    "polite",
+    "consultation",
+    "advised",
+    "consult",
+    "normal",
+    "fraud",
+    "past_resolved",
+    """
+O:您好，南山派出所，请讲。
+P:您好，打扰了。我想咨询一下，我妈去年被人骗买保健品，那个案子当时已经报过了，也追回了一部分钱。我想问问以后怎么防这种。
+O:嗯，阿姨现在没有再被联系吧？
+P:没有，就是担心。
+O:那您可以给阿姨手机装个国家反诈中心APP，陌生人上门推销、讲课送鸡蛋的，都别去。有可疑的随时打九六幺幺零反诈专线问。
+P:好的，太感谢了。
+""",
+)
+# 10 fight in night market, case accepted after mediation fails
+D(
+    "bodycam",
+    "plain",
+    "assault",
+    "case_accepted",
+    None,
+    None,
+    "injury dispute",
+    None,
+    """
+O:你好，我是派出所民警，这是我的警官证，现在全程录像。怎么回事？
+P:他摊子的油溅到我，我说了两句，他直接一拳打我脸上，你看牙都出血了。
+T:是他先骂我的！
+O:先分开。两位能不能坐下谈，赔个医药费？
+P:不谈，我要验伤，他必须处理。
+T:我最多给五百。
+O:好，既然调解不成，这个按殴打他人受理。两位都跟我回所里做笔录，你先去医院验伤，伤情出来再定性。回去给你开受案回执。
+""",
+    ad="pending",
+    ac="dispute",
+)
+# 11 help request: elderly lost, pending
+D(
+    "dispatch",
+    "plain",
+    "help_request",
+    "pending",
+    "report",
+    "important",
+    "mental_health",
+    None,
+    """
+O:你好，幺幺零，请讲。
+P:你好，我爸有老年痴呆，今天早上出门到现在没回来，电话也不接，他七十八了。
+O:他今天穿什么衣服？最后在哪里看到的？
+P:灰色夹克，黑裤子，早上八点多在东莞长安镇霄边村口那个菜市场。
+O:好的，我现在把信息推送给长安派出所和巡逻组，民警会跟你联系，你发一张他近照过来。
+P:好好好，麻烦你们了。
+""",
+)
+# 12 online shopping scam consult -> referred to 12315? Actually a merchant not delivering = consumer dispute -> referred
+D(
+    "phone",
+    "plain",
+    "dispute",
+    "referred",
+    "consult",
+    "normal",
+    "",
+    None,
+    """
+O:你好，派出所。
+P:我在网上买了个二手空调，六百八，卖家发了个坏的，现在不给退。这个算诈骗吗？
+O:卖家有发货，有联系方式吗？
+P:有，就是扯皮，说运输弄坏的。
+O:那这个属于消费纠纷，不是诈骗。你先在平台申请售后介入，不行打一二三一五或者在全国一二三一五平台投诉，市场监管部门会处理。如果他收钱以后拉黑跑了，那就是诈骗，你再来报案。
+P:哦，明白了。
+""",
+    ad="advised",
+    ac="fraud",
+)
+# 13 officer impatient but accepts theft e-bike
+D(
+    "counter",
+    "northern",
+    "theft",
+    "case_accepted",
+    None,
+    None,
+    "",
+    None,
+    """
+P:同志，我电动车丢了，就在城中村楼下，锁了的。
+O[I]:又是电动车，一天十来个，你们自己就不知道放车棚？
+P:我放了啊，车棚没位子。
+O[I]:行了行了，身份证拿来，车什么牌子，多少钱买的，快点说。
+P:雅迪，两千三，车牌粤B幺二三四五。
+O:嗯，登上了，给你立案，这是回执，有消息通知你。
+""",
+)
+# 14 noise bar, mediated
+D(
+    "bodycam",
+    "cantonese",
+    "noise",
+    "mediated",
+    None,
+    None,
+    "dispute",
+    None,
+    """
+O:你好，派出所民警，已开启执法记录仪。有邻居投诉你哋大排档嘅音响太大声。
+T:老板：做生意啫，十点前都唔得？
+P:我屋企有BB啊，九点就瞓，日日咁嘈点顶？
+O:老板，晚上九点后调细声，唔好对住住宅楼嗰边放，得唔得？街坊都係互相体谅。
+T:老板：咁啦，九点之后我熄咗个大音箱，只开细嘅。
+P:咁可以，早讲嘛。
+O:好，两边都同意，我记低咗。以后有问题先沟通。
+""",
+    ad="advised",
+)
+# 15 traffic hit and run, referred to 交警
+D(
+    "dispatch",
+    "plain",
+    "traffic",
+    "referred",
+    "report",
+    "important",
+    "injury",
+    None,
+    """
+O:你好，幺幺零。
+P:我刚被一辆面包车刮倒了，他开跑了，我腿擦破了，在松岗沙浦路口。
+O:你现在能走动吗？需不需要叫救护车？
+P:能走，就是皮外伤，车牌我看到了，粤S开头。
+O:好，交通逃逸由交警处理，我现在把警情转给交警宝安大队事故中队，他们马上派人到现场找你，你别离开，注意安全。
+P:好。
+""",
+    ad="pending",
+)
+# 16 officer mentions court only as background, case accepted (fraud loan)
+D(
+    "counter",
+    "formal",
+    "fraud",
+    "case_accepted",
+    None,
+    None,
+    "fraud",
+    None,
+    """
+P:您好，我要报案。有人冒充网贷平台客服，说我的学生贷款没注销会影响征信，让我把钱转到安全账户，我转了一万五。
+O:您是什么时候转的？
+P:昨天晚上九点。
+O:这是冒充客服类诈骗。跟借贷纠纷不同，借贷纠纷才去法院起诉，您这个属于刑事案件，我们依法受理。请提供转账凭证，我们现在制作询问笔录。
+P:好的。
+O:笔录完成后出具受案回执，案件编号在回执上，请妥善保管。
+""",
+    ac="consultation",
+)
+# 17 lost property truly lost, advised
+D(
+    "counter",
+    "plain",
+    "lost_property",
+    "advised",
+    None,
+    None,
+    "",
+    None,
+    """
+P:我身份证掉了，不知道掉哪儿了，要报案吗？
+O:不用报案。身份证丢了你直接去户籍窗口或者政务服务大厅补办，可以先办临时身份证。要是担心被冒用，可以在补办时申请挂失。
+P:那银行卡也一起丢了。
+O:银行卡打银行客服挂失就行。要是发现有人盗刷，再来我们这里报案。
+P:好的，谢谢。
+""",
+)
+# 18 sarcastic party, officer calm; complaint about slow handling by phone -> advised? complaint, pending (forwarded to instructor)
+D(
+    "phone",
+    "sarcastic",
+    "consultation",
+    "pending",
+    "complaint",
+    "important",
+    "",
+    None,
+    """
+O:你好，沙井派出所。
+P:哦，原来你们还有人接电话啊？我一个月前报的电动车被盗，到现在没人理，是不是要等车自己开回来？
+O:不好意思让您久等。您报案时有回执吗？上面有案件编号。
+P:有，四四零三零六……后面记不得了。
+O:您方便报一下姓名和电话，我把您的意见记下来，转给我们所教导员，同时让办案民警三天内给您回电话说明进展。
+P:三天，好啊，我看着。
+""",
+    ac="theft",
+)
+# 19 self harm threatened on rooftop, pending
+D(
+    "dispatch",
+    "plain",
+    "help_request",
+    "pending",
+    "report",
+    "urgent",
+    "self_harm mental_health",
+    None,
+    """
+O:你好，幺幺零。
+P:我在工业园宿舍楼顶，我不想活了，工资拿不到，家里又等钱。
+O:你先别动，听我说，你现在是在哪个工业园，哪一栋？
+P:东莞大岭山，连平那边，鑫达厂宿舍，五楼楼顶。
+O:好，我们民警和消防已经在路上了，很快就到。你叫什么名字？你跟我说说工资的事，我们一起想办法，钱的事是能解决的。
+P:……我叫阿强。
+O:阿强，你往里面站一点，别挂电话，我一直陪着你。
+""",
+)
+# 20 neighbour noise became blows -> assault, pending investigation
+D(
+    "bodycam",
+    "sichuan",
+    "assault",
+    "pending",
+    None,
+    None,
+    "injury dispute",
+    None,
+    """
+O:你好，派出所的，执法记录仪开着的。哪个报的警？
+P:我报的。楼下那个男的嫌我屋头娃儿跑得响，冲上来就推我，我脑壳撞到门框上，起了个包。
+T:我上来好好跟他讲的嘛，是他先推我！
+O:两个人都先莫激动。有没有人看到？楼道有没有监控？
+P:门口有个监控，物业的。
+O:好，我先调监控看哪个先动手，你们两个都留个电话，等下去医院检查，伤情出来再通知你们到所里。
+""",
+    ad="case_accepted",
+    ac="noise",
+)
+# 21 officer threat
+D(
+    "bodycam",
+    "brusque",
+    "dispute",
+    "advised",
+    None,
+    None,
+    "dispute",
+    None,
+    """
+O:吵什么吵，大街上吵架很好看？
+P:他收了我租金又不让我住，还换了锁！
+O[TI]:你再在这里大喊大叫我就把你带回去关几天，信不信？
+P:我是受害人啊！
+O:行了，你跟房东好好谈，谈不拢去法院告他，警察又不能帮你开锁。
+""",
+    ad="no_action",
+)
+# 22 scam hard negative: caller reports fraud but actually money returned - wait keep simple; bank staff calls 110 about elderly transfer, pending
+D(
+    "dispatch",
+    "formal",
+    "fraud",
+    "pending",
+    "report",
+    "urgent",
+    "fraud",
+    None,
+    """
+O:你好，幺幺零。
+P:您好，我是建设银行坪山支行的工作人员，现在柜台有一位老人家坚持要转二十万到一个陌生账户，说是公检法让他转的，我们怀疑是电信诈骗。
+O:好的，请你们先暂缓办理，稳住老人家。我马上通知坪山派出所和反诈中心民警到你们网点。
+P:好的，我们这边先拖住。
+O:民警大概十分钟到，如果老人情绪激动，你们也可以让他接听我们的电话。
+""",
+    ad="",
+)
+# 23 referral offered but officer takes the case anyway: salary theft by foreman absconding
+D(
+    "counter",
+    "cantonese",
+    "fraud",
+    "case_accepted",
+    None,
+    None,
+    "enterprise mass_incident",
+    None,
+    """
+P:阿sir，我哋班组长收咗我哋十二个人嘅工钱，话代领，而家电话唔通，人都唔见咗。
+O:工钱係老板发俾组长，组长冇俾你哋？呢个如果只係欠薪，可以去劳动监察。
+P:唔係啊，老板话早就全部结清俾佢，佢仲呃我哋签咗收条，话签咗先发。
+O:咁就唔同，佢係骗取你哋嘅工资后失联，涉嫌诈骗或者侵占。我哋受理，你哋十二个人一个一个做笔录，老板嗰边我哋都会问。
+P:好，唔该阿sir。
+O:做完俾你哋受案回执。
+""",
+    ad="referred",
+    ac="dispute",
+)
+# 24 consultation about hukou - advised / counter polite
+D(
+    "counter",
+    "polite",
+    "consultation",
+    "advised",
+    None,
+    None,
+    "",
+    None,
+    """
+P:您好，请问一下，我小孩在深圳出生，想办居住证，是在这里办吗？
+O:您好，居住证在社区的出租屋综合管理站或者派出所户政窗口都能办。需要您的身份证、租房合同或者房屋租赁凭证，小孩的话要出生证明。
+P:那要等多久？
+O:材料齐全的话十五个工作日左右。
+P:好的，谢谢您。
+O:不客气。
+""",
+    ad="referred",
+)
+# 25 wrong number misdial lost card bank
+D(
+    "phone",
+    "plain",
+    "lost_property",
+    "no_action",
+    "other",
+    "normal",
+    "",
+    "wrong_place_enquiry",
+    """
+O:你好，布吉派出所。
+P:喂，你好，是招商银行吗？我卡丢了要挂失。
+O:不好意思，这里是派出所，不是银行。你打卡背面的客服电话，或者招行九五五五五。
+P:哦哦，打错了，不好意思。
+O:没事。
+""",
+    ad="advised",
+)
+# 26 officer fragment, vendor scuffle with chengguan? other -> referred to 城管
+D(
+    "bodycam",
+    "fragment",
+    "other",
+    "referred",
+    None,
+    None,
+    "",
+    None,
+    """
+O:你好，派出所的，记录仪开着。什么事？
+P:那个……占道，那些档口，摆到路中间，车都过不去。
+O:哪几家？
+P:这、这一排，卖水果的，天天这样。
+O:占道经营这个是城管管的，我帮你把情况报给街道城管中队，你也可以打一二三四五反映，他们会来清理。
+P:哦……行。
+""",
+    ad="advised",
+)
+# 27 domestic violence, case accepted with warning letter
+D(
+    "counter",
+    "plain",
+    "domestic_violence",
+    "case_accepted",
+    None,
+    None,
+    "domestic_violence injury",
+    None,
+    """
+P:我老公昨晚喝了酒打我，拿皮带抽的，我背上都是印子。
+O:你现在安全吗？他知道你来报警吗？
+P:我住我姐那儿，他不知道。
+O:好，这个我们按家庭暴力案件受理。先给你做笔录，拍伤情照片，再开验伤单。我们会传唤他，视情况出具家庭暴力告诫书，你也可以向法院申请人身安全保护令。
+P:我就是怕他报复。
+O:有任何威胁马上打幺幺零。这是受案回执。
+""",
+    ad="",
+    ac="assault",
+)
+# 28 car break-in theft via phone call, pending
+D(
+    "phone",
+    "numbers",
+    "theft",
+    "pending",
+    "report",
+    "important",
+    "",
+    None,
+    """
+O:你好，观澜派出所。
+P:喂，我车窗被人砸了，里面一个包不见了，包里有现金三千五百块，还有一台笔记本电脑。
+O:车停在哪？车牌多少？
+P:观澜大道幺六八号对面停车场，车牌粤B七七八九幺。
+O:好，你先别动车里的东西，保护现场，我们民警十五分钟内到。
+P:好，我在这等。
+""",
+    ad="case_accepted",
+)
+# 29 drunk man at counter, other, advised (calm down)
+D(
+    "counter",
+    "northern",
+    "other",
+    "advised",
+    None,
+    None,
+    "",
+    None,
+    """
+P:我要见你们所长！我哥们儿不理我了，我心里堵得慌！
+O:大哥，您先坐，喝口水。是跟朋友闹别扭了？有人打您了吗？
+P:没有，就是……他结婚都没叫我。
+O:这个确实闹心，但这事派出所帮不上。您喝了不少，别开车，我帮您叫个车回去，明天醒了打个电话问问他。
+P:……行吧，你这人还挺仗义。
+""",
+    ac="help_request",
+)
+# 30 shirk - 110 caller report of being followed, officer deflects
+D(
+    "dispatch",
+    "brusque",
+    "help_request",
+    "no_action",
+    "report",
+    "important",
+    "",
+    None,
+    """
+O:幺幺零。
+P:你好，我一个人下夜班，有个男的从工业区一直跟着我，跟了两条街了。
+O[S]:他碰你了吗？没碰你那我们也没办法，你走快点回家就行。
+P:可是我很害怕，他还在后面。
+O[SI]:你打给你家人来接你吧，我们这边警力都在忙，有事再说。
+P:……好吧。
+""",
+    ad="advised",
+)
+# 31 online shopping scam-like refund call, advised (no loss)
+D(
+    "phone",
+    "filler",
+    "fraud",
+    "advised",
+    "consult",
+    "normal",
+    "fraud",
+    None,
+    """
+O:你好，派出所。
+P:嗯，那个，就是，我刚接到个电话，说是淘宝客服，说我买的衣服有质量问题，要给我退款，嗯，让我加个QQ。
+O:你加了吗？转钱了吗？
+P:还没，就是觉得怪怪的，想问问。
+O:这就是诈骗。真正的客服退款都是在平台里操作，不会让你加QQ，也不会要验证码、屏幕共享。直接挂掉拉黑，没有损失就好。
+P:嗯，好的好的，幸亏问了。
+""",
+    ac="consultation",
+)
+# 32 neighbour dispute over leaking water, mediated in building
+D(
+    "bodycam",
+    "plain",
+    "dispute",
+    "mediated",
+    None,
+    None,
+    "dispute",
+    None,
+    """
+O:你好，我是社区民警，执法记录仪已开启。听说楼上漏水，两家吵起来了？
+P:他家卫生间漏水漏到我家天花，都发霉了，找他三次都不理。
+T:我又不是故意的，我也找了师傅，师傅这几天没空。
+O:那这样，漏水问题先修，周末前找师傅把防水做好，天花板的损失按实际维修费算，你们看行不行？
+P:他周六前修好，再赔我刷墙的钱五百，我就不计较了。
+T:行，周六前弄好，五百我出。
+O:好，双方都同意，签个字，有问题再找我。
+""",
+)
+# 33 officer profanity to migrant worker
+D(
+    "bodycam",
+    "brusque",
+    "dispute",
+    "advised",
+    None,
+    None,
+    "enterprise dispute",
+    None,
+    """
+O:又是你们这帮人，在厂门口闹什么？
+P:厂里扣了我们全勤奖，说迟到一分钟扣两百。
+O[PI]:扣就扣呗，你们这些打工的就是事多，脑子有病啊，大中午在这堵门。
+P:你怎么骂人啊？
+O:去找人力资源部门谈，这个跟我们没关系，散了。
+""",
+    ad="referred no_action",
+)
+# 34 counter, lost wallet found by third party, other? lost_property handed in -> advised
+D(
+    "counter",
+    "polite",
+    "lost_property",
+    "advised",
+    None,
+    None,
+    "",
+    None,
+    """
+T:您好，我在地铁口捡到一个钱包，里面有身份证和几百块钱，交给你们。
+O:谢谢您，真是好人。我们登记一下，钱包里现金是四百五十块，一张身份证，一张银行卡，对吧？
+T:对的。
+P:（稍后）请问，有没有人交一个黑色钱包？我姓黄。
+O:您说一下里面有什么？
+P:身份证是黄志明，还有四百多块钱。
+O:对得上，您签个字领回去吧，刚才一位女士交来的。
+""",
+    ac="other",
+)
+# 35 dispatch traffic drunk driver ongoing urgent, pending
+D(
+    "dispatch",
+    "cantonese",
+    "traffic",
+    "pending",
+    "report",
+    "urgent",
+    "",
+    None,
+    """
+O:你好，幺幺零。
+P:喂，我前面架白色宝马啊，喺广深高速东莞段，成条路咁蛇行，好似饮醉酒咁，差啲撞到人。
+O:你而家喺边个位置？往边个方向？
+P:往深圳方向，啱啱过咗厚街出口，车牌粤A……八八幺。
+O:好，你保持距离唔好追，我即刻通知高速交警拦截。
+P:好，唔该。
+""",
+)
+# 36 no_action: caller reports 'theft' that's actually his wife took the car
+D(
+    "phone",
+    "plain",
+    "other",
+    "no_action",
+    "report",
+    "normal",
+    "",
+    "looks_like_theft",
+    """
+O:你好，龙岗派出所。
+P:我车不见了，停楼下的，早上一看没了！
+O:车牌多少？家里有别人有钥匙吗？
+P:粤B……等一下，我老婆打电话来了。……哦，她开去上班了，备用钥匙。
+O:那就没事了，找到就好。
+P:不好意思啊，麻烦你们了。
+O:没关系。
+""",
+    ac="theft",
+)
+# 37 officer shirks at counter telling come tomorrow theft -> no_action
+D(
+    "counter",
+    "plain",
+    "theft",
+    "no_action",
+    None,
+    None,
+    "",
+    None,
+    """
+P:你好，我店里收银台的钱被员工偷了，监控都拍到了，大概八千块。
+O[S]:现在快下班了，办案民警都不在，你明天再来吧。
+P:我今天请假专门来的，明天人跑了怎么办？
+O[SI]:跑了也跑不出中国，明天上午来，我们这有规定。
+P:……
+""",
+    ad="pending",
+)
+# 38 advice that is really a refusal: tenant locked out by landlord -> no_action
+D(
+    "phone",
+    "polite",
+    "dispute",
+    "no_action",
+    "report",
+    "important",
+    "dispute",
+    None,
+    """
+O:您好，这里是派出所。
+P:您好，房东把我的门锁换了，我的东西、证件全在里面，现在进不去。
+O:您跟房东沟通过吗？
+P:他说我欠他一个月房租，不交就不给开，可我东西总得拿吧。
+O:这个属于租房的经济纠纷，建议您还是自己跟房东再好好商量商量，或者看看合同怎么写的。
+P:那你们能不能来一趟？
+O:我们去了也只是劝，您先自己沟通吧，不好意思啊。
+""",
+    ad="advised",
+)
+# 39 consult about case progress, pending with deadline
+D(
+    "phone",
+    "plain",
+    "consultation",
+    "pending",
+    "consult",
+    "normal",
+    "fraud",
+    None,
+    """
+O:你好，石岩派出所。
+P:你好，我上个月报了一个网络诈骗，被骗了一万二，想问问现在进展怎么样了。
+O:您有受案回执吗？报一下案件编号和姓名。
+P:我叫刘晓红，编号是……A四四零三零六二零二六幺幺零零八。
+O:好，我这边记录下来，转给办案民警，三个工作日内给您回电话说明进展。
+P:好的，谢谢。
+""",
+    ac="fraud",
+)
+# 40 assault, party swearing (hard negative), officer accepts
+D(
+    "bodycam",
+    "northern",
+    "assault",
+    "case_accepted",
+    None,
+    None,
+    "injury weapon",
+    "party_swearing",
+    """
+O:你好，我是民警，警号零八七二一，执法记录仪正在录像。谁受伤了？
+P:我！那孙子拿啤酒瓶砸我，他妈的，你看这血。
+O:先别动，救护车马上到。打人的人呢？
+T:就是他，穿红衣服那个，我们都看见了。
+O:好，先把人控制住。这个事情我们受理了，你先去医院处理伤口，回头到所里做笔录。
+""",
+)

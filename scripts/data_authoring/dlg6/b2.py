@@ -1,0 +1,790 @@
+from lib import D
+
+# 41 delivery rider vs customer, mediated
+D(
+    "bodycam",
+    "cantonese",
+    "dispute",
+    "mediated",
+    None,
+    None,
+    "dispute",
+    None,
+    """
+O:你好，我係派出所民警，执法记录仪开紧。咩事争到咁大声？
+P:外卖迟咗十分钟，佢就话要投诉我，仲推我部车。
+T:你份粥泻晒成袋，我点食啊？
+O:两位冷静。外卖小哥，粥泻咗係事实；先生，推人部车都唔啱。咁样，小哥帮你喺平台申请退呢份餐，你唔好投诉佢差评，佢今日都好辛苦。
+T:……咁都得，退返钱就算。
+P:唔该晒，我即刻帮你搞退款。
+O:好，两边都冇意见，搞掂。
+""",
+    ad="advised",
+)
+# 42 Shanghai register: old lady at counter about noise, advised
+D(
+    "counter",
+    "shanghai",
+    "noise",
+    "advised",
+    None,
+    None,
+    "",
+    None,
+    """
+P:警察同志，阿拉楼上那家人家，夜里厢洗衣机一直转，吵得我困不着觉。
+O:阿姨，您是几点钟开始吵？有几天了？
+P:就是伊拉夜里十一点钟以后，老早就这样了，侬讲气人伐。
+O:阿姨，您先跟楼上敲门讲讲，晚上十点以后尽量不用洗衣机；讲不通就找物业或者居委会出面协调。要是半夜真吵得厉害，您当场打幺幺零，我们过去。
+P:好额好额，我先去讲讲看。
+""",
+    ad="referred",
+)
+# 43 referral to hospital: injured worker asking police for compensation -> other/help; actually labor injury -> referred
+D(
+    "counter",
+    "plain",
+    "dispute",
+    "referred",
+    None,
+    None,
+    "enterprise",
+    None,
+    """
+P:我在厂里切到手指，厂里不给报工伤，说是我自己不小心。
+O:你的伤现在处理了吗？
+P:缝了针，医药费都是我自己出的。
+O:工伤认定归人社局管，你拿着病历、工牌或者工资记录去区人社局申请工伤认定，厂里不配合也可以你自己申请，期限是一年内。我把地址和电话写给你。
+P:那派出所管不了吗？
+O:厂里没有打你、也没有扣你证件的话，这个确实是劳动部门的事。要是他们威胁你、不让你走，你再来找我们。
+""",
+    ad="advised",
+)
+# 44 mediated failing -> case accepted (debt collection turned assault)
+D(
+    "bodycam",
+    "plain",
+    "assault",
+    "case_accepted",
+    None,
+    None,
+    "injury dispute",
+    None,
+    """
+O:你好，我是民警，这是我的证件，记录仪在录。什么情况？
+P:我找他要装修尾款，他让两个人把我推下楼梯，我手腕扭了。
+T:他上来闹，我们是请他出去。
+O:先说钱的事，能不能今天先付一部分？
+T:一分没有，他活儿干得烂。
+P:那我要告他打人！
+O:好，钱的纠纷你们另外走法院。推人致伤这个，我们现在作为治安案件受理，你先去医院拍片，然后来所里做笔录，三位都要做。
+""",
+    ad="mediated pending",
+    ac="dispute",
+)
+# 45 fraud told as a story - friend borrowed money via hacked wechat
+D(
+    "phone",
+    "filler",
+    "fraud",
+    "case_accepted",
+    "report",
+    "important",
+    "fraud",
+    None,
+    """
+O:你好，横岗派出所。
+P:嗯，那个，就是，昨天我表姐微信找我借钱，说急用，嗯，我就转了五千，今天打电话问她，她说她微信被盗了，根本没找我。
+O:你转账的记录还在吧？对方收款账户是什么名字？
+P:在，收款人叫什么……陈某某，不是我表姐名字。
+O:那就是冒充熟人诈骗。你今天方便带身份证、手机到所里来，我们给你受案，开回执，也先帮你把对方账户报止付。
+P:嗯，好，我下午过去。
+O:来了直接找接报窗口，说刚才打过电话。
+""",
+    ad="pending",
+)
+# 46 officer joke hard negative, lost dog help_request, advised
+D(
+    "bodycam",
+    "cantonese",
+    "help_request",
+    "advised",
+    None,
+    None,
+    "",
+    "joke",
+    """
+P:阿sir，我只狗走失咗，喺公园度，你可唔可以帮我揾下？
+O:哈哈，阿sir今日变寻狗队啦。佢叫咩名？咩样？
+P:叫旺财，啡色贵宾，着件红色衫。
+O:我哋巡逻嘅时候留意下。你最好去公园管理处广播，再喺小区群、业主群发张相，狗仔一般都係喺附近唔会走远。
+P:好，唔该晒。
+""",
+)
+# 47 complaint about officer conduct, phone, pending
+D(
+    "phone",
+    "plain",
+    "other",
+    "pending",
+    "complaint",
+    "important",
+    "",
+    None,
+    """
+O:你好，这里是长安派出所。
+P:我要投诉，昨天晚上你们有个民警出警，我报的是被人打，他过来说我活该，还骂我。
+O:非常抱歉给您造成这样的感受。您记得出警时间、地点吗？
+P:昨晚十点多，在乌沙。
+O:好，您的投诉我已经记录，会转交所里教导员核查执法记录仪视频，两个工作日内给您答复。您原来报的那个被打的事情，我也一起让值班领导跟进。
+P:好，我等你们电话。
+""",
+    ac="assault",
+)
+# 48 traffic minor collision cars, referred to 交警 by station (legit referral)
+D(
+    "phone",
+    "polite",
+    "traffic",
+    "referred",
+    "report",
+    "normal",
+    "",
+    "legit_referral",
+    """
+O:您好，龙华派出所。
+P:您好，我在小区门口倒车，碰到了一辆停着的车，对方车主不在，我该怎么办？
+O:有没有人受伤？
+P:没有，就是后杠有个凹痕。
+O:交通事故归交警处理，您可以打一二二，或者用交管一二一二三APP快处快赔；先拍照留好现场，在对方车上留张纸条写您电话。
+P:好的，谢谢您的耐心。
+""",
+    ad="advised",
+)
+# 49 counter, case progress consult, advised: case closed explained
+D(
+    "counter",
+    "plain",
+    "consultation",
+    "advised",
+    None,
+    None,
+    "",
+    None,
+    """
+P:我去年报的摩托车被偷，想问问有没有找到。
+O:您把回执给我看一下……嗯，这个案子还在侦查中，暂时还没有线索，车辆信息已经录入全国系统，一旦有人上牌或者被查到，我们马上通知您。
+P:那我能做什么？
+O:您留意一下二手平台有没有类似的车，发现了不要自己去找，打电话给我们。
+P:好吧。
+""",
+    ac="theft",
+)
+# 50 dispatch, domestic violence ongoing urgent, pending
+D(
+    "dispatch",
+    "fragment",
+    "domestic_violence",
+    "pending",
+    "report",
+    "urgent",
+    "domestic_violence injury",
+    None,
+    """
+O:你好，幺幺零。
+P:快……他在砸门……我在厕所……
+O:你在什么地址？说门牌号。
+P:东莞……塘厦……林村新围……十八号……三楼。
+O:好，警察已经出发了。你把门反锁，别出声，手机别挂，屋里有没有小孩？
+P:有……在房间……
+O:好，民警五分钟内到，你坚持住。
+""",
+)
+# 51 no_action, noise report false: caller's own TV
+D(
+    "dispatch",
+    "sarcastic",
+    "noise",
+    "no_action",
+    "report",
+    "normal",
+    "",
+    "resolved_itself",
+    """
+O:你好，幺幺零。
+P:你们管不管？隔壁天天吵，我这都快神经衰弱了，你们警察是不是就收税的时候积极？
+O:先生，您说一下地址，现在还吵吗？
+P:……哎，等下，好像是我女儿房间的平板开着外放。……算了算了，没事了。
+O:好的，那没有其他情况我就登记为无需出警了，以后有事再打。
+P:行行行。
+""",
+    ad="advised",
+)
+# 52 mediated landlord-tenant: power cut
+D(
+    "bodycam",
+    "sichuan",
+    "dispute",
+    "mediated",
+    None,
+    None,
+    "dispute",
+    None,
+    """
+O:你好，派出所的，执法记录仪开起的。房东把你屋头电停了？
+P:就是，我房租只晚交三天，他就拉闸，娃儿在屋头热得遭不住。
+T:房东：上个月也拖，我喊了好多次了。
+O:拖房租不对，但是拉闸停电也不合法，容易出事。你今天能不能先交一半？
+P:我今天先转一千，剩下一千周五发工资就给。
+T:房东：要得，那我现在就把闸合上。
+O:好，两个都同意，就这样办。以后有矛盾先找我们社区民警。
+""",
+)
+# 53 theft suspect caught by shop owner, case accepted
+D(
+    "bodycam",
+    "plain",
+    "theft",
+    "case_accepted",
+    None,
+    None,
+    "",
+    None,
+    """
+O:你好，我是派出所民警，执法记录仪已经开启。谁报的警？
+P:我，便利店老板。这个人往兜里塞了三瓶洋酒，没付钱就往外走，被我拦下了。
+T:我……我忘了付，我现在给。
+O:店里监控都在吧？酒价值多少？
+P:一瓶三百八，三瓶一千一百四。
+O:好，这个涉嫌盗窃，金额不小，付钱也要处理。麻烦你跟我们回所里，老板也一起去做个笔录，监控拷一份。这个案子我们受理了。
+""",
+    ad="mediated",
+)
+# 54 consult about legality of carrying knife, advised
+D(
+    "phone",
+    "plain",
+    "consultation",
+    "advised",
+    "consult",
+    "normal",
+    "weapon",
+    None,
+    """
+O:你好，派出所。
+P:你好，我是做厨师的，想问一下，我带自己的刀坐地铁去上班可以吗？
+O:管制刀具和超长刀具是不能带进地铁的，厨师刀也会被安检拦下。建议您刀具放在单位，或者交给快递寄送，包装好。
+P:哦，那我放店里吧。
+O:对，这样最稳妥。
+""",
+    ad="",
+)
+# 55 officer impatient + shirking on phone re scam -> no_action
+D(
+    "phone",
+    "brusque",
+    "fraud",
+    "no_action",
+    "report",
+    "important",
+    "fraud",
+    None,
+    """
+O:喂，派出所。
+P:你好，我在网上投资，被骗了七万多，想报案。
+O[I]:投资被骗？赚钱的时候怎么不来报？
+P:我……我也是刚发现。
+O[S]:网上的事我们不好查，你自己去平台所在地报吧，我们这管不了。
+P:可是我人在深圳啊。
+O[I]:那你上网报，网上有渠道，别打这个电话了。
+""",
+    ad="referred",
+)
+# 56 mediated car park dispute shanghai?
+D(
+    "bodycam",
+    "shanghai",
+    "dispute",
+    "mediated",
+    None,
+    None,
+    "dispute",
+    None,
+    """
+O:侬好，我是派出所民警，执法记录仪开着。啥事体？
+P:伊把车停了阿拉门口，我要出去上班，出不去。
+T:我就停一歇，去买个早饭，侬凶啥啦。
+O:两位都消消气。这位先生，门口是消防通道也不能停，麻烦侬现在挪一下；阿姨也别骂人家，大家讲道理。
+T:好好好，我现在就开走，不好意思哦。
+P:伊讲不好意思我也就算了。
+O:那就好，没事了哦。
+""",
+    ad="advised",
+)
+# 57 other: found suspicious package -> pending
+D(
+    "dispatch",
+    "formal",
+    "other",
+    "pending",
+    "report",
+    "urgent",
+    "terror",
+    None,
+    """
+O:你好，幺幺零。
+P:您好，我是南山科技园地铁站的站务员，站厅里有一个无人认领的黑色行李箱，已经放了四十分钟，广播找不到主人。
+O:请你们先疏散周围乘客，设置警戒，不要触碰或移动箱子。我马上通知地铁公安和特警处置。
+P:好的，已经开始拉警戒线了。
+O:民警约八分钟到达，请保持电话畅通。
+""",
+)
+# 58 lost property at counter, case: it was actually left in taxi, referred? -> advised to contact taxi company? Use referred to transport 12328
+D(
+    "counter",
+    "cantonese",
+    "lost_property",
+    "referred",
+    None,
+    None,
+    "",
+    None,
+    """
+P:阿sir，我啱啱坐的士，将个电脑袋留咗喺车上，点算好？
+O:你有冇的士发票？或者係用手机APP叫嘅车？
+P:有发票，上面有车牌。
+O:咁就易办。的士遗失物品主要由交通运输部门同出租车公司处理，你打一二三二八交通服务热线，报车牌同时间，佢哋会联系司机。我帮你睇下发票上嘅公司电话……呢个，你直接打过去都得。
+P:好，唔该晒，我而家打。
+""",
+    ad="advised",
+)
+# 59 third party story: caller reports neighbor child being beaten, dv, pending
+D(
+    "phone",
+    "plain",
+    "domestic_violence",
+    "pending",
+    "report",
+    "important",
+    "domestic_violence",
+    None,
+    """
+O:你好，凤岗派出所。
+P:你好，我隔壁那家男的经常打小孩，刚才又听见小孩哭着喊救命，还有东西摔的声音。
+O:您具体住哪里？现在还有声音吗？
+P:雁田村二巷九号二楼，现在小孩还在哭。
+O:好，我们马上派民警过去查看，您不用出面，我们对报警人信息保密。
+P:好，谢谢。
+""",
+)
+# 60 formal counter, referred to court: divorce property
+D(
+    "counter",
+    "formal",
+    "dispute",
+    "referred",
+    None,
+    None,
+    "dispute",
+    "legit_referral",
+    """
+P:您好，我和前夫离婚后，他一直不按判决支付抚养费，已经拖欠八个月了。
+O:您好，判决书带来了吗？
+P:带了。
+O:这是已生效的法院判决，对方不履行，您可以向作出判决的法院申请强制执行，法院执行局会处理，情节严重的还可能构成拒不执行判决裁定罪，由法院移送。我把申请强制执行需要的材料给您列一下。
+P:好的，那就是去法院对吧？
+O:是的，一审法院立案庭。
+""",
+    ad="advised",
+)
+# 61 case accepted: elderly fraud health products counter
+D(
+    "counter",
+    "northern",
+    "fraud",
+    "case_accepted",
+    None,
+    None,
+    "fraud",
+    None,
+    """
+T:（女儿）民警同志，我妈让人忽悠了，买了一堆什么量子床垫，花了两万八。
+P:人家说能治高血压，我这不是……
+O:阿姨，您别着急。在哪买的？有收据吗？
+T:在一个什么健康讲座，收据有，公司名字在上面。
+O:夸大功效骗老年人买东西，我们这边接到好几起了，一起报过来。这个我们受理，给您做笔录，开回执，再去那个讲座点查。
+P:那钱还能要回来吗？
+O:我们会尽力追赃。
+""",
+)
+# 62 no_action: officer deflects elderly help, pension scam? Let's do help_request deflected at counter
+D(
+    "counter",
+    "brusque",
+    "help_request",
+    "no_action",
+    None,
+    None,
+    "",
+    None,
+    """
+P:同志，我在这等了一下午了，我手机上不会弄那个健康码，坐车进不去，能帮帮我吗？
+O[SI]:这个我们派出所不管，你找你儿女去。
+P:我儿女都在老家。
+O[S]:那你去社区问，别在这占着窗口，后面还有人。
+""",
+    ad="referred",
+)
+# 63 hard negative: officer lawful warning at scene, fight averted -> advised
+D(
+    "bodycam",
+    "northern",
+    "dispute",
+    "advised",
+    None,
+    None,
+    "dispute",
+    "lawful_warning",
+    """
+O:你好，我是民警，警号零三六七二，执法记录仪正在录像。两位先松手。
+P:他抢我车位！我先到的！
+T:这是公共车位，谁先停谁的！
+O:我正式提醒两位，公共场所互相推搡、殴打，依照治安管理处罚法是要处罚的。现在松手，车位问题找物业。
+T:行，我不跟他计较。
+P:哼，算了。
+O:好，都开走吧，别再起冲突。
+""",
+    ad="mediated",
+)
+# 64 numbers dispatch theft pending
+D(
+    "dispatch",
+    "numbers",
+    "theft",
+    "pending",
+    "report",
+    "important",
+    "",
+    None,
+    """
+O:你好，幺幺零。
+P:我家被盗了，门锁撬了，抽屉全翻开了，少了金项链两条，现金大概四千，还有一块手表。
+O:地址？
+P:宝安区西乡街道固戍二路……幺幺号，五零三房。
+O:好，你别进去动东西，在门口等，民警十分钟内到，刑侦技术员也会过来取指纹。
+P:好，我在楼梯口。
+""",
+)
+# 65 assault referred? no. phone assault after-the-fact, advised to come in? pending
+D(
+    "phone",
+    "cantonese",
+    "assault",
+    "advised",
+    "consult",
+    "normal",
+    "injury",
+    None,
+    """
+O:你好，派出所。
+P:喂，阿sir，我想问下，我上个礼拜喺大排档被人打咗，当时冇报警，而家仲报唔报得？
+O:报得，殴打他人嘅追诉时效係六个月内。你有冇去医院睇过、留低病历？
+P:有啊，有病历。
+O:咁你得闲带身份证、病历过嚟所里，或者打幺幺零都得，我哋做笔录。记得讲埋时间地点，附近可能有监控。
+P:好，我谂下先，唔该。
+""",
+    ac="consultation",
+)
+# 66 pending: counter, scam reported but party must bring evidence; accepted? no-> awaiting evidence
+D(
+    "counter",
+    "filler",
+    "fraud",
+    "pending",
+    None,
+    None,
+    "fraud",
+    None,
+    """
+P:嗯，那个，我想报个案，就是，我网上买演唱会门票，嗯，对方收了钱就把我拉黑了。
+O:多少钱？怎么付的？
+P:一千二，就是，微信转的，那个，聊天记录我删了，手机换了……
+O:转账记录还能在微信账单里找到，聊天记录能恢复的话更好。你先回去把账单截图、对方微信号、付款时间整理出来，明天带着材料再过来，我先把你的信息登记上。
+P:嗯，好的，那我明天来。
+""",
+    ad="case_accepted",
+)
+# 67 no_action false report: party admits making it up
+D(
+    "bodycam",
+    "plain",
+    "other",
+    "no_action",
+    None,
+    None,
+    "",
+    "false_report",
+    """
+O:你好，派出所民警，执法记录仪开启。你报警说被抢了？
+P:对……就是手机被抢了。
+O:哪个方向跑的？什么人？
+P:……其实没被抢，我是想让我男朋友来找我，他不接我电话。
+O:报假警是违法的，这次给你口头警告，以后不要这样。你自己跟男朋友好好沟通。
+P:对不起，我知道了。
+""",
+    ad="advised",
+)
+# 68 referred to 民政 / rescue station: homeless person
+D(
+    "bodycam",
+    "polite",
+    "help_request",
+    "referred",
+    None,
+    None,
+    "",
+    None,
+    """
+O:大爷您好，我是派出所民警，执法记录仪在录像。天冷了，您在这桥底下睡不安全。
+P:我找不到活干，没钱回老家。
+O:您是哪里人？
+P:湖南邵阳的。
+O:这样，我联系区救助管理站，他们可以给您安排住处、吃饭，还能帮您买回家的车票。我开车送您过去，好吗？
+P:那太好了，谢谢同志。
+""",
+)
+# 69 impatient+profanity counter theft, accepted anyway
+D(
+    "counter",
+    "brusque",
+    "theft",
+    "case_accepted",
+    None,
+    None,
+    "",
+    None,
+    """
+P:我在宿舍放的一千块钱被人偷了，就放枕头底下。
+O[P]:钱放枕头底下，你是不是傻？
+P:我们宿舍又没柜子。
+O[I]:行了行了别解释了，几个人住？谁有可能拿？
+P:八个人住，有个新来的今天没上班。
+O:好，登记受理了，回执拿好，我们去宿舍了解。
+""",
+)
+# 70 mediated: shop staff vs customer over returned goods
+D(
+    "counter",
+    "numbers",
+    "dispute",
+    "mediated",
+    None,
+    None,
+    "dispute",
+    None,
+    """
+P:我在他店里买的手机，一千九百九十九，三天就黑屏，他不给退。
+T:店主：我们说了七天可以换，不能退。
+O:你们当时的销售单上写的什么？
+T:店主：写的七天包换。
+O:那按单子办，给她换一台新的，同款，今天就换，行吗？
+P:换新的也行，但要现场开机测试。
+T:店主：可以，当场测。
+O:好，那就这么定了，测试没问题双方签个字。
+""",
+    ad="referred",
+)
+# 71 urgent calmly said: caller mentions man with knife in street calmly
+D(
+    "dispatch",
+    "plain",
+    "assault",
+    "pending",
+    "report",
+    "urgent",
+    "weapon",
+    None,
+    """
+O:你好，幺幺零。
+P:你好，我在观澜大布巷这个士多店门口，对面有个男的拿着一把菜刀追着另一个人，现在往市场那边去了。
+O:有人受伤吗？那个男的穿什么？
+P:没看到有人受伤，他穿白背心，短裤。
+O:好，请你保持距离，不要靠近，我们已经派巡逻警力过去了。
+P:好。
+""",
+)
+# 72 traffic: rider hit by car, officer handles scene, mediated? case to 交警 -> referred; make it advised? -> pending (交警 on the way)
+D(
+    "bodycam",
+    "cantonese",
+    "traffic",
+    "pending",
+    None,
+    None,
+    "injury",
+    None,
+    """
+O:你好，我係派出所巡逻民警，记录仪开紧。边个受伤？
+P:我，外卖佬，佢转弯冇让我，我只脚好痛。
+T:司机：我有打灯啊。
+O:你唔好郁先，救护车五分钟到。司机你唔好移车，保护现场，交警事故科嘅同事已经喺路上，等佢哋嚟划线定责任。
+T:司机：好，我等。
+""",
+    ad="referred",
+)
+# 73 consultation about temporary residence for migrant renting -> advised; phone normal
+D(
+    "phone",
+    "filler",
+    "consultation",
+    "advised",
+    "consult",
+    "normal",
+    "",
+    None,
+    """
+O:你好，派出所。
+P:嗯，我想问一下，就是，我新租了个房子，嗯，房东说要登记，那个去哪登记？
+O:租房要办来深人员居住登记，可以在"i深圳"APP上自己申报，也可以房东帮你在网上登记，或者去社区的出租屋管理站。
+P:嗯，那要不要钱？
+O:不收费。
+P:哦，好的好的。
+""",
+)
+# 74 mass incident: workers blocking road, officer advises and disperses -> advised; other? dispute, enterprise
+D(
+    "bodycam",
+    "formal",
+    "dispute",
+    "advised",
+    None,
+    None,
+    "enterprise mass_incident dispute",
+    "lawful_warning",
+    """
+O:各位工友，我是凤岗派出所民警，执法记录仪正在录像。大家的诉求我们理解，但现在堵在国道上，已经影响交通，也很危险。
+P:厂里突然关门，我们三个月工资没拿！
+O:欠薪问题，镇劳动分局的同志已经到厂里了，正在清点资产。请大家派五名代表去厂里跟他们谈，其他人先退到人行道上。堵路是违法的，请大家配合。
+P:那我们选几个人去。
+O:好，谢谢大家配合。
+""",
+    ad="referred",
+)
+# 75 no_action: caller asks police to collect debt
+D(
+    "phone",
+    "plain",
+    "dispute",
+    "no_action",
+    "report",
+    "normal",
+    "dispute",
+    "legit_refusal",
+    """
+O:你好，派出所。
+P:我朋友借了我三万，两年了不还，你们派人去帮我要回来。
+O:他有没有骗你、或者借钱时就用假身份？
+P:那没有，就是拖着不还。
+O:那是民间借贷，公安机关依法不能插手讨债。你可以带着借条去法院起诉。我们这边就不派人过去了。
+P:那好吧。
+""",
+    ad="advised referred",
+)
+# 76 counter: phone lost truly, officer gives lost report? advised
+D(
+    "counter",
+    "sichuan",
+    "lost_property",
+    "advised",
+    None,
+    None,
+    "",
+    None,
+    """
+P:警察同志，我手机落到公交车上了，咋个办嘛？
+O:哪一路公交？几点下的车？
+P:三二五路，大概下午两点，在坂田下的。
+O:你先用别人的手机打你自己的号，看有没有人接；然后打公交公司的失物电话，车上捡到的都会交到总站。
+P:要得，我马上打。
+""",
+    ad="referred",
+)
+# 77 help_request: locked out child inside, pending fire
+D(
+    "dispatch",
+    "cantonese",
+    "help_request",
+    "pending",
+    "report",
+    "urgent",
+    "",
+    None,
+    """
+O:你好，幺幺零。
+P:阿sir，我个仔两岁，我出去倒垃圾，风吹住道门锁咗，佢喺屋企入面，煲仲开紧火！
+O:你而家喺边？地址？
+P:东莞南城，宏图路，某某花园四座八楼。
+O:好，我即刻通知消防同民警过去开门。你唔好走开，喺门口同个仔讲嘢安抚佢。
+P:好，快啲啊！
+""",
+)
+# 78 party first asks mediation, officer takes case: DV
+D(
+    "bodycam",
+    "plain",
+    "domestic_violence",
+    "case_accepted",
+    None,
+    None,
+    "domestic_violence injury",
+    None,
+    """
+O:你好，我是派出所民警，执法记录仪开着。谁报的警？
+P:我邻居报的……我们就是吵了几句，你们帮我们调解一下就行。
+O:我看你眼角有伤，是他打的吗？
+P:……嗯，他推我撞到柜子了。
+O:这个已经不是吵架了，是家暴。我们需要按规定受理，他要跟我们回所里，你去医院看一下。回头给你开受案回执，也会给他出告诫书。
+T:（丈夫）我就推了一下……
+O:推了一下也是动手，跟我们走一趟。
+""",
+    ad="mediated",
+    ac="assault",
+)
+# 79 referred: consumer fraud-ish, to 12315 done via counter
+D(
+    "counter",
+    "plain",
+    "dispute",
+    "referred",
+    None,
+    None,
+    "",
+    None,
+    """
+P:我在健身房办了年卡，三千六，结果健身房跑路了，门都关了。
+O:一起办卡的人多吗？老板联系得上吗？
+P:老板电话还能打通，说是在装修，但是门口贴了转让。
+O:目前老板还能联系，说是装修，这个先按预付卡消费纠纷处理，你们可以到市场监管局或者打一二三一五投诉。如果老板失联、卷款跑了，人多金额大，那就可能是诈骗，到时候你们一起来报案。
+P:好，那我们先投诉。
+""",
+    ad="advised",
+    ac="fraud",
+)
+# 80 sarcastic officer mocking (impatient) advised lost
+D(
+    "counter",
+    "sarcastic",
+    "lost_property",
+    "advised",
+    None,
+    None,
+    "",
+    None,
+    """
+P:你好，我的项链丢了，可能是在商场试衣服时掉的。
+O[I]:可能？那你让我们满商场帮你找项链啊？我们是警察不是保洁。
+P:我只是想问该怎么办……
+O:去商场服务台问失物招领，他们有监控。没被偷就不用报案。
+P:好吧。
+""",
+)
