@@ -200,17 +200,36 @@ def _rss_child(path: str) -> None:
         "peak_anon_mb": round(peaks["RssAnon"] / 1024, 1),
         "peak_file_mb": round(peaks["RssFile"] / 1024, 1),
         "segments": len(doc.segments),
+        "truncated": doc.recording.truncated,
+        "declared_s": doc.recording.declared_duration,
         "stages": dict(doc.timings),
     }
     sys.stdout.write(json.dumps(out) + "\n")
 
 
-def bench_memory(data: Path, lengths: Sequence[float], workdir: Path) -> dict[str, Any]:
-    """Peak RSS of the full pipeline against recording length, one fresh process per length."""
+def cut_wav(path: Path, keep: float) -> Path:
+    """Cut ``path``'s audio data to its first ``keep`` share, leaving the RIFF header's declared
+    length as it was: a recording whose last part was lost (a camera whose battery died mid-write)."""
+    with wave.open(str(path), "rb") as w:
+        frames = w.getnframes()
+        header = path.stat().st_size - frames * w.getsampwidth() * w.getnchannels()
+        frame_bytes = w.getsampwidth() * w.getnchannels()
+    with path.open("r+b") as fh:
+        fh.truncate(header + int(frames * keep) * frame_bytes)
+    return path
+
+
+def bench_memory(
+    data: Path, lengths: Sequence[float], workdir: Path, *, keep: float = 1.0
+) -> dict[str, Any]:
+    """Peak RSS of the full pipeline against recording length, one fresh process per length;
+    ``keep`` < 1 cuts each file's data to that share (a truncated recording, header intact)."""
     base = _load_real(data)
     rows = []
     for seconds in lengths:
         path = write_looped(workdir / f"rss_{int(seconds)}s.wav", base, seconds)
+        if keep < 1.0:
+            cut_wav(path, keep)
         out = subprocess.run(
             [sys.executable, "-m", "pipeline.bench", "--rss-child", str(path)],
             capture_output=True,
@@ -256,6 +275,7 @@ def run_bench(
     lengths: Sequence[float] = MEMORY_LENGTHS,
     data: Path = REAL_MANDARIN,
     api_n: int = 100_000,
+    keep: float = 1.0,
 ) -> dict[str, Any]:
     """Run the requested parts in order; the report carries the load average before and after."""
     unknown = sorted(set(parts) - set(PARTS))
@@ -267,7 +287,7 @@ def run_bench(
         if "asr" in parts:
             report["asr"] = bench_asr(data, seconds, work)
         if "memory" in parts:
-            report["memory"] = bench_memory(data, lengths, work)
+            report["memory"] = bench_memory(data, lengths, work, keep=keep)
         if "video" in parts:
             report["video"] = _script(
                 "bench_video.py", ["--json", str(work / "v.json")], work / "v.json"
@@ -331,7 +351,8 @@ def format_table(report: dict[str, Any]) -> str:
             (
                 f"peak RSS at {r['audio_s'] / 60:.0f} min",
                 f"{r['peak_rss_mb']} MB (anon {r['peak_anon_mb']}, files {r['peak_file_mb']}; "
-                f"{r['wall_s']} s wall, {r['x_real_time']}x rt)",
+                f"{r['wall_s']} s wall, {r['x_real_time']}x rt)"
+                + (f"; truncated, {r['declared_s']:.0f} s declared" if r.get("truncated") else ""),
             )
             for r in m["runs"]
         ]

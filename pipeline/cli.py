@@ -561,6 +561,12 @@ def bench(
         None, "--length", help="recording lengths in seconds for the memory part (repeatable)"
     ),
     api_n: int = typer.Option(100_000, help="incidents seeded for the api part"),
+    truncate: float = typer.Option(
+        1.0,
+        min=0.01,
+        max=1.0,
+        help="memory part: keep only this share of each file's audio, header intact (truncated file)",
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="write the report as JSON"),
     debug: bool = typer.Option(False, help="full tracebacks and debug logging"),
 ) -> None:
@@ -576,6 +582,7 @@ def bench(
             seconds=seconds,
             lengths=lengths or MEMORY_LENGTHS,
             api_n=api_n,
+            keep=truncate,
         )
         typer.echo(format_table(report))
         if json_out is not None:

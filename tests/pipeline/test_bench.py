@@ -20,3 +20,14 @@ def test_a_failed_memory_run_says_why(tmp_path: Path, monkeypatch: pytest.Monkey
     assert msg.startswith("memory run of 5 s failed (exit ")
     assert "beam_size" in msg
     assert not list(tmp_path.glob("rss_*.wav")), "the looped recording is removed"
+
+
+def test_a_truncated_recording_is_analysed_up_to_the_damage(tmp_path: Path) -> None:
+    """``--truncate``: the file keeps its header's declared length but loses the end of its data; the
+    child analyses what is readable and the report says the recording was truncated."""
+    report = bench_memory(REAL_MANDARIN, [20.0], tmp_path, keep=0.5)
+    (run,) = report["runs"]
+    assert run["truncated"] is True
+    assert run["declared_s"] == pytest.approx(20.0, abs=0.1)
+    assert run["audio_s"] == pytest.approx(10.0, abs=0.2)
+    assert run["segments"] > 0
