@@ -78,8 +78,5 @@ def database_url(
         yield f"sqlite:///{path}"
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    name = server.create_database()
-    try:
-        yield f"{server.url}/{name}"
-    finally:
-        server.drop_database(name)
+    with server.scratch_database() as url:
+        yield url

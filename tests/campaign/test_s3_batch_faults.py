@@ -10,30 +10,17 @@ import json
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pipeline.store import S3Store, document_key, index_key, raw_key, recording_id_for
 from tests.campaign.conftest import Tally
-from tests.campaign.test_s3_faults import fill_bucket, lift_quota, s3_store
 from tests.utils.api_factories import wav_bytes
+from tests.utils.s3_quota import fill_bucket, lift_quota
 from tests.utils.seaweed import SeaweedServer
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def bucket(
-    seaweed: SeaweedServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[SeaweedServer, S3Store]]:
-    store = s3_store(seaweed, f"batch-full-{uuid.uuid4().hex[:8]}", monkeypatch)
-    try:
-        yield seaweed, store
-    finally:
-        seaweed.shell(f"s3.bucket.quota -name={store.bucket} -op=remove")
 
 
 def _batch(seaweed: SeaweedServer, store: S3Store, tmp: Path) -> subprocess.CompletedProcess[str]:
@@ -65,9 +52,9 @@ def _batch(seaweed: SeaweedServer, store: S3Store, tmp: Path) -> subprocess.Comp
 
 @pytest.mark.slow
 def test_batch_in_a_full_bucket_reports_retryable_and_loses_nothing(
-    bucket: tuple[SeaweedServer, S3Store], tmp_path: Path, tally: Tally
+    full_bucket: tuple[SeaweedServer, S3Store], tmp_path: Path, tally: Tally
 ) -> None:
-    seaweed, store = bucket
+    seaweed, store = full_bucket
     body = wav_bytes(1.0, seed=404)
 
     rid = recording_id_for(hashlib.sha256(body).hexdigest())

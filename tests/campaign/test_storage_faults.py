@@ -6,37 +6,14 @@ nothing acknowledged is lost or duplicated once the disk recovers."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func, select
 
 from api.models import Recording
 from pipeline.store import LocalStore
-from tests.campaign.conftest import Tally
+from tests.campaign.conftest import Tally, assert_refused, upload
 from tests.utils.api_factories import UNIT_A, ApiHarness, harness, wav_bytes
 from tests.utils.faultfs import fill, remount, tmpfs
-
-FORM = {"source": "counter", "unit": UNIT_A, "officer": "P1", "recorded_at": "2026-03-02T09:30:00Z"}
-
-
-def _upload(h: ApiHarness, seed: int) -> Any:
-    return h.client.post(
-        "/recordings",
-        data=FORM,
-        files={"file": (f"s{seed}.wav", wav_bytes(0.3, seed=seed), "audio/wav")},
-        headers=h.headers["ingest"],
-    )
-
-
-def _refused(r: Any, tally: Tally) -> None:
-    tally.inputs += 1
-    if r.status_code == 503:
-        tally.unavailable += 1
-    elif r.status_code >= 500:
-        tally.server_errors += 1
-    assert r.status_code == 503, r.text
-    assert r.headers["retry-after"] == "30"
-    assert r.headers["content-type"].startswith("application/problem+json")
 
 
 def _not_ready(h: ApiHarness) -> dict[str, str]:
@@ -57,13 +34,13 @@ def test_full_then_read_only_disk(database_url: str, tmp_path: Path, tally: Tall
             READY_MIN_FREE_BYTES=1 << 20,
         ) as h:
             accepted: dict[str, bytes] = {}
-            first = _upload(h, 1)
+            first = upload(h, 1)
             assert first.status_code == 201, first.text
             accepted[first.json()["media_key"]] = wav_bytes(0.3, seed=1)
             assert h.client.get("/readyz").status_code == 200
 
             filler = fill(disk)
-            _refused(_upload(h, 2), tally)
+            assert_refused(upload(h, 2), tally)
             checks = _not_ready(h)
             assert checks["store"].startswith("error") and checks["spool"].startswith("error")
             # reads and database-only work carry on
@@ -76,14 +53,14 @@ def test_full_then_read_only_disk(database_url: str, tmp_path: Path, tally: Tall
             )
             assert imported.status_code == 200
             filler.unlink()
-            again = _upload(h, 2)  # the client retries once the disk has room
+            again = upload(h, 2)  # the client retries once the disk has room
             assert again.status_code == 201, again.text
             accepted[again.json()["media_key"]] = wav_bytes(0.3, seed=2)
             assert h.client.get("/readyz").status_code == 200
 
             remount(disk, read_only=True)
             try:
-                _refused(_upload(h, 3), tally)
+                assert_refused(upload(h, 3), tally)
                 checks = _not_ready(h)
                 assert checks["store"].startswith("error") and checks["spool"].startswith("error")
                 detail = h.client.get(f"/incidents/{rid}", headers=h.headers["reviewer"]).json()
@@ -91,7 +68,7 @@ def test_full_then_read_only_disk(database_url: str, tmp_path: Path, tally: Tall
                 assert media.status_code == 200 and media.content == wav_bytes(0.3, seed=1)
             finally:
                 remount(disk, read_only=False)
-            third = _upload(h, 3)
+            third = upload(h, 3)
             assert third.status_code == 201, third.text
             accepted[third.json()["media_key"]] = wav_bytes(0.3, seed=3)
 

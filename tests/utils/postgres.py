@@ -45,6 +45,15 @@ class PostgresServer:
         with psycopg.connect(self.conninfo + " dbname=postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    @contextmanager
+    def scratch_database(self) -> Iterator[str]:
+        """The URL of a new, empty database, dropped afterwards (whether or not the test passed)."""
+        name = self.create_database()
+        try:
+            yield f"{self.url}/{name}"
+        finally:
+            self.drop_database(name)
+
 
 def _free_port() -> int:
     with socket.socket() as s:
