@@ -441,6 +441,19 @@ def _train_head(
     return w, b, report
 
 
+def char_ngrams() -> Any:
+    """The unfitted character n-gram TF-IDF the utterance heads read beside the embedding."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        analyzer="char",
+        ngram_range=NGRAM_RANGE,
+        min_df=NGRAM_MIN_DF,
+        max_features=NGRAM_MAX_FEATURES,
+        sublinear_tf=True,
+    )
+
+
 def train_heads(
     data_dir: str | Path,
     out_path: str | Path,
@@ -465,17 +478,10 @@ def train_heads(
     embedder = TextEmbedder(embeddings)
     logger.info("embedding %d training utterances", len(items))
     from scipy.sparse import csr_matrix, hstack
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
     texts = [it.text for it in items]
     emb = _embed_cached(embedder, texts, cache_dir)
-    tfidf = TfidfVectorizer(
-        analyzer="char",
-        ngram_range=NGRAM_RANGE,
-        min_df=NGRAM_MIN_DF,
-        max_features=NGRAM_MAX_FEATURES,
-        sublinear_tf=True,
-    )
+    tfidf = char_ngrams()
     grams = tfidf.fit_transform(texts)
     vocab = sorted(tfidf.vocabulary_, key=lambda g: tfidf.vocabulary_[g])
     x_all = hstack([csr_matrix(emb), grams]).tocsr()

@@ -21,22 +21,20 @@ from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import KFold
 
 from detectors.embeddings import EmbeddingOptions, TextEmbedder
-from detectors.semantic import SemanticHeads, dialogue_vector
+from detectors.semantic import SemanticHeads
 from pipeline.config import CONFIG_DIR, load_config
 from pipeline.training import (
     CATEGORIES,
     CONDUCT,
     DISPOSITIONS,
     HEADS,
-    NGRAM_MAX_FEATURES,
-    NGRAM_MIN_DF,
-    NGRAM_RANGE,
+    _dialogue_vectors,
     _embed_cached,
     _fit,
+    char_ngrams,
     context_items,
     dialogue_items,
     load_dialogues,
@@ -52,14 +50,8 @@ def plausible(heads: SemanticHeads, embedder: TextEmbedder) -> None:
     """Alternatives kept vs codes nobody allowed, per threshold, for both plausible-record heads."""
     dialogues, _ = load_dialogues(DATA)
     dialogues = [d for d in dialogues if d.also is not None]
-    rows = []
-    for d in dialogues:
-        turns = [(r, t) for r, t, _ in d.turns if t]
-        texts = [t for _, t in turns]
-        x = embedder.embed(texts)
-        probs = heads.pooled(heads.features(x, texts))
-        rows.append(dialogue_vector(x, [r for r, _ in turns], probs, d.source))
-    v = np.stack(rows)
+    cache = load_config(environ={}).section("asr")["cache_dir"]
+    v = _dialogue_vectors(dialogues, heads, embedder, heads.ngrams, cache)
     training = heads.manifest["training"]
     for key, codes in (("disposition", DISPOSITIONS), ("category", CATEGORIES)):
         name = f"dialogue_{key}_plausible"
@@ -100,13 +92,7 @@ def conduct(heads: SemanticHeads, embedder: TextEmbedder) -> None:
     items += context_items(items)
     cache = load_config(environ={}).section("asr")["cache_dir"]
     emb = _embed_cached(embedder, [it.text for it in items], cache)
-    tfidf = TfidfVectorizer(
-        analyzer="char",
-        ngram_range=NGRAM_RANGE,
-        min_df=NGRAM_MIN_DF,
-        max_features=NGRAM_MAX_FEATURES,
-        sublinear_tf=True,
-    )
+    tfidf = char_ngrams()
     x = hstack([csr_matrix(emb), tfidf.fit_transform([it.text for it in items])]).tocsr()
     spec = next(h for h in HEADS if h.name == "conduct")
     rows = [(k, lab) for k, it in enumerate(items) if (lab := spec.target(it)) is not None]
