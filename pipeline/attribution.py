@@ -11,8 +11,10 @@ into this microphone — and is dropped, since the other channel's own transcrip
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate, islice
 
 from detectors.types import Segment, SpeakerTurn, Utterance, Word
 
@@ -30,20 +32,34 @@ def attribute(
 ) -> list[AttributedUtterance]:
     """Split ASR segments at speaker changes and label each piece with its diarized speaker."""
     ordered = sorted(turns, key=lambda t: t.start)
+    everyone = _TurnIndex(ordered)
     by_channel: dict[int | None, list[SpeakerTurn]] = {}
     for t in ordered:
         by_channel.setdefault(t.channel, []).append(t)
+    own_index = {c: _TurnIndex(ts) for c, ts in by_channel.items()}
+    others_index: dict[int, _TurnIndex] = {}
     out: list[AttributedUtterance] = []
     for seg in segments:
-        own = by_channel.get(seg.channel, []) if seg.channel is not None else ordered
-        others = [t for t in ordered if t.channel != seg.channel] if seg.channel is not None else []
+        own, others = everyone, None
+        if seg.channel is not None:
+            own = own_index.get(seg.channel) or _TurnIndex([])
+            if seg.channel not in others_index:
+                others_index[seg.channel] = _TurnIndex(
+                    [t for t in ordered if t.channel != seg.channel]
+                )
+            others = others_index[seg.channel]
         words = seg.words or (Word(seg.start, seg.end, seg.text, seg.confidence),)
         run: list[Word] = []
         run_speaker: SpeakerTurn | None = None
         for word in words:
-            if seg.channel is not None and _is_crosstalk(word, own, others):
+            # crosstalk: heard on this channel while only another channel was speaking
+            if (
+                others is not None
+                and not own.overlaps(word.start, word.end)
+                and others.overlaps(word.start, word.end)
+            ):
                 continue
-            turn = _best_turn(word.start, word.end, own or ordered)
+            turn = (own if own.turns else everyone).best(word.start, word.end)
             if (
                 run
                 and turn is not None
@@ -60,32 +76,72 @@ def attribute(
     return [a for a in out if a.utterance.text]
 
 
-def _overlap(start: float, end: float, turns: Sequence[SpeakerTurn]) -> float:
-    return sum(max(0.0, min(end, t.end) - max(start, t.start)) for t in turns)
+class _TurnIndex:
+    """Turns sorted by start, with what finds a word's turn by bisection instead of a scan.
 
+    Why: scanning every earlier turn for every word made attribution grow with words x turns
+    (quadratic in the recording's length: 4.3 s on a 3-hour file). The answers are the scan's, to
+    the bit: the same overlaps computed the same way, compared in the same order, ties to the
+    earliest turn (``tests/pipeline/test_attribution.py`` compares both on random turns).
+    """
 
-def _is_crosstalk(word: Word, own: Sequence[SpeakerTurn], others: Sequence[SpeakerTurn]) -> bool:
-    """Heard on this channel while only another channel was speaking."""
-    return (
-        _overlap(word.start, word.end, own) == 0.0 and _overlap(word.start, word.end, others) > 0.0
-    )
+    def __init__(self, turns: Sequence[SpeakerTurn]) -> None:
+        self.turns = list(turns)  # sorted by start
+        self.starts = [t.start for t in self.turns]
+        # reach[i]: the latest end among turns[: i + 1]; no turn before the first reach > x
+        # extends past x
+        self.reach = list(accumulate((t.end for t in self.turns), max))
+        self.by_end = sorted(range(len(self.turns)), key=lambda i: self.turns[i].end)
+        self.ends = [self.turns[i].end for i in self.by_end]
 
+    def overlaps(self, start: float, end: float) -> bool:
+        """Whether some turn overlaps ``[start, end]`` by more than nothing."""
+        for t in islice(self.turns, bisect_right(self.reach, start), None):
+            if t.start > end:
+                break
+            if min(end, t.end) - max(start, t.start) > 0.0:
+                return True
+        return False
 
-def _best_turn(start: float, end: float, turns: Sequence[SpeakerTurn]) -> SpeakerTurn | None:
-    if not turns:
-        return None
-    best: SpeakerTurn | None = None
-    best_overlap = 0.0
-    for t in turns:
-        if t.start > end:
-            break
-        overlap = min(end, t.end) - max(start, t.start)
-        if overlap > best_overlap:
-            best, best_overlap = t, overlap
-    if best is not None:
-        return best
-    mid = (start + end) / 2
-    return min(turns, key=lambda t: min(abs(mid - t.start), abs(mid - t.end)))
+    def best(self, start: float, end: float) -> SpeakerTurn | None:
+        """The turn that overlaps ``[start, end]`` most (the first of equals), else the turn with
+        a boundary nearest the middle."""
+        if not self.turns:
+            return None
+        best: SpeakerTurn | None = None
+        best_overlap = 0.0
+        # turns before the first whose reach passes ``start`` end by ``start``: no overlap
+        for t in islice(self.turns, bisect_right(self.reach, start), None):
+            if t.start > end:
+                break
+            overlap = min(end, t.end) - max(start, t.start)
+            if overlap > best_overlap:
+                best, best_overlap = t, overlap
+        if best is not None:
+            return best
+        return self.turns[self._nearest((start + end) / 2)]
+
+    def _nearest(self, mid: float) -> int:
+        """Index of the first turn by start whose start or end is nearest ``mid``.
+
+        A boundary's distance ``abs(mid - x)`` never decreases as ``x`` moves away from ``mid`` in
+        sorted order (rounding is monotonic), so the nearest boundaries, and all those as near, lie
+        next to where ``mid`` would be inserted.
+        """
+        near: list[tuple[float, int]] = []  # (distance, turn index) of every boundary as near
+        for values, index in ((self.starts, None), (self.ends, self.by_end)):
+            p = bisect_left(values, mid)
+            for q, step in ((p - 1, -1), (p, 1)):
+                first = None
+                while 0 <= q < len(values):
+                    d = abs(mid - values[q])
+                    if first is not None and d != first:
+                        break
+                    first = d
+                    near.append((d, q if index is None else index[q]))
+                    q += step
+        closest = min(d for d, _ in near)
+        return min(i for d, i in near if d == closest)
 
 
 def _make(

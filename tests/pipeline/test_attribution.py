@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
 from detectors.types import Segment, SpeakerTurn, Word
-from pipeline.attribution import attribute
+from pipeline.attribution import AttributedUtterance, _make, attribute
 
 
 def _seg(i: int, words: list[tuple[float, float, str]]) -> Segment:
@@ -77,3 +79,100 @@ def test_channel_segment_words_in_silence_keep_their_channel_speaker() -> None:
     )
     out = attribute([seg], turns)
     assert [a.utterance.speaker for a in out] == ["ch1"]
+
+
+# --- the scan attribution was before it bisected (kept to compare: the answers must not move) ---
+
+
+def _reference_overlap(start: float, end: float, turns: list[SpeakerTurn]) -> float:
+    return sum(max(0.0, min(end, t.end) - max(start, t.start)) for t in turns)
+
+
+def _reference_best_turn(start: float, end: float, turns: list[SpeakerTurn]) -> SpeakerTurn | None:
+    if not turns:
+        return None
+    best: SpeakerTurn | None = None
+    best_overlap = 0.0
+    for t in turns:
+        if t.start > end:
+            break
+        overlap = min(end, t.end) - max(start, t.start)
+        if overlap > best_overlap:
+            best, best_overlap = t, overlap
+    if best is not None:
+        return best
+    mid = (start + end) / 2
+    return min(turns, key=lambda t: min(abs(mid - t.start), abs(mid - t.end)))
+
+
+def _reference_attribute(
+    segments: list[Segment], turns: list[SpeakerTurn]
+) -> list[AttributedUtterance]:
+    ordered = sorted(turns, key=lambda t: t.start)
+    by_channel: dict[int | None, list[SpeakerTurn]] = {}
+    for t in ordered:
+        by_channel.setdefault(t.channel, []).append(t)
+    out: list[AttributedUtterance] = []
+    for seg in segments:
+        own = by_channel.get(seg.channel, []) if seg.channel is not None else ordered
+        others = [t for t in ordered if t.channel != seg.channel] if seg.channel is not None else []
+        words = seg.words or (Word(seg.start, seg.end, seg.text, seg.confidence),)
+        run: list[Word] = []
+        run_speaker: SpeakerTurn | None = None
+        for word in words:
+            if seg.channel is not None and (
+                _reference_overlap(word.start, word.end, own) == 0.0
+                and _reference_overlap(word.start, word.end, others) > 0.0
+            ):
+                continue
+            turn = _reference_best_turn(word.start, word.end, own or ordered)
+            if (
+                run
+                and turn is not None
+                and run_speaker is not None
+                and (turn.speaker != run_speaker.speaker)
+            ):
+                out.append(_make(len(out), run, run_speaker, seg))
+                run = []
+            if turn is not None:
+                run_speaker = turn
+            run.append(word)
+        if run:
+            out.append(_make(len(out), run, run_speaker, seg))
+    return [a for a in out if a.utterance.text]
+
+
+def _random_case(rng: random.Random, channels: bool) -> tuple[list[Segment], list[SpeakerTurn]]:
+    """Turns that overlap, nest, touch and repeat boundaries (times on a 0.25 s grid, so ties and
+    equal distances happen), and words inside turns, across them, in gaps and beyond every turn."""
+    grid = [i * 0.25 for i in range(241)]
+    turns = []
+    for _ in range(rng.randint(0, 40)):
+        a, b = sorted(rng.sample(grid, 2))
+        channel = rng.choice([0, 1]) if channels else None
+        turns.append(SpeakerTurn(a, b if rng.random() > 0.05 else a, rng.choice("ABC"), channel))
+    segments = []
+    for i in range(rng.randint(1, 12)):
+        words = []
+        for _ in range(rng.randint(1, 8)):
+            a = rng.choice(grid + [rng.uniform(0, 62)])
+            words.append(Word(a, a + rng.choice([0.0, 0.125, 0.25, 0.5, 3.0]), "字", 0.9))
+        words.sort(key=lambda w: w.start)
+        channel = rng.choice([0, 1]) if channels else None
+        segments.append(
+            Segment(
+                i, words[0].start, words[-1].end, "字" * len(words), tuple(words), channel=channel
+            )
+        )
+    return segments, turns
+
+
+def test_bisected_attribution_gives_the_scans_utterances_on_random_turns() -> None:
+    rng = random.Random(15)
+    checked = 0
+    for case in range(600):
+        segments, turns = _random_case(rng, channels=case % 2 == 1)
+        got = attribute(segments, turns)
+        assert got == _reference_attribute(segments, turns), f"case {case}"
+        checked += len(got)
+    assert checked > 1000  # the cases exercised attribution, not only empty inputs
