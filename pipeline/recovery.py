@@ -14,8 +14,10 @@ that speech went untranscribed, instead of silently presenting a partial transcr
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -76,9 +78,25 @@ def _chars(text: str) -> int:
     return sum(1 for ch in text if ch.isalnum())
 
 
-def chars_in(turn: SpeakerTurn, words: Sequence[Word]) -> int:
-    """Recognised characters whose word's middle falls inside ``turn``."""
-    return sum(_chars(w.text) for w in words if turn.start <= (w.start + w.end) / 2 < turn.end)
+class WordChars:
+    """Recognised characters of words whose middle falls inside a span, counted by bisection.
+
+    Why: counting by a scan of every word for every diarized turn grew with words x turns
+    (quadratic in the recording's length). Words are sorted by their middle once, with running sums
+    of their characters; a turn's count is the same integer the scan gives
+    (``tests/pipeline/test_recovery.py`` compares both).
+    """
+
+    def __init__(self, words: Sequence[Word]) -> None:
+        pairs = sorted(((w.start + w.end) / 2, _chars(w.text)) for w in words)
+        self.mids = [m for m, _ in pairs]
+        self.running = [0, *accumulate(c for _, c in pairs)]
+
+    def within(self, turn: SpeakerTurn) -> int:
+        """Characters of the words with ``turn.start <= middle < turn.end``."""
+        first = bisect_left(self.mids, turn.start)
+        last = bisect_left(self.mids, turn.end)
+        return max(0, self.running[last] - self.running[first])
 
 
 def recover_speech(
@@ -93,14 +111,14 @@ def recover_speech(
     out = Recovery()
     if not options.enabled or mono.size == 0:
         return out
-    words = [w for s in segments for w in s.words]
+    words = WordChars([w for s in segments for w in s.words])
     next_id = max((s.id for s in segments), default=-1) + 1
     duration = mono.shape[0] / sample_rate
     for turn in turns:
         length = turn.end - turn.start
         if length < options.min_region_s:
             continue
-        if chars_in(turn, words) >= options.min_chars_per_s * length:
+        if words.within(turn) >= options.min_chars_per_s * length:
             continue
         if len(out.redecoded) >= options.max_regions:
             out.unrecovered.append((turn.start, turn.end))

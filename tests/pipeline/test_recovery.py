@@ -7,15 +7,16 @@ wearer, low-passed and roomy), Whisper and the configured diarizer analyse it.
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from detectors.types import SpeakerTurn
+from detectors.types import Segment, SpeakerTurn, Word
 from evaluation.synthesis import synthesize_scenario, write_wav
 from pipeline.analyzer import Pipeline
-from pipeline.recovery import RecoveryOptions, recover_speech, word_coverage
+from pipeline.recovery import RecoveryOptions, WordChars, recover_speech, word_coverage
 
 DEMO = Path(__file__).resolve().parents[2] / "samples" / "bodycam-parking-dispute.json"
 
@@ -64,3 +65,58 @@ def test_word_coverage_counts_time_inside_words() -> None:
     turns = [SpeakerTurn(0.0, 2.0, "s"), SpeakerTurn(3.0, 4.0, "s")]
     assert word_coverage(turns, [seg]) == pytest.approx(1.5 / 3.0)
     assert word_coverage([], [seg]) == 1.0
+
+
+def _reference_chars_in(turn: SpeakerTurn, words: list[Word]) -> int:
+    """The scan the count was before it bisected (kept to compare)."""
+    return sum(
+        sum(1 for ch in w.text if ch.isalnum())
+        for w in words
+        if turn.start <= (w.start + w.end) / 2 < turn.end
+    )
+
+
+def test_bisected_word_count_is_the_scans_on_random_words() -> None:
+    # times on a 0.25 s grid: word middles fall exactly on turn boundaries, both ends of the span;
+    # texts with punctuation (not counted) and empty words; turns that are empty or reversed
+    rng = random.Random(15)
+    grid = [i * 0.25 for i in range(121)]
+    texts = ["好", "你好", "，", "", "车丢了。", "110"]
+    for case in range(300):
+        words = [
+            Word(a, a + rng.choice([0.0, 0.25, 0.5, 1.0]), rng.choice(texts), 0.9)
+            for a in (rng.choice(grid) for _ in range(rng.randint(0, 60)))
+        ]
+        counter = WordChars(words)
+        for _ in range(20):
+            a, b = rng.choice(grid), rng.choice(grid)
+            turn = SpeakerTurn(a, b, "spk0")
+            assert counter.within(turn) == _reference_chars_in(turn, words), (case, turn)
+
+
+def test_recovery_picks_the_turns_the_scan_picks() -> None:
+    # max_regions 0: every turn with too few characters is reported, none decoded (no ASR needed)
+    rng = random.Random(7)
+    words = [Word(t, t + 0.3, "字" * rng.randint(0, 2), 0.9) for t in np.arange(0, 300, 0.4)]
+    segments = [Segment(i, w.start, w.end, w.text, (w,)) for i, w in enumerate(words)]
+    turns = [
+        SpeakerTurn(float(a), float(a) + rng.uniform(0.5, 6), "spk0") for a in range(0, 300, 5)
+    ]
+    options = RecoveryOptions.model_validate(
+        {
+            "enabled": True,
+            "min_region_s": 1.0,
+            "min_chars_per_s": 3.0,
+            "pad_s": 0.2,
+            "level_dbfs": -20.0,
+            "max_regions": 0,
+        }
+    )
+    result = recover_speech(None, np.ones(16000 * 300, np.float32), 16000, segments, turns, options)
+    expected = [
+        (t.start, t.end)
+        for t in turns
+        if t.end - t.start >= 1.0 and _reference_chars_in(t, words) < 3.0 * (t.end - t.start)
+    ]
+    assert expected and len(expected) < len(turns)  # some turns pass, some do not
+    assert result.unrecovered == expected and result.redecoded == []
