@@ -11,8 +11,9 @@ same seconds per minute at every length.
 
 The stages are the diarizer's own methods, timed by wrapping them on the instance, so the code path
 is the one the pipeline runs. ``_region_turns`` is called inside ``_resegment`` (its time is part of
-``resegment``). ``attribution`` is :func:`pipeline.attribution.attribute` on the diarizer's turns and
-synthetic ASR segments (one per speech region, a word every 0.25 s), as the pipeline calls it.
+``resegment``). Then the two passes that pair turns with ASR words are timed on the diarizer's turns
+and synthetic ASR segments (one per turn, a word every 0.25 s): :func:`pipeline.attribution.attribute`
+and speech recovery's per-turn word count; ``--tile`` repeats the turns to reach longer recordings.
 
     nice .venv/bin/python scripts/bench_diarization_scaling.py --lengths 10 20 40 80
     nice .venv/bin/python scripts/bench_diarization_scaling.py --lengths 10 --compare-threads 1 2
@@ -105,9 +106,42 @@ def synthetic_segments(turns: Sequence[Any], word_s: float = 0.25) -> list[Any]:
     return segments
 
 
-def measure(diarizer: Any, wav: Path, profile: int) -> dict[str, Any]:
-    """Load ``wav`` as the pipeline does and diarize it with every stage timed."""
+def word_passes(turns: Sequence[Any], tile: int, audio_s: float) -> dict[str, Any]:
+    """Time the two passes after diarization that pair every turn with ASR words, on the turns
+    repeated ``tile`` times (shifted by the audio's length: longer recordings without diarizing
+    them): attribution, and speech recovery's count of the words inside each turn
+    (``max_regions`` 0, so nothing is decoded again and no ASR model is needed)."""
+    import numpy as np
+
+    from detectors.types import SpeakerTurn
     from pipeline.attribution import attribute
+    from pipeline.config import load_config
+    from pipeline.recovery import RecoveryOptions, recover_speech
+
+    tiled = [
+        SpeakerTurn(t.start + k * audio_s, t.end + k * audio_s, t.speaker, t.channel, t.confidence)
+        for k in range(tile)
+        for t in turns
+    ]
+    segments = synthetic_segments(tiled)
+    options = RecoveryOptions.from_config(load_config().section("analysis")["recovery"])
+    options = options.model_copy(update={"max_regions": 0})
+    t0 = time.perf_counter()
+    attribute(segments, tiled)
+    t1 = time.perf_counter()
+    recover_speech(None, np.ones(1, np.float32), 16000, segments, tiled, options)
+    t2 = time.perf_counter()
+    return {
+        "audio_min": round(audio_s * tile / 60, 1),
+        "turns": len(tiled),
+        "words": sum(len(s.words) for s in segments),
+        "attribution_s": round(t1 - t0, 3),
+        "recovery_count_s": round(t2 - t1, 3),
+    }
+
+
+def measure(diarizer: Any, wav: Path, profile: int, tiles: Sequence[int]) -> dict[str, Any]:
+    """Load ``wav`` as the pipeline does and diarize it with every stage timed."""
     from pipeline.config import load_config
     from pipeline.media import MediaOptions, bounded_residency, load_audio
 
@@ -133,9 +167,7 @@ def measure(diarizer: Any, wav: Path, profile: int) -> dict[str, Any]:
         for method in STAGES:
             delattr(diarizer, method)  # the class's own methods again
     segments = synthetic_segments(result.turns)
-    a0 = time.perf_counter()
-    utterances = attribute(segments, result.turns)
-    clock.wall["attribution"] = time.perf_counter() - a0
+    passes = [word_passes(result.turns, k, audio_s) for k in tiles]
     row: dict[str, Any] = {
         "audio_min": round(audio_s / 60, 2),
         "spooled": decoded.spool is not None,
@@ -144,13 +176,13 @@ def measure(diarizer: Any, wav: Path, profile: int) -> dict[str, Any]:
         "turns": len(result.turns),
         "speakers": result.num_speakers,
         "words": sum(len(s.words) for s in segments),
-        "utterances": len(utterances),
         "wall_s": round(wall, 2),
         "cpu_s": round(cpu, 2),
         # cores' worth of CPU that other processes used meanwhile (2 = the whole machine here)
         "others_cores": round(others / wall, 2) if wall > 0 else 0.0,
         "stage_wall_s": {k: round(v, 3) for k, v in clock.wall.items()},
         "stage_cpu_s": {k: round(v, 3) for k, v in clock.cpu.items()},
+        "word_passes": passes,
     }
     if profiler is not None:
         out = io.StringIO()
@@ -210,7 +242,7 @@ def compare_threads(
 
 def table(rows: list[dict[str, Any]]) -> str:
     """Seconds per audio minute, wall (CPU), per stage and in total: one column per length."""
-    names = ["total", *STAGES.values(), "attribution"]
+    names = ["total", *STAGES.values()]
     head = ["stage (s per audio min)"] + [f"{r['audio_min']:g} min" for r in rows]
     lines = [" | ".join(head)]
     for name in names:
@@ -228,6 +260,16 @@ def table(rows: list[dict[str, Any]]) -> str:
         lines.append(" | ".join(cells))
     for key in ("others_cores", "regions", "windows", "turns", "speakers", "words"):
         lines.append(" | ".join([key, *(str(r[key]) for r in rows)]))
+    lines.append("")
+    lines.append("audio min | turns | words | attribution s | recovery count s (per audio min)")
+    for r in rows:
+        for w in r["word_passes"]:
+            m = w["audio_min"]
+            lines.append(
+                f"{m:g} | {w['turns']} | {w['words']} | {w['attribution_s']:.3f}"
+                f" ({w['attribution_s'] / m:.4f}) | {w['recovery_count_s']:.3f}"
+                f" ({w['recovery_count_s'] / m:.4f})"
+            )
     return "\n".join(lines)
 
 
@@ -247,6 +289,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         nargs="+",
         metavar="N",
         help="instead: time the embedding pass with each torch thread count, alternating",
+    )
+    p.add_argument(
+        "--tile",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="also time attribution and recovery's word count on each length's turns repeated"
+        " this many times",
     )
     p.add_argument("--repeats", type=int, default=3, help="rounds of --compare-threads")
     args = p.parse_args(argv)
@@ -282,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         for minutes in args.lengths:
             wav = write_looped(Path(tmp) / f"loop_{minutes:g}min.wav", base, minutes * 60)
-            row = measure(diarizer, wav, args.profile)
+            row = measure(diarizer, wav, args.profile, args.tile)
             os.unlink(wav)
             logger.info("%g min: %s", minutes, {k: v for k, v in row.items() if k != "profile"})
             if "profile" in row:
