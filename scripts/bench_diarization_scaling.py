@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import functools
+import hashlib
 import io
 import json
 import logging
@@ -176,6 +177,11 @@ def measure(diarizer: Any, wav: Path, profile: int, tiles: Sequence[int]) -> dic
         "turns": len(result.turns),
         "speakers": result.num_speakers,
         "words": sum(len(s.words) for s in segments),
+        # to tell whether two runs (another thread count, another commit) gave the same turns
+        "turns_sha1": hashlib.sha1(
+            json.dumps([t.to_dict() for t in result.turns]).encode()
+        ).hexdigest()[:12],
+        "torch_threads": diarizer.options.torch_threads,
         "wall_s": round(wall, 2),
         "cpu_s": round(cpu, 2),
         # cores' worth of CPU that other processes used meanwhile (2 = the whole machine here)
@@ -258,7 +264,16 @@ def table(rows: list[dict[str, Any]]) -> str:
             else:
                 cells.append("-")
         lines.append(" | ".join(cells))
-    for key in ("others_cores", "regions", "windows", "turns", "speakers", "words"):
+    for key in (
+        "others_cores",
+        "torch_threads",
+        "turns_sha1",
+        "regions",
+        "windows",
+        "turns",
+        "speakers",
+        "words",
+    ):
         lines.append(" | ".join([key, *(str(r[key]) for r in rows)]))
     lines.append("")
     lines.append("audio min | turns | words | attribution s | recovery count s (per audio min)")
