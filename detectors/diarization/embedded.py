@@ -62,7 +62,6 @@ class EmbeddedDiarizer(Diarizer):
             raise ModelError(
                 f"embedded diarization needs faster-whisper and resemblyzer: {e}"
             ) from e
-        torch.set_num_threads(options.torch_threads)
         self._torch = torch
         self._vad_options = VadOptions(
             threshold=options.vad_threshold,
@@ -223,6 +222,25 @@ class EmbeddedDiarizer(Diarizer):
     def _diarize(
         self, audio: np.ndarray, sample_rate: int, num_speakers: int | None
     ) -> Diarization:
+        """Diarize on ``torch_threads`` threads, set here for this call and put back after.
+
+        Why here and not once when the model loads: torch's thread count is process state that
+        another backend built later changes, and OpenMP keeps it per calling thread (diarization may
+        run in a worker thread beside ASR). The count matters: two OpenMP threads on two cores that
+        other processes share spin waiting for each other, and the embedding pass then ran 8-14 s
+        per audio minute instead of 0.7 (README, issue 15). The embeddings are the same either way.
+        """
+        torch = self._torch
+        previous = torch.get_num_threads()
+        torch.set_num_threads(self.options.torch_threads)
+        try:
+            return self._diarize_mono(audio, sample_rate, num_speakers)
+        finally:
+            torch.set_num_threads(previous)
+
+    def _diarize_mono(
+        self, audio: np.ndarray, sample_rate: int, num_speakers: int | None
+    ) -> Diarization:
         """Diarize ``(channels, n)`` audio (downmixed, resampled to 16 kHz); ``num_speakers`` fixes the
         cluster count instead of the distance threshold."""
         o = self.options
@@ -230,6 +248,7 @@ class EmbeddedDiarizer(Diarizer):
         info: dict[str, Any] = {
             "distance_threshold": o.distance_threshold,
             "num_speakers_hint": num_speakers,
+            "torch_threads": self._torch.get_num_threads(),
             "warnings": warnings,
         }
         mono = resample_mono(downmix(audio), sample_rate, MODEL_RATE)

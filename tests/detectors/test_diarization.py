@@ -212,6 +212,30 @@ def test_embedded_long_file_settings_keep_the_result(
     assert _der(reference_annotation(bodycam_clip), result) < 0.3
 
 
+def test_embedded_runs_on_its_own_thread_count_with_the_same_turns(
+    options: DiarizationOptions, bodycam_clip: SyntheticRecording
+) -> None:
+    """Each call runs on the configured torch thread count whatever the process had set (another
+    backend's), puts the process's back, and one or two threads give the same turns."""
+    import torch
+
+    def with_threads(n: int):  # type: ignore[no-untyped-def]
+        embedded = options.embedded.model_copy(update={"torch_threads": n})
+        return build_diarizer("embedded", options.model_copy(update={"embedded": embedded}))
+
+    one, two = with_threads(1), with_threads(2)
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        a = one.diarize(bodycam_clip.audio, bodycam_clip.sample_rate)
+        b = two.diarize(bodycam_clip.audio, bodycam_clip.sample_rate)
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)
+    assert (a.info["torch_threads"], b.info["torch_threads"]) == (1, 2)
+    assert a.num_speakers == 2 and a.turns == b.turns
+
+
 def test_embedded_resamples_other_rates(embedded, bodycam_clip: SyntheticRecording) -> None:
     from scipy.signal import resample_poly
 
