@@ -160,6 +160,21 @@ class ReceiptRule(Rule):
         return {"utterance": round(turn, 4), "dialogue": round(dialogue, 4)}
 
 
+class DialogueOverrule(BaseModel):
+    """A dialogue head's reading confident enough to set worded acceptances aside.
+
+    The acceptance lexicon of 如实受立案 also holds the ways of acting on a report (登记, 出警, 调解,
+    反诈中心); in "登记也没用" or "出警也找不回来" they are named, not done. When the disposition head
+    reads the whole encounter as nothing done (``no_action``) at least ``min``, worded acceptances
+    do not count, unless the statement head also reads one of their turns as an acceptance.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str
+    min: float = Field(gt=0.0, le=1.0)
+
+
 class ReportAcceptanceSpec(RuleSpec):
     report: Lexicon
     enquiry: Lexicon
@@ -171,6 +186,7 @@ class ReportAcceptanceSpec(RuleSpec):
     report_semantic: SemanticCue | None = None
     acceptance_semantic: SemanticCue | None = None
     deflection_semantic: SemanticCue | None = None
+    acceptance_overrule: DialogueOverrule | None = None
 
 
 @register_rule_kind
@@ -211,7 +227,11 @@ class ReportAcceptanceRule(Rule):
         if len(after) < self.s.min_officer_replies:
             return []
         officer = [u for u in us if self.in_roles(u)]
-        if _hits(self, self._accept, officer, quotation=True, semantic=self.s.acceptance_semantic):
+        accepted = _hits(
+            self, self._accept, officer, quotation=True, semantic=self.s.acceptance_semantic
+        )
+        overruled = self._overruled(accepted, transcript)
+        if accepted and overruled is None:
             return []
         deflections = _hits(
             self, self._deflect, after, quotation=True, semantic=self.s.deflection_semantic
@@ -235,6 +255,7 @@ class ReportAcceptanceRule(Rule):
                     "report": _public(reports),
                     "deflection": _public(deflections),
                     "acceptance_found": False,
+                    **({"acceptance_overruled": overruled} if overruled else {}),
                     "matched_phrase": best["phrase"],
                     "match_method": best["method"],
                     "exact": best["exact"],
@@ -242,3 +263,17 @@ class ReportAcceptanceRule(Rule):
                 template={"phrase": reports[0]["matched_text"]},
             )
         ]
+
+    def _overruled(
+        self, accepted: list[dict[str, Any]], transcript: Transcript
+    ) -> dict[str, Any] | None:
+        """Why worded acceptances do not count (the dialogue reading and the phrases), or ``None``."""
+        rule, cue = self.s.acceptance_overrule, self.s.acceptance_semantic
+        if rule is None or not accepted or any(h["layer"] != "lexicon" for h in accepted):
+            return None
+        if cue is not None and any(cue.hit(h["utterance"]) for h in accepted):
+            return None  # the statement head reads the worded turn as an acceptance too
+        p = transcript.semantic(rule.label)
+        if p < rule.min:
+            return None
+        return {rule.label: round(p, 4), "phrases": sorted({str(h["phrase"]) for h in accepted})}

@@ -162,3 +162,31 @@ def test_a_worded_acceptance_both_layers_read_as_none_asks_for_review() -> None:
     turn_yes = [("party", THEFT_CALL), ("officer", later, sem(statement_report_accepted=0.2))]
     t = transcript("counter", turn_yes, semantics=(("dialogue_disposition.case_accepted", 0.02),))
     assert "MISSING_RECEIPT" in codes(engine().run(t))
+
+
+def test_worded_acceptances_do_not_count_when_the_encounter_reads_as_nothing_done() -> None:
+    """The words "登记也没用" name the registration, it does not make it: with the disposition head reading
+    ``no_action`` more likely than not, a report answered only by such words is not accepted."""
+    turns = [
+        ("party", "我的电动车在小区门口被人偷了。"),
+        ("officer", "这种车一年丢好几百辆，登记也没用，找不回来的。"),
+        ("party", "那就算了？"),
+    ]
+    nothing = (("dialogue_disposition.no_action", 0.8),)
+    (f,) = [
+        f
+        for f in engine().run(transcript("counter", turns, semantics=nothing))
+        if f.code == "REPORT_NOT_ACCEPTED"
+    ]
+    assert f.evidence["acceptance_overruled"] == {
+        "dialogue_disposition.no_action": 0.8,
+        "phrases": ["登记"],
+    }
+    # an unsure reading, or no semantic layer, leaves the worded acceptance standing
+    for semantics in ((("dialogue_disposition.no_action", 0.3),), ()):
+        t = transcript("counter", turns, semantics=semantics)
+        assert "REPORT_NOT_ACCEPTED" not in codes(engine().run(t))
+    # an acceptance the statement head itself read is never overruled
+    taken = [*turns[:1], ("officer", "好，我给你登记上。", sem(statement_report_accepted=0.9))]
+    t = transcript("counter", taken, semantics=nothing)
+    assert "REPORT_NOT_ACCEPTED" not in codes(engine().run(t))
