@@ -178,7 +178,7 @@ class RuleEngine:
         for item in tagged:
             rule, f, conf, _ = item
             if f.review_only:
-                hints.append(_hint(rule, f, "semantic_near_threshold", f.score))
+                hints.append(_hint(rule, f, f.review_reason, f.score))
                 continue
             # Same code on the same segments is one problem; findings without segments (video,
             # media integrity) are told apart by their time range instead.

@@ -89,6 +89,8 @@ class ReviewHint(_Model):
     fell under the engine's threshold (weak ASR, uncertain roles); the score says how close it was.
     A case-record mismatch the recording itself half supports (``record_partly_supported``: the
     recorded value has a good share of the evidence too) is a question for a reviewer, not a finding.
+    A wording the lexicon matched but the semantic layer reads as not meant (``semantic_disagrees``:
+    "到时候再立案", an office called 受理中心) is too.
     The optional LLM adjudicator also turns the flags it drops (``llm_dropped``) or sends to review
     (``llm_review``) into hints, so a human still sees every candidate the rules raised.
     """
@@ -101,6 +103,7 @@ class ReviewHint(_Model):
         "llm_dropped",
         "llm_review",
         "record_partly_supported",
+        "semantic_disagrees",
     ]
     score: float = Field(ge=0.0, le=1.0)
     start: float = Field(ge=0.0)

@@ -49,6 +49,7 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     template: dict[str, str] = field(default_factory=dict)
     review_only: bool = False  # evidence too weak to flag: the document lists it as a review hint
+    review_reason: str = "semantic_near_threshold"  # the hint's reason when ``review_only``
 
 
 @dataclass(frozen=True, slots=True)

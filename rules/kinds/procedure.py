@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.types import Role, Transcript, Utterance
 from rules.matching import Matcher
@@ -61,11 +61,30 @@ def _public(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in h.items() if k != "utterance"} for h in hits]
 
 
+class AcceptanceCheck(BaseModel):
+    """When the semantic layer disagrees with a worded acceptance (both readings under their minimum).
+
+    "到时候直接立案" (later, if), "社区事务受理中心" (an office's name), "立案了也白搭" (talking the
+    party out of it) contain the acceptance words, yet no case is taken; the statement head reads the
+    turn and the disposition head the whole dialogue, and when neither sees an acceptance the missing
+    receipt is a question for a reviewer (a ``semantic_disagrees`` hint), not a finding. The minimums
+    are low: only a confident "no" from both layers overrules the wording.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    utterance_label: str
+    utterance_min: float = Field(gt=0.0, le=1.0)
+    dialogue_label: str
+    dialogue_min: float = Field(gt=0.0, le=1.0)
+
+
 class ReceiptSpec(RuleSpec):
     acceptance: Lexicon
     receipt: Lexicon
     acceptance_semantic: SemanticCue | None = None
     receipt_semantic: SemanticCue | None = None
+    acceptance_check: AcceptanceCheck | None = None
 
 
 @register_rule_kind
@@ -97,6 +116,7 @@ class ReceiptRule(Rule):
         first = accepted[0]
         u: Utterance = first["utterance"]
         best = max(accepted, key=lambda h: h["score"])
+        disagreement = self._disagreement(accepted, transcript)
         return [
             Finding(
                 score=self.s.base_confidence * best["score"],
@@ -112,10 +132,47 @@ class ReceiptRule(Rule):
                     "matched_phrase": best["phrase"],
                     "match_method": best["method"],
                     "exact": best["exact"],
+                    **({"semantic_disagrees": disagreement} if disagreement else {}),
                 },
+                review_only=disagreement is not None,
+                review_reason="semantic_disagrees",
                 template={"phrase": first["matched_text"]},
             )
         ]
+
+    def _disagreement(
+        self, accepted: list[dict[str, Any]], transcript: Transcript
+    ) -> dict[str, float] | None:
+        """Both semantic readings under their minimums for a worded acceptance, or ``None``.
+
+        ``None`` too without a check, without a semantic layer (no dialogue reading: nothing can
+        disagree), or when the semantic layer itself found the acceptance.
+        """
+        check = self.s.acceptance_check
+        if check is None or not transcript.semantics:
+            return None
+        if any(h["layer"] != "lexicon" for h in accepted):
+            return None
+        turn = max(h["utterance"].semantic(check.utterance_label) for h in accepted)
+        dialogue = transcript.semantic(check.dialogue_label)
+        if turn >= check.utterance_min or dialogue >= check.dialogue_min:
+            return None
+        return {"utterance": round(turn, 4), "dialogue": round(dialogue, 4)}
+
+
+class DialogueOverrule(BaseModel):
+    """A dialogue head's reading confident enough to set worded acceptances aside.
+
+    The acceptance lexicon of 如实受立案 also holds the ways of acting on a report (登记, 出警, 调解,
+    反诈中心); in "登记也没用" or "出警也找不回来" they are named, not done. When the disposition head
+    reads the whole encounter as nothing done (``no_action``) at least ``min``, worded acceptances
+    do not count, unless the statement head also reads one of their turns as an acceptance.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str
+    min: float = Field(gt=0.0, le=1.0)
 
 
 class ReportAcceptanceSpec(RuleSpec):
@@ -129,6 +186,7 @@ class ReportAcceptanceSpec(RuleSpec):
     report_semantic: SemanticCue | None = None
     acceptance_semantic: SemanticCue | None = None
     deflection_semantic: SemanticCue | None = None
+    acceptance_overrule: DialogueOverrule | None = None
 
 
 @register_rule_kind
@@ -169,7 +227,11 @@ class ReportAcceptanceRule(Rule):
         if len(after) < self.s.min_officer_replies:
             return []
         officer = [u for u in us if self.in_roles(u)]
-        if _hits(self, self._accept, officer, quotation=True, semantic=self.s.acceptance_semantic):
+        accepted = _hits(
+            self, self._accept, officer, quotation=True, semantic=self.s.acceptance_semantic
+        )
+        overruled = self._overruled(accepted, transcript)
+        if accepted and overruled is None:
             return []
         deflections = _hits(
             self, self._deflect, after, quotation=True, semantic=self.s.deflection_semantic
@@ -193,6 +255,7 @@ class ReportAcceptanceRule(Rule):
                     "report": _public(reports),
                     "deflection": _public(deflections),
                     "acceptance_found": False,
+                    **({"acceptance_overruled": overruled} if overruled else {}),
                     "matched_phrase": best["phrase"],
                     "match_method": best["method"],
                     "exact": best["exact"],
@@ -200,3 +263,17 @@ class ReportAcceptanceRule(Rule):
                 template={"phrase": reports[0]["matched_text"]},
             )
         ]
+
+    def _overruled(
+        self, accepted: list[dict[str, Any]], transcript: Transcript
+    ) -> dict[str, Any] | None:
+        """Why worded acceptances do not count (the dialogue reading and the phrases), or ``None``."""
+        rule, cue = self.s.acceptance_overrule, self.s.acceptance_semantic
+        if rule is None or not accepted or any(h["layer"] != "lexicon" for h in accepted):
+            return None
+        if cue is not None and any(cue.hit(h["utterance"]) for h in accepted):
+            return None  # the statement head reads the worded turn as an acceptance too
+        p = transcript.semantic(rule.label)
+        if p < rule.min:
+            return None
+        return {rule.label: round(p, 4), "phrases": sorted({str(h["phrase"]) for h in accepted})}

@@ -183,3 +183,34 @@ def test_read_dialogue_reads_how_the_encounter_ended(detector: SemanticDetector)
     empty = _dialogue(detector, "counter", [("officer", "")])
     assert detector.read_dialogue(empty) == empty
     assert accepted.utterances == before.utterances and before.semantics == ()
+
+
+def test_receipt_rule_asks_for_review_where_both_layers_read_no_acceptance(
+    detector: SemanticDetector,
+    cfg,  # type: ignore[no-untyped-def]
+) -> None:
+    """A receipt is owed only for a case taken: the acceptance words in an office's name or in a
+    talk-out ("立案了也白搭") leave a review hint, while a real acceptance still raises the flag
+    (dialogues written for this test, in none of the data or eval sets)."""
+    from rules.analysis import RuleAnalyzer
+
+    analyzer = RuleAnalyzer.from_config(cfg)
+
+    def receipt(turns: list[tuple[str, str]]) -> tuple[set[str], set[str]]:
+        a = analyzer.assess(detector.read_dialogue(_dialogue(detector, "counter", turns)))
+        flags = {f.rule_id for f in a.flags if f.code == "MISSING_RECEIPT"}
+        hints = {h.reason for h in a.review_hints if h.code == "MISSING_RECEIPT"}
+        return flags, hints
+
+    office = [
+        ("party", "我想问问孩子上学要办居住证，在哪儿办？"),
+        ("officer", "带上身份证和租房合同，去你们街道的社区事务受理中心办就行，窗口在一楼。"),
+        ("party", "好的，谢谢。"),
+    ]
+    assert receipt(office) == (set(), {"semantic_disagrees"})
+    taken = [
+        ("party", "我放在楼道里的电瓶车昨天晚上被人偷了。"),
+        ("officer", "好，这个按盗窃给你受理，先做个笔录，你把车的照片发给我。"),
+        ("party", "好的。"),
+    ]
+    assert receipt(taken) == ({"procedure.receipt"}, set())

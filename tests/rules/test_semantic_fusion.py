@@ -16,6 +16,7 @@ from tests.rules.support_engine import codes, engine, transcript
 
 SELF_ID = "您好，我是天平路派出所民警，警号031245。"
 NOTICE = "现场执法记录仪正在录音录像，请您知悉。"
+THEFT_CALL = "老板收了我们的钱就联系不上了，人也找不到。"
 
 
 @lru_cache(maxsize=1)
@@ -140,3 +141,52 @@ def test_a_turn_too_short_to_read_tone_only_asks_for_review() -> None:
     assert "SPEECH_IMPATIENT" not in codes(res.flags)
     hint = next(h for h in res.hints if h.code == "SPEECH_IMPATIENT")
     assert hint.score == 0.96
+
+
+def test_a_worded_acceptance_both_layers_read_as_none_asks_for_review() -> None:
+    """The receipt is owed for a case taken; "到时候直接立案" (later, if) is not one when neither the
+    turn's statement head nor the dialogue's disposition head sees an acceptance."""
+    later = "要是查出来他卷款跑了，那就是刑事案件，到时候直接立案。"
+    turns = [("party", THEFT_CALL), ("officer", later, sem(statement_report_accepted=0.01))]
+    res = engine().run_detailed(
+        transcript("counter", turns, semantics=(("dialogue_disposition.case_accepted", 0.02),))
+    )
+    assert "MISSING_RECEIPT" not in codes(res.flags)
+    (hint,) = [h for h in res.hints if h.code == "MISSING_RECEIPT"]
+    assert hint.reason == "semantic_disagrees"
+    assert hint.evidence["semantic_disagrees"] == {"utterance": 0.01, "dialogue": 0.02}
+    # either layer seeing an acceptance keeps the flag, as does a transcript without a semantic layer
+    for semantics in ((("dialogue_disposition.case_accepted", 0.4),), ()):
+        t = transcript("counter", turns, semantics=semantics)
+        assert "MISSING_RECEIPT" in codes(engine().run(t))
+    turn_yes = [("party", THEFT_CALL), ("officer", later, sem(statement_report_accepted=0.2))]
+    t = transcript("counter", turn_yes, semantics=(("dialogue_disposition.case_accepted", 0.02),))
+    assert "MISSING_RECEIPT" in codes(engine().run(t))
+
+
+def test_worded_acceptances_do_not_count_when_the_encounter_reads_as_nothing_done() -> None:
+    """The words "登记也没用" name the registration, it does not make it: with the disposition head reading
+    ``no_action`` more likely than not, a report answered only by such words is not accepted."""
+    turns = [
+        ("party", "我的电动车在小区门口被人偷了。"),
+        ("officer", "这种车一年丢好几百辆，登记也没用，找不回来的。"),
+        ("party", "那就算了？"),
+    ]
+    nothing = (("dialogue_disposition.no_action", 0.8),)
+    (f,) = [
+        f
+        for f in engine().run(transcript("counter", turns, semantics=nothing))
+        if f.code == "REPORT_NOT_ACCEPTED"
+    ]
+    assert f.evidence["acceptance_overruled"] == {
+        "dialogue_disposition.no_action": 0.8,
+        "phrases": ["登记"],
+    }
+    # an unsure reading, or no semantic layer, leaves the worded acceptance standing
+    for semantics in ((("dialogue_disposition.no_action", 0.3),), ()):
+        t = transcript("counter", turns, semantics=semantics)
+        assert "REPORT_NOT_ACCEPTED" not in codes(engine().run(t))
+    # an acceptance the statement head itself read is never overruled
+    taken = [*turns[:1], ("officer", "好，我给你登记上。", sem(statement_report_accepted=0.9))]
+    t = transcript("counter", taken, semantics=nothing)
+    assert "REPORT_NOT_ACCEPTED" not in codes(engine().run(t))
