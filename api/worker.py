@@ -210,7 +210,9 @@ class Worker(_Service):
         # an analysis that exists stays reviewable; one that never existed is not "clear"
         if rec.document_key is None:
             rec.review_status = "pending" if retry else "failed"
+        crash_point("worker.before_fail_commit")  # claimed and attempted; the failure not recorded
         session.commit()
+        crash_point("worker.after_fail_commit")  # recorded, before the process reports it
         outcome = "retry" if retry else "failed"
         self.ctx.metrics.processed.labels(outcome=outcome).inc()
         logger.warning("recording %s %s: %s", rec_id, outcome, reason)

@@ -13,7 +13,10 @@ Points, in the order a recording meets them: ``worker.after_claim`` (claim and a
 document not), ``pipeline.after_version`` (the history copy of the document stored, the latest
 pointer not), ``pipeline.after_document`` (document stored, database not committed),
 ``audit.before_anchor`` (database committed with audit events, anchor file not yet advanced),
-``worker.after_commit``; in the batch ``batch.after_marker`` and ``batch.before_report``.
+``worker.after_commit``. A recording whose analysis fails meets ``worker.before_fail_commit`` (the
+failure, retryable or permanent, decided but not committed) and ``worker.after_fail_commit`` (re-queued
+or failed, committed) instead of the last three. In the batch: ``batch.after_marker`` and
+``batch.before_report``.
 """
 
 from __future__ import annotations
