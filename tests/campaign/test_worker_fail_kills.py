@@ -37,7 +37,6 @@ from sqlalchemy import select
 
 from api import audit
 from api.models import Recording, utcnow
-from pipeline.store import S3Store
 from tests.campaign.conftest import FORM, Tally
 from tests.utils.api_factories import ApiHarness, harness, wav_bytes
 from tests.utils.postgres import PostgresServer
@@ -185,19 +184,7 @@ def cases(
     info = seaweed.info
     assert info is not None
     bucket = f"failkills-{uuid.uuid4().hex[:10]}"
-    store = S3Store(
-        bucket,
-        endpoint=info.endpoint,
-        access_key=info.access_key,
-        secret_key=info.secret_key,
-        secure=False,
-        region=None,
-        retries=2,
-        retry_backoff_s=0.2,
-        connect_timeout_s=2.0,
-        read_timeout_s=30.0,
-        part_size_mb=16,
-    )
+    store = info.store(bucket)
     proxy = TcpProxy(info.endpoint)
     store_env = {
         **info.env(),

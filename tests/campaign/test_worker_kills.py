@@ -31,10 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -51,7 +47,7 @@ from sqlalchemy import select
 from api import audit
 from api.models import Decision, Recording
 from api.worker import Indexer
-from pipeline.store import LocalStore, S3Store, document_key, recording_id_for
+from pipeline.store import LocalStore, document_key, recording_id_for
 from tests.campaign.conftest import Tally
 from tests.utils.api_factories import (
     PASSWORD,
@@ -63,8 +59,8 @@ from tests.utils.api_factories import (
 )
 from tests.utils.postgres import PostgresServer
 from tests.utils.seaweed import SeaweedServer
+from tests.utils.serve import free_port, serve, serve_env, until_killed, wait_ready
 
-ROOT = Path(__file__).resolve().parents[2]
 POINTS = [
     "worker.after_claim",
     "worker.after_copy",
@@ -118,12 +114,6 @@ class Chain:
     seconds: float
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _snapshot(h: ApiHarness, rid: str, nid: str, media: dict[str, bytes]) -> Snapshot:
     # the queue under every status filter: the default one lists only finished analyses, so a
     # recording being re-analysed is under ``queued`` or ``running``; across them it is listed once
@@ -159,72 +149,11 @@ def _snapshot(h: ApiHarness, rid: str, nid: str, media: dict[str, bytes]) -> Sna
     return snap
 
 
-def _serve_env(h: ApiHarness, tmp: Path, store_env: dict[str, str]) -> dict[str, str]:
-    s = h.ctx.settings
-    return {
-        **os.environ,
-        **store_env,
-        "PYTHONPATH": str(ROOT),
-        "VIGIL_API_DATABASE_URL": s.DATABASE_URL,
-        "VIGIL_API_SECRET_KEY": s.SECRET_KEY,
-        "VIGIL_API_AUDIT_KEY": s.AUDIT_KEY,
-        "VIGIL_API_DATA_DIR": s.DATA_DIR,
-        "VIGIL_API_AUDIT_ANCHOR_FILE": s.AUDIT_ANCHOR_FILE,
-        "VIGIL_API_SPOOL_DIR": s.SPOOL_DIR,
-        "VIGIL_API_INDEXER_INTERVAL_SECONDS": "0.5",
-        "VIGIL_API_OVERDUE_ENABLED": "false",
-        "VIGIL_API_WORKER_POLL_SECONDS": "0.2",
-        "VIGIL_API_WORKER_RETRY_BACKOFF_SECONDS": "0",
-        "VIGIL_API_WORKER_MAX_ATTEMPTS": "20",
-        "VIGIL_API_ENVIRONMENT": "test",
-        "VIGIL_CRASH_AT": ",".join(POINTS),
-        "VIGIL_CRASH_ONCE": str(tmp / "once"),
-    }
-
-
-def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-
-
-def _wait_ready(proc: subprocess.Popen[bytes], base: str, log: Path) -> None:
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"vigil serve not ready: {log.read_text(errors='replace')[-3000:]}")
-
-
 def _decide(h: ApiHarness, flag: str, verdict: str) -> None:
     r = h.client.post(
         f"/flags/{flag}/decision", json={"verdict": verdict}, headers=h.headers["reviewer"]
     )
     assert r.status_code == 201, r.text
-
-
-def _until_killed(env: dict[str, str], log: Path) -> tuple[int, str]:
-    """Start ``vigil serve`` and wait for it to die; its exit status and what it logged."""
-    start = log.stat().st_size if log.exists() else 0
-    proc = _serve(env, _free_port(), log)
-    try:
-        code = proc.wait(timeout=300)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    with log.open("rb") as f:
-        f.seek(start)
-        return code, f.read().decode(errors="replace")
 
 
 def _run_chain(database_url: str, store: Any, store_env: dict[str, str], tmp: Path) -> Chain:
@@ -283,12 +212,22 @@ def _run_chain(database_url: str, store: Any, store_env: dict[str, str], tmp: Pa
         def snap() -> Snapshot:
             return _snapshot(h, rid, nid, media)
 
-        env, log = _serve_env(h, tmp, store_env), tmp / "serve.log"
+        env = serve_env(
+            h,
+            store_env,
+            INDEXER_INTERVAL_SECONDS="0.5",
+            OVERDUE_ENABLED="false",
+            WORKER_POLL_SECONDS="0.2",
+            WORKER_RETRY_BACKOFF_SECONDS="0",
+            WORKER_MAX_ATTEMPTS="20",
+        )
+        env |= {"VIGIL_CRASH_AT": ",".join(POINTS), "VIGIL_CRASH_ONCE": str(tmp / "once")}
+        log = tmp / "serve.log"
         first_env = {**env, "VIGIL_CRASH_AT": "pipeline.after_document"}
         first_env["VIGIL_CRASH_ONCE"] = str(tmp / "first")
-        first_kill = (*_until_killed(first_env, log), snap())
+        first_kill = (*until_killed(first_env, log), snap())
         clean = {k: v for k, v in env.items() if k != "VIGIL_CRASH_AT"}
-        proc = _serve(clean, _free_port(), log)
+        proc = serve(clean, free_port(), log)
         try:  # the indexer or the worker, whichever comes first, finishes it
             deadline = time.monotonic() + 300
             while snap().first_status != "done":
@@ -311,14 +250,13 @@ def _run_chain(database_url: str, store: Any, store_env: dict[str, str], tmp: Pa
             if point == "worker.after_commit":  # the recording is done: analyse it once more
                 r = h.client.post(f"/recordings/{rid}:reprocess", headers=h.headers["admin"])
                 assert r.status_code == 202, r.text
-            kills[point] = (*_until_killed(env, log), snap())
+            kills[point] = (*until_killed(env, log), snap())
 
         # the last start: no boundary left to die at; it must come up and stay up
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        proc = _serve(env, port, log)
+        port = free_port()
+        proc = serve(env, port, log)
         try:
-            _wait_ready(proc, base, log)
+            base = wait_ready(proc, port, log)
             time.sleep(1.0)  # a few worker polls: nothing may be claimed again
             token = httpx.post(
                 f"{base}/login/access-token",
@@ -362,19 +300,7 @@ def chains(
     info = seaweed.info
     assert info is not None
     bucket = f"kills-{uuid.uuid4().hex[:10]}"
-    s3 = S3Store(
-        bucket,
-        endpoint=info.endpoint,
-        access_key=info.access_key,
-        secret_key=info.secret_key,
-        secure=False,
-        region=None,
-        retries=2,
-        retry_backoff_s=0.2,
-        connect_timeout_s=2.0,
-        read_timeout_s=30.0,
-        part_size_mb=16,
-    )
+    s3 = info.store(bucket)
     local_tmp = tmp_path_factory.mktemp("local")
     local = LocalStore(local_tmp / "store", fsync=False)
     name = postgres_server.create_database()

@@ -20,8 +20,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 logger = logging.getLogger("vigil.tests")
+
+if TYPE_CHECKING:
+    from pipeline.store import S3Store
 
 # weed mini's listeners that have their own port flags (HTTP and gRPC for each component).
 _PORT_FLAGS = (
@@ -66,6 +70,25 @@ class S3ServerInfo:
             "VIGIL__STORE__S3_ENDPOINT": self.endpoint,
             "VIGIL__STORE__S3_SECURE": "false",
         }
+
+    def store(self, bucket: str) -> S3Store:
+        """The test's own client of ``bucket`` (created when missing), on the server directly: a
+        few short retries, so a test that cuts a served process off the store is not slowed."""
+        from pipeline.store import S3Store
+
+        return S3Store(
+            bucket,
+            endpoint=self.endpoint,
+            access_key=self.access_key,
+            secret_key=self.secret_key,
+            secure=False,
+            region=None,
+            retries=2,
+            retry_backoff_s=0.2,
+            connect_timeout_s=2.0,
+            read_timeout_s=30.0,
+            part_size_mb=16,
+        )
 
 
 def find_weed() -> Path:
