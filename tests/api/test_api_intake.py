@@ -3,7 +3,6 @@ linking (by incident id, by officer and time window, relinked when a late record
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from api.models import Recording
 from pipeline.store import sanitize_key
 from tests.utils.api_factories import UNIT_A, ApiHarness, wav_bytes
+from tests.utils.asgi import post_chunks
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -85,42 +85,14 @@ def test_chunked_upload_without_length_is_cut_off(api: ApiHarness) -> None:
     mib = 1 << 20
     head = b'--xx\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\n'
     chunks = [head + b"RIFF\x00\x00\x00\x00WAVEfmt "] + [b"\x00" * mib] * (4 * limit // mib)
-    pulled = 0
-    sent: list[dict[str, object]] = []
-
-    async def receive() -> dict[str, object]:
-        nonlocal pulled
-        if pulled < len(chunks):
-            pulled += 1
-            return {"type": "http.request", "body": chunks[pulled - 1], "more_body": True}
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, object]) -> None:
-        sent.append(message)
-
     token = api.headers["ingest"]["Authorization"].encode()
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/recordings",
-        "raw_path": b"/recordings",
-        "query_string": b"",
-        "root_path": "",
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-        "headers": [
-            (b"content-type", b"multipart/form-data; boundary=xx"),
-            (b"authorization", token),
-            (b"transfer-encoding", b"chunked"),
-        ],
-        "state": {},
-    }
-    asyncio.run(api.client.app(scope, receive, send))  # type: ignore[arg-type]
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    assert start["status"] == 413
+    headers = [
+        (b"content-type", b"multipart/form-data; boundary=xx"),
+        (b"authorization", token),
+        (b"transfer-encoding", b"chunked"),
+    ]
+    status, pulled = post_chunks(api.client.app, "/recordings", headers, chunks)
+    assert status == 413
     assert pulled * mib < limit + 3 * mib  # stopped at the limit, not after all 4x of it
 
 

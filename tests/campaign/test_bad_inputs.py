@@ -4,8 +4,8 @@ about another unit, and be counted in the request metrics."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
+import itertools
 import json
 import uuid
 from collections.abc import Callable
@@ -18,6 +18,7 @@ from sqlalchemy import text
 from pipeline.store import document_key
 from tests.campaign.conftest import Tally
 from tests.utils.api_factories import UNIT_A, UNIT_B, ApiHarness, seed, wav_bytes
+from tests.utils.asgi import post_chunks
 
 FORM = {"source": "phone", "unit": UNIT_A, "officer": "P1", "recorded_at": "2026-03-02T09:30:00Z"}
 SECRET_TEXT = "我的电动车被偷了"  # a transcript line of unit A's incident: must never reach chief_b
@@ -414,40 +415,15 @@ def test_declared_length_is_refused_before_reading(served: ApiHarness, tally: Ta
     """Content-Length 10^12: answered 413 without a single receive() of the body."""
     token = served.headers["ingest"]["Authorization"].encode()
     for path in ("/incidents:import", "/recordings"):
-        pulled = 0
-        sent: list[dict[str, Any]] = []
-
-        async def receive() -> dict[str, Any]:
-            nonlocal pulled
-            pulled += 1
-            return {"type": "http.request", "body": b"[" * 65536, "more_body": True}
-
-        async def send(message: dict[str, Any], sent: list[dict[str, Any]] = sent) -> None:
-            sent.append(message)
-
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "client": ("127.0.0.1", 5000),
-            "server": ("testserver", 80),
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"authorization", token),
-                (b"content-length", str(10**12).encode()),
-            ],
-            "state": {},
-        }
-        asyncio.run(served.client.app(scope, receive, send))  # type: ignore[arg-type]
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"authorization", token),
+            (b"content-length", str(10**12).encode()),
+        ]
+        endless = itertools.repeat(b"[" * 65536)
+        status, pulled = post_chunks(served.client.app, path, headers, endless)
         tally.inputs += 1
-        start = next(m for m in sent if m["type"] == "http.response.start")
-        assert start["status"] == 413 and pulled == 0, (path, start["status"], pulled)
+        assert status == 413 and pulled == 0, (path, status, pulled)
 
 
 def test_non_media_is_refused_after_its_first_bytes(served: ApiHarness, tally: Tally) -> None:
@@ -455,38 +431,10 @@ def test_non_media_is_refused_after_its_first_bytes(served: ApiHarness, tally: T
     token = served.headers["ingest"]["Authorization"].encode()
     head = b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.mp4"\r\n\r\n'
     chunks = [head + b"plain text, not a video\n" * 40] + [b"more text\n" * 6554] * 48
-    pulled = 0
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        nonlocal pulled
-        if pulled < len(chunks):
-            pulled += 1
-            return {"type": "http.request", "body": chunks[pulled - 1], "more_body": True}
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/recordings",
-        "raw_path": b"/recordings",
-        "query_string": b"",
-        "root_path": "",
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-        "headers": [(b"content-type", MULTIPART.encode()), (b"authorization", token)],
-        "state": {},
-    }
-    asyncio.run(served.client.app(scope, receive, send))  # type: ignore[arg-type]
+    headers = [(b"content-type", MULTIPART.encode()), (b"authorization", token)]
+    status, pulled = post_chunks(served.client.app, "/recordings", headers, chunks)
     tally.inputs += 1
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    assert start["status"] == 415
+    assert status == 415
     assert pulled == 1, f"read {pulled} chunks of {len(chunks)} before refusing"
     spool = served.ctx.scratch.path
     assert [p.name for p in spool.iterdir()] == [".lock"]  # nothing spooled
