@@ -148,12 +148,24 @@ class DialogueVotes(_Strict):
 
     Unlike an utterance's vote this one is not withheld where the lexicon already voted: the
     lexicon reads sentences, this reads how the encounter ended, so they are two witnesses.
+
+    ``fallback``: when no value gathers enough votes, the reading's most probable value replaces the
+    section's fixed default (a best guess beats a constant), at ``fallback_factor`` times its
+    probability as confidence: low enough that a guess alone never contradicts a case record.
     """
 
     labels: dict[str, str] = Field(min_length=1)
     min_prob: float = Field(ge=0.0, le=1.0)
     weight: float = Field(ge=0.0)
     evidence_roles: list[Role] = Field(min_length=1)
+    fallback: bool = False
+    fallback_factor: float = Field(default=0.5, ge=0.0, le=1.0)
+
+    def best(self, transcript: Transcript) -> tuple[str, float] | None:
+        """The reading's most probable key and its probability, or ``None`` without a reading."""
+        scored = [(key, transcript.semantic(label)) for label, key in self.labels.items()]
+        key, p = max(scored, key=lambda kp: kp[1])
+        return (key, p) if p > 0.0 else None
 
     def hits(self, transcript: Transcript) -> list[CueHit]:
         out: list[CueHit] = []

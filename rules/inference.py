@@ -200,6 +200,18 @@ class _FieldInferrer:
         if value is None and ranked and ranked[0][1] >= sec.min_score:
             value = ranked[0][0]
         if value is None:
+            votes = sec.dialogue if sec.dialogue is not None and sec.dialogue.fallback else None
+            guess = votes.best(transcript) if votes is not None else None
+            if votes is not None and guess is not None:
+                key, p = guess
+                inf = Inference(
+                    value=key,
+                    confidence=round(p * votes.fallback_factor, 3),
+                    recorded=recorded,
+                    segment_ids=[],
+                    cues=[f"dialogue-best:{key}"],
+                )
+                return InferenceResult(inf, (), dict(scores))
             inf = Inference(
                 value=sec.default,
                 confidence=sec.default_confidence,

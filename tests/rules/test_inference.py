@@ -306,3 +306,32 @@ def test_broken_pack_raises(tmp_path: Path, matching: MatchingOptions) -> None:
         Inferrer.from_file(bad, matching=matching)
     with pytest.raises(RulePackError, match="not found"):
         Inferrer.from_file(tmp_path / "missing.yaml", matching=matching)
+
+
+def test_with_no_cue_strong_enough_the_dialogue_head_s_best_reading_is_the_guess(
+    inferrer: Inferrer,
+) -> None:
+    """Nothing reaches ``min_score``: the value is the dialogue head's most probable reading (a best
+    guess beats the fixed default), at half its probability as confidence, so a guess alone never
+    contradicts the case record."""
+    from dataclasses import replace
+
+    plain = transcript([("P", "我想问个事。"), ("O", "嗯，您说。")])
+    cat, disp = inferrer.infer(plain)
+    assert (cat.inference.value, disp.inference.value) == ("other", "advised")  # the defaults
+    read = replace(
+        plain,
+        incident=IncidentRecord("INC-9", recorded_category="theft", recorded_disposition="advised"),
+        semantics=(
+            ("dialogue_category.dispute", 0.46),
+            ("dialogue_category.other", 0.3),
+            ("dialogue_disposition.mediated", 0.41),
+            ("dialogue_disposition.advised", 0.35),
+        ),
+    )
+    cat, disp = inferrer.infer(read)
+    assert (cat.inference.value, cat.inference.confidence) == ("dispute", 0.23)
+    assert cat.inference.cues == ["dialogue-best:dispute"]
+    assert (disp.inference.value, disp.inference.confidence) == ("mediated", 0.205)
+    flags, hints = inferrer.findings(read, cat, disp)
+    assert not flags and not hints
