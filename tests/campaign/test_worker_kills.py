@@ -114,6 +114,16 @@ class Chain:
     seconds: float
 
 
+def _settled(h: ApiHarness, nid: str, key: str) -> bool:
+    """No recording is being analysed, and ``nid``'s indexed document is the one in the store."""
+    info = h.store.stat(key)
+    with h.ctx.db.session() as s:
+        recs = s.scalars(select(Recording)).all()
+        first = next(r for r in recs if str(r.id) == nid)
+        idle = all(r.status != "running" for r in recs)
+        return idle and info is not None and first.document_etag == info.etag
+
+
 def _snapshot(h: ApiHarness, rid: str, nid: str, media: dict[str, bytes]) -> Snapshot:
     # the queue under every status filter: the default one lists only finished analyses, so a
     # recording being re-analysed is under ``queued`` or ``running``; across them it is listed once
@@ -230,11 +240,13 @@ def _run_chain(database_url: str, store: Any, store_env: dict[str, str], tmp: Pa
         proc = serve(clean, free_port(), log)
         try:  # the indexer or the worker, whichever comes first, finishes it
             deadline = time.monotonic() + 300
-            while snap().first_status != "done":
+            # ...and a worker that claimed it too has committed its own (idempotent) analysis: until
+            # then the stored document may be newer than the indexed one, and the next start would
+            # index it again (an audit event, dying at audit.before_anchor ahead of its turn)
+            while snap().first_status != "done" or not _settled(h, nid, FIRST_KEY):
                 assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
                 assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
                 time.sleep(0.5)
-            time.sleep(1.0)  # let a worker that claimed it too finish its (idempotent) commit
         finally:
             proc.terminate()
             proc.wait(timeout=120)
