@@ -15,25 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from detectors.options import validation_summary
 from detectors.types import Role, Transcript, Utterance
 from rules.errors import RulePackError
 from rules.matching import ContextOptions, ContextReader, Match, Matcher, MatchingOptions, normalize
-from rules.pack import read_yaml
+from rules.pack import StrictModel, read_yaml
 
 logger = logging.getLogger("vigil.rules")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # ------------------------------------------------------------------------------------ cue lexicons
 
 
-class CueSpec(_Strict):
+class CueSpec(StrictModel):
     """One weighted group of phrases/regexes voting for a key (a category, a risk factor, a tag...).
 
     Attributes:
@@ -62,7 +58,7 @@ class CueSpec(_Strict):
         return self
 
 
-class ScanOptions(_Strict):
+class ScanOptions(StrictModel):
     """How role and context scale a cue's vote.
 
     Attributes:
@@ -95,7 +91,7 @@ class ScanOptions(_Strict):
         return self
 
 
-class SemanticVotes(_Strict):
+class SemanticVotes(StrictModel):
     """Votes from the semantic heads (``Utterance.semantics``) next to a lexicon's.
 
     Attributes:
@@ -135,7 +131,7 @@ class SemanticVotes(_Strict):
         return out
 
 
-class DialogueVotes(_Strict):
+class DialogueVotes(StrictModel):
     """Votes from a dialogue head (``Transcript.semantics``): the whole exchange read at once.
 
     Attributes:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from detectors.types import Source, Transcript
 from rules.cues import (
@@ -47,6 +47,7 @@ from rules.findings import (
     Severity,
 )
 from rules.matching import ContextOptions, MatchingOptions
+from rules.pack import StrictModel
 
 logger = logging.getLogger("vigil.rules")
 
@@ -54,14 +55,10 @@ CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 DISPOSITIONS: tuple[str, ...] = Disposition.__args__  # type: ignore[attr-defined]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 # ------------------------------------------------------------------------------------ inference
 
 
-class InferenceSection(_Strict):
+class InferenceSection(StrictModel):
     """One inferred field (category or disposition).
 
     Attributes:
@@ -88,7 +85,7 @@ class InferenceSection(_Strict):
     dialogue: DialogueVotes | None = None
 
 
-class MismatchOptions(_Strict):
+class MismatchOptions(StrictModel):
     """How a difference between the recording and the case record becomes a flag."""
 
     enabled: bool
@@ -118,7 +115,7 @@ class MismatchOptions(_Strict):
     record (advice) over a refused report is the cover-up the mismatch rule exists to find."""
 
 
-class ReportNotAcceptedOptions(_Strict):
+class ReportNotAcceptedOptions(StrictModel):
     """An offence clearly reported (category) and the officer's disposition a refusal."""
 
     enabled: bool
@@ -132,7 +129,7 @@ class ReportNotAcceptedOptions(_Strict):
     explanation_en: str
 
 
-class InferencePack(_Strict):
+class InferencePack(StrictModel):
     pack_id: str
     version: str
     description: str = ""

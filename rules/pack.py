@@ -27,11 +27,14 @@ TEMPLATE_FIELDS = frozenset(
 )
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """The base of every rules-layer config model: an unknown key is an error (a typo in a pack must
+    not pass silently) and a loaded pack cannot be changed under a running engine."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class TimeWindow(_Strict):
+class TimeWindow(StrictModel):
     """An early part of the recording: the first N officer turns and/or the first S seconds."""
 
     max_officer_turns: int | None = Field(default=None, ge=1)
@@ -44,14 +47,14 @@ class TimeWindow(_Strict):
         return self
 
 
-class Scope(_Strict):
+class Scope(StrictModel):
     """Which recordings (source) and whose turns (role) a rule reads."""
 
     sources: list[Source] = Field(min_length=1)
     roles: list[Role] = Field(min_length=1)
 
 
-class Lexicon(_Strict):
+class Lexicon(StrictModel):
     """Phrases (ASR-robust matching) and named regexes (exact, on normalised text)."""
 
     phrases: list[str] = Field(default_factory=list)
@@ -71,7 +74,7 @@ class Lexicon(_Strict):
         return self
 
 
-class SemanticCue(_Strict):
+class SemanticCue(StrictModel):
     """Meaning-level evidence: semantic-head probabilities on an utterance (``Utterance.semantics``).
 
     Attributes:
@@ -118,7 +121,7 @@ class SemanticCue(_Strict):
         return (label, p) if self.review_threshold <= p and (p < self.threshold or short) else None
 
 
-class RuleSpec(_Strict):
+class RuleSpec(StrictModel):
     """Fields every rule has; rule kinds subclass this with their own fields."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
@@ -149,7 +152,7 @@ class RuleSpec(_Strict):
         return self
 
 
-class PackHeader(_Strict):
+class PackHeader(StrictModel):
     """Top level of a pack file. Keys starting with ``x-`` are ignored: they hold YAML anchors
     (shared lexicons) that rules reference with aliases."""
 

@@ -10,23 +10,20 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from detectors.types import Transcript
 from rules.cues import CueSet, CueSpec, ScanOptions, SemanticVotes, load_yaml_pack
 from rules.findings import RiskAssessment, RiskFactor
 from rules.matching import ContextOptions, MatchingOptions
+from rules.pack import StrictModel
 
 logger = logging.getLogger("vigil.rules")
 
 RISK_FACTORS: tuple[str, ...] = RiskFactor.__args__  # type: ignore[attr-defined]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FactorSpec(_Strict):
+class FactorSpec(StrictModel):
     """Attributes: weight (added to the score when present), threshold (cue votes needed), cues."""
 
     weight: float = Field(gt=0.0)
@@ -34,7 +31,7 @@ class FactorSpec(_Strict):
     cues: list[CueSpec] = Field(min_length=1)
 
 
-class LevelThresholds(_Strict):
+class LevelThresholds(StrictModel):
     medium: float = Field(gt=0.0)
     high: float = Field(gt=0.0)
 
@@ -45,7 +42,7 @@ class LevelThresholds(_Strict):
         return self
 
 
-class EscalatorSpec(_Strict):
+class EscalatorSpec(StrictModel):
     """Cues of danger in progress; ``weight`` is added once when their votes reach ``threshold``."""
 
     weight: float = Field(ge=0.0)
@@ -53,7 +50,7 @@ class EscalatorSpec(_Strict):
     cues: list[CueSpec]
 
 
-class RiskPack(_Strict):
+class RiskPack(StrictModel):
     pack_id: str
     version: str
     description: str = ""

@@ -11,21 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from detectors.types import Transcript, Utterance
 from rules.cues import CueHit, CueSet, CueSpec, ScanOptions, load_yaml_pack
 from rules.findings import Summary, SummaryItem
 from rules.matching import ContextOptions, MatchingOptions
+from rules.pack import StrictModel
 
 FIELDS = ("course", "conflict_focus", "party_demands", "officer_measures")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ExtractiveOptions(_Strict):
+class ExtractiveOptions(StrictModel):
     """Attributes: cue lexicons per field, how many utterances a field may quote and its length."""
 
     pack_id: str

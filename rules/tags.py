@@ -9,19 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from detectors.types import Source, Transcript
 from rules.cues import CueSet, CueSpec, ScanOptions, load_yaml_pack
 from rules.findings import Flag, Inference, RiskAssessment, Tag
 from rules.matching import ContextOptions, MatchingOptions
+from rules.pack import StrictModel
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TagSpec(_Strict):
+class TagSpec(StrictModel):
     """One tag; it applies when any condition holds. ``cues`` votes must reach ``threshold``."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
@@ -48,13 +45,13 @@ class TagSpec(_Strict):
         return self
 
 
-class Dimension(_Strict):
+class Dimension(StrictModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     zh: str
     tags: list[TagSpec] = Field(min_length=1)
 
 
-class Taxonomy(_Strict):
+class Taxonomy(StrictModel):
     taxonomy_id: str
     version: str
     context: ContextOptions

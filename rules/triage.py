@@ -13,29 +13,26 @@ import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from detectors.types import IncidentRecord, Source, Transcript
 from rules.cues import CueSet, CueSpec, DialogueVotes, ScanOptions, SemanticVotes, load_yaml_pack
 from rules.findings import CallClass, CallTriage, Inference, RiskAssessment, Urgency
 from rules.matching import ContextOptions, MatchingOptions
+from rules.pack import StrictModel
 
 logger = logging.getLogger("vigil.rules")
 
 CALL_CLASSES: tuple[str, ...] = CallClass.__args__  # type: ignore[attr-defined]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Route(_Strict):
+class Route(StrictModel):
     code: str = Field(min_length=1)
     zh: str
     deadline_hours: float | None = Field(default=None, gt=0)
 
 
-class UrgencyOptions(_Strict):
+class UrgencyOptions(StrictModel):
     """Attributes: urgent when the risk level is one of ``urgent_levels`` or urgent cues reach the
     threshold; important when a risk factor is one of ``important_factors`` or important cues do."""
 
@@ -47,7 +44,7 @@ class UrgencyOptions(_Strict):
     important_cues: list[CueSpec]
 
 
-class TriagePack(_Strict):
+class TriagePack(StrictModel):
     pack_id: str
     version: str
     description: str = ""

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from detectors.types import Role, Transcript, Utterance
 from rules.matching import Matcher
-from rules.pack import Lexicon, RuleSpec, SemanticCue
+from rules.pack import Lexicon, RuleSpec, SemanticCue, StrictModel
 from rules.registry import Finding, Rule, RuleEnv, register_rule_kind
 
 
@@ -61,7 +61,7 @@ def _public(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in h.items() if k != "utterance"} for h in hits]
 
 
-class AcceptanceCheck(BaseModel):
+class AcceptanceCheck(StrictModel):
     """When the semantic layer disagrees with a worded acceptance (both readings under their minimum).
 
     "到时候直接立案" (later, if), "社区事务受理中心" (an office's name), "立案了也白搭" (talking the
@@ -70,8 +70,6 @@ class AcceptanceCheck(BaseModel):
     receipt is a question for a reviewer (a ``semantic_disagrees`` hint), not a finding. The minimums
     are low: only a confident "no" from both layers overrules the wording.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     utterance_label: str
     utterance_min: float = Field(gt=0.0, le=1.0)
@@ -160,7 +158,7 @@ class ReceiptRule(Rule):
         return {"utterance": round(turn, 4), "dialogue": round(dialogue, 4)}
 
 
-class DialogueOverrule(BaseModel):
+class DialogueOverrule(StrictModel):
     """A dialogue head's reading confident enough to set worded acceptances aside.
 
     The acceptance lexicon of 如实受立案 also holds the ways of acting on a report (登记, 出警, 调解,
@@ -168,8 +166,6 @@ class DialogueOverrule(BaseModel):
     reads the whole encounter as nothing done (``no_action``) at least ``min``, worded acceptances
     do not count, unless the statement head also reads one of their turns as an acceptance.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     label: str
     min: float = Field(gt=0.0, le=1.0)
