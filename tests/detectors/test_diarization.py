@@ -424,6 +424,78 @@ def test_spectral_frozen_embedding_matches_the_eager_model(spectral, options) ->
     assert eager_backend._campp is eager_backend.embedding.campp
 
 
+def test_spectral_segments_chunks_as_pyannote_inference_slides_them(spectral) -> None:  # type: ignore[no-untyped-def]
+    """The backend's own sliding (needed to skip chunks) cuts, pads and infers the chunks exactly as
+    ``pyannote.audio.Inference`` does: with every chunk kept the outputs are identical, on real speech
+    of a length that leaves a padded last chunk."""
+    import torch
+
+    from detectors.diarization.spectral import chunk_starts
+
+    audio, sr, _ = _real("sample", "sample.rttm")
+    mono = np.ascontiguousarray(audio[: int(23.3 * sr)], dtype=np.float32)
+    starts = chunk_starts(mono.shape[0], spectral._chunk_samples, spectral._step_samples)
+    ours = spectral._segment(mono, starts, np.ones(len(starts), dtype=bool))
+    theirs = spectral.segmentation({"waveform": torch.from_numpy(mono[None]), "sample_rate": sr})
+    assert ours.data.shape == theirs.data.shape and ours.data.shape[0] == len(starts) == 15
+    assert np.array_equal(ours.data, theirs.data)
+    assert ours.sliding_window.step == theirs.sliding_window.step
+    assert chunk_starts(5 * sr, 10 * sr, sr).tolist() == [0]  # shorter than one chunk: one, padded
+    assert chunk_starts(12 * sr, 10 * sr, sr).tolist() == [0, sr, 2 * sr]  # whole chunks only
+
+
+def test_speech_chunks_keeps_every_chunk_near_speech() -> None:
+    """A chunk is skipped only when no Silero window at or above the threshold lies inside it or
+    within the pad of its edges."""
+    from detectors.diarization.spectral import speech_chunks
+    from detectors.vad import WINDOW
+
+    probabilities = np.zeros(100)
+    probabilities[50] = 0.2  # samples 50 * 512 .. 51 * 512
+    starts = np.array([0, 20 * WINDOW, 52 * WINDOW, 60 * WINDOW])
+    kept = speech_chunks(probabilities, starts, 10 * WINDOW, 0.15, 2 * WINDOW)
+    assert kept.tolist() == [False, False, True, False]  # 52 * 512 - pad reaches window 50
+    assert not speech_chunks(probabilities, starts, 10 * WINDOW, 0.25, 2 * WINDOW).any()
+    assert speech_chunks(probabilities, starts, 10 * WINDOW, 0.15, 0).tolist() == [False] * 4
+
+
+@pytest.fixture(scope="module")
+def spectral_unskipped(options: DiarizationOptions):  # type: ignore[no-untyped-def]
+    plain = options.model_copy(
+        update={"spectral": options.spectral.model_copy(update={"skip_silence": False})}
+    )
+    return build_diarizer("spectral", plain)
+
+
+@pytest.mark.parametrize("gap_s", [45.0, 0.0])
+def test_spectral_skips_silence_and_keeps_the_same_turns(  # type: ignore[no-untyped-def]
+    spectral, spectral_unskipped, gap_s: float
+) -> None:
+    """Real two-person speech (the pyannote sample) with 45 s of noise floor (-50 dBFS) inserted in
+    its leading pause, as on a body-cam between exchanges: the default (``skip_silence``) runs
+    segmentation only on the chunks near speech, counts the ones it skipped, and gives the turns the
+    backend gives when it runs every chunk. The sample as it is (dense speech) skips nothing."""
+    audio, sr, _ = _real("sample", "sample.rttm")
+    gap = np.random.default_rng(0).normal(0, 10 ** (-50 / 20), int(gap_s * sr)).astype(np.float32)
+    at = int(3.3 * sr)  # the sample's first voice starts at 6.69 s
+    gapped = np.concatenate([audio[:at], gap, audio[at:]])[np.newaxis]
+    assert spectral.options.skip_silence
+    skipped = spectral.diarize(gapped, sr)
+    full = spectral_unskipped.diarize(gapped, sr)
+    chunks = skipped.info["segmentation_chunks"]
+    assert chunks == full.info["segmentation_chunks"] == round(30 + gap_s - 10) + 1
+    assert full.info["segmentation_chunks_skipped"] == 0
+    if gap_s:
+        # chunks (10 s every 1 s, 1 s pad) wholly inside the inserted noise: those starting at 5..37;
+        # a few more may touch only the sample's own pauses; none reaches speech after 51.69 s
+        assert 33 <= skipped.info["segmentation_chunks_skipped"] <= 41
+        assert min(t.start for t in skipped.turns) > 3.3 + gap_s  # nothing in the gap
+    else:
+        assert skipped.info["segmentation_chunks_skipped"] == 0
+    assert skipped.num_speakers == full.num_speakers == 2
+    assert skipped.turns == full.turns
+
+
 def test_spectral_finds_two_voices_and_takes_hints(
     spectral, bodycam_clip: SyntheticRecording
 ) -> None:  # type: ignore[no-untyped-def]
