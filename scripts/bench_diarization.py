@@ -79,6 +79,8 @@ class Row:
     per_file: list[float] = field(default_factory=list)  # DER at collar 0, file by file
     components: dict[str, float] = field(default_factory=dict)  # collar 0, share of speech
     note: str = ""
+    chunks: int = 0  # spectral: segmentation chunks, and those skipped as silent (skip_silence)
+    chunks_skipped: int = 0
 
 
 def load_real() -> list[Item]:
@@ -169,6 +171,8 @@ def run_backend(diarizer: Any, row: Row, items: list[Item]) -> None:
             if c == 0.0:
                 row.per_file.append(float(der))
         row.spk_ok += int(result.num_speakers == len(item.reference.labels()))
+        row.chunks += int(result.info.get("segmentation_chunks", 0))
+        row.chunks_skipped += int(result.info.get("segmentation_chunks_skipped", 0))
         logger.info(
             "%s %s: %d speakers (ref %d), %.1f s in %.2f s",
             row.backend,
@@ -326,6 +330,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         per_file = ", ".join(f"{d:.3f}" for d in r.per_file)
         out.write(f"{'':9} per file DER c0: {per_file} (mean {np.mean(r.per_file):.3f})\n")
+        if r.chunks:
+            out.write(
+                f"{'':9} segmentation chunks skipped as silent: {r.chunks_skipped}/{r.chunks}\n"
+            )
     for backend, found in singles.items():
         right = sum(n == 1 for n in found)
         out.write(
