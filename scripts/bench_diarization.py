@@ -13,6 +13,8 @@ The pyannote backend runs on its configured weights: by default the ones bundled
 ``--gap-s S`` adds the real files again, each with S seconds of noise floor (-50 dBFS white noise)
 inserted in the middle of its longest pause (the reference turns after it shifted by S): body-cam and
 counter recordings are mostly silence, the three real excerpts are dense conversation.
+``--offsets T [T ...]`` adds the real files again with T seconds of noise floor before them, so that
+the 10 s segmentation chunks fall elsewhere on the same speech: how much DER moves with the grid alone.
 
     .venv/bin/python scripts/bench_diarization.py [--per-source 3] [--backends channel embedded pyannote]
 
@@ -119,6 +121,19 @@ def with_gap(item: Item, gap_s: float) -> Item:
         shift = gap_s if segment.start >= at else 0.0
         reference[Segment(segment.start + shift, segment.end + shift), track] = label
     return Item(f"{item.name}+gap", audio, item.sample_rate, reference)
+
+
+def with_lead(item: Item, lead_s: float) -> Item:
+    """``item`` with ``lead_s`` seconds of noise floor before it, the reference shifted to match."""
+    from pyannote.core import Annotation, Segment
+
+    n = int(round(lead_s * item.sample_rate))
+    rng = np.random.default_rng(1)
+    lead = (rng.standard_normal((item.audio.shape[0], n)) * GAP_RMS).astype(np.float32)
+    reference = Annotation(uri=item.name)
+    for segment, track, label in item.reference.itertracks(yield_label=True):
+        reference[Segment(segment.start + lead_s, segment.end + lead_s), track] = label
+    return Item(item.name, np.concatenate([lead, item.audio], axis=1), item.sample_rate, reference)
 
 
 def load_synthetic(sources: tuple[str, ...], per_source: int) -> list[Item]:
@@ -238,6 +253,13 @@ def main(argv: list[str] | None = None) -> int:
         default=0.0,
         help="also the real files with this much noise floor inserted in their longest pause",
     )
+    parser.add_argument(
+        "--offsets",
+        type=float,
+        nargs="*",
+        default=[],
+        help="also the real files shifted by these many seconds of leading noise floor",
+    )
     parser.add_argument("--config", help="config file (default: configs/default.yaml)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -287,6 +309,10 @@ def main(argv: list[str] | None = None) -> int:
             datasets = [
                 ("real AMI+sample (en)", real),
                 (f"real + {args.gap_s:g} s noise floor", gapped),
+                *(
+                    (f"real after {t:g} s noise floor", [with_lead(item, t) for item in real])
+                    for t in args.offsets
+                ),
                 ("synthetic mono bodycam+dispatch", mono_synth),
             ]
         for name, items in datasets:

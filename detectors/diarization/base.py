@@ -256,6 +256,8 @@ class SpectralOptions(_Strict):
     Attributes:
         device / torch_threads: as for the other torch backends.
         segmentation_step: step of the 10 s segmentation window, as a ratio of it (0.1: pyannote's).
+        segmentation_warm_up: share of each chunk, at either end, left out of the speaker count
+            (pyannote's ``warm_up``: a chunk's edges are its least reliable frames); 0 keeps all.
         segmentation_batch_size / embedding_batch_size: inference batch sizes (bound memory).
         frozen_embedding: on CPU, run CAM++ as frozen TorchScript (batch norms folded into the
             convolutions): about a quarter less embedding time, the same embeddings to ~1e-5.
@@ -283,6 +285,7 @@ class SpectralOptions(_Strict):
     device: str
     torch_threads: int = Field(ge=1, le=256)
     segmentation_step: float = Field(gt=0, le=1)
+    segmentation_warm_up: float = Field(ge=0, lt=0.5)
     segmentation_batch_size: int = Field(ge=1, le=1024)
     embedding_batch_size: int = Field(ge=1, le=1024)
     frozen_embedding: bool

@@ -156,9 +156,8 @@ class SpectralDiarizer(Diarizer):
         if segmentations is None:  # the gate heard no speech anywhere
             info["windows"] = 0
             return Diarization.from_turns((), self.name, info)
-        count = SpeakerDiarizationMixin.speaker_count(
-            segmentations, self.frames, warm_up=(0.0, 0.0)
-        )
+        warm_up = (o.segmentation_warm_up, o.segmentation_warm_up)
+        count = SpeakerDiarizationMixin.speaker_count(segmentations, self.frames, warm_up=warm_up)
         counts = count.data[:, 0].astype(np.int64)
         centers = np.array([count.sliding_window[i].middle for i in range(len(counts))])
         regions = speech_regions(counts, centers)

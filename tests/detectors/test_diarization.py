@@ -496,6 +496,24 @@ def test_spectral_skips_silence_and_keeps_the_same_turns(  # type: ignore[no-unt
     assert skipped.turns == full.turns
 
 
+def test_spectral_warm_up_leaves_chunk_edges_out_of_the_count(options: DiarizationOptions) -> None:
+    """``segmentation_warm_up`` trims each chunk's edges before the speaker count: at step 0.5 (a chunk
+    every 5 s) with 0.45 trimmed at each end only the middle second of every chunk counts, so the
+    turns cover at most a second in every five of the real sample; with 0 they cover its speech."""
+    audio, sr, reference = _real("sample", "sample.rttm")
+
+    def speech_s(warm_up: float) -> float:
+        spectral = options.spectral.model_copy(
+            update={"segmentation_step": 0.5, "segmentation_warm_up": warm_up}
+        )
+        diarizer = build_diarizer("spectral", options.model_copy(update={"spectral": spectral}))
+        return sum(t.end - t.start for t in diarizer.diarize(audio, sr).turns)
+
+    reference_s = reference.get_timeline().support().duration()
+    assert speech_s(0.0) > 0.8 * reference_s
+    assert speech_s(0.45) <= 30 / 5 + 0.5
+
+
 def test_spectral_finds_two_voices_and_takes_hints(
     spectral, bodycam_clip: SyntheticRecording
 ) -> None:  # type: ignore[no-untyped-def]
