@@ -444,7 +444,7 @@ def test_spectral_segments_chunks_as_pyannote_inference_slides_them(spectral) ->
     assert chunk_starts(12 * sr, 10 * sr, sr).tolist() == [0, sr, 2 * sr]  # whole chunks only
 
 
-def test_speech_chunks_keeps_every_chunk_near_speech() -> None:
+def test_spectral_speech_chunks_keep_every_chunk_near_speech() -> None:
     """A chunk is skipped only when no Silero window at or above the threshold lies inside it or
     within the pad of its edges."""
     from detectors.diarization.spectral import speech_chunks
