@@ -20,7 +20,8 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -58,6 +59,11 @@ class MatchingOptions(BaseModel):
             run across a full stop ("…啊！信不信" for 爱信不信) are two utterances, not one phrase.
         polarity_chars: characters a pinyin or fuzzy match must carry exactly where the phrase has
             them (别, 不, 没…): sound cannot tell 别打 from 接打, and polarity decides the meaning.
+        pattern_pinyin: regex patterns also match on toneless pinyin (a pattern's Chinese
+            characters read as their syllables), so "记录一再路向" meets the pattern written for
+            记录仪在录像. Not for patterns that name a polarity character or use a negated class,
+            never across a sentence end, never on a heard span carrying a polarity character,
+            and only over at least ``fuzzy_min_chars`` characters.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -72,6 +78,7 @@ class MatchingOptions(BaseModel):
     clause_breaks: str = Field(min_length=1)
     sound_breaks: str
     polarity_chars: str
+    pattern_pinyin: bool = False
 
     @model_validator(mode="after")
     def _ordered(self) -> MatchingOptions:
@@ -174,6 +181,75 @@ class _Phrase:
     syllables: tuple[str, ...]
 
 
+_SYL_END = (
+    "_"  # ends every syllable of a clause's pinyin string (never in pinyin or normalised text)
+)
+
+
+def _is_han(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff"
+
+
+def _syllable(ch: str) -> str:
+    """One character of a pattern as the pinyin string reads it: its syllable, then the end mark."""
+    if _is_han(ch):
+        return re.escape(to_pinyin(ch)[0]) + _SYL_END
+    return re.escape(ch) + _SYL_END
+
+
+def pinyin_pattern(rx: str, polarity_chars: str) -> str | None:
+    """``rx`` rewritten to run on a pinyin string (``"ji_lu_yi_"``), or ``None`` where sound must
+    not stand in for the characters: a polarity character in the pattern (不 sounds like 部), a
+    negated or ranged character class, or a backreference.
+
+    Each literal character becomes one syllable group, ``.`` any one syllable, a class of
+    characters an alternation of syllables; groups, alternation, anchors and quantifiers are kept.
+    """
+    if any(c in rx for c in polarity_chars):
+        return None
+    out: list[str] = []
+    i, n = 0, len(rx)
+    while i < n:
+        c = rx[i]
+        if c == "\\":
+            nxt = rx[i + 1 : i + 2]
+            if not nxt or nxt.isdigit():
+                return None
+            out.append("(?:" + _syllable(nxt) + ")" if not nxt.isalpha() else "\\" + nxt)
+            i += 2
+        elif c == "[":
+            j = rx.find("]", i + 1)
+            body = rx[i + 1 : j] if j > 0 else ""
+            if j < 0 or body.startswith("^") or "-" in body or "\\" in body:
+                return None
+            out.append("(?:" + "|".join(_syllable(ch) for ch in dict.fromkeys(body)) + ")")
+            i = j + 1
+        elif c == "(" and rx.startswith("(?", i):
+            j = i + 2
+            if rx.startswith("P<", j):
+                j = rx.index(">", j) + 1
+            elif rx[j : j + 1] in (":", "=", "!"):
+                j += 1
+            else:
+                return None
+            out.append(rx[i:j])
+            i = j
+        elif c == "{":
+            j = rx.index("}", i)
+            out.append(rx[i : j + 1])
+            i = j + 1
+        elif c in "()|?*+^$":
+            out.append(c)
+            i += 1
+        elif c == ".":
+            out.append(f"(?:[^{_SYL_END}]+{_SYL_END})")
+            i += 1
+        else:
+            out.append("(?:" + _syllable(c) + ")")
+            i += 1
+    return "".join(out)
+
+
 class Matcher:
     """Finds lexicon phrases and regex patterns in transcript text, robust to ASR errors.
 
@@ -201,11 +277,18 @@ class Matcher:
             syl = to_pinyin(norm)
             self._phrases.append(_Phrase(p, norm, "".join(syl), len(norm), syl))
         self._patterns: list[tuple[str, re.Pattern[str]]] = []
+        self._sound_patterns: list[tuple[str, re.Pattern[str]]] = []
         for name, rx in (patterns or {}).items():
             try:
                 self._patterns.append((name, re.compile(rx)))
             except re.error as e:
                 raise ValueError(f"pattern {name!r} is not a valid regex: {e}") from e
+            sound = pinyin_pattern(rx, options.polarity_chars) if options.pattern_pinyin else None
+            if sound is not None:
+                try:
+                    self._sound_patterns.append((name, re.compile(sound)))
+                except re.error:  # a construct the rewrite does not carry over: exact only
+                    logger.debug("pattern %r has no pinyin form", name)
 
     def __bool__(self) -> bool:
         return bool(self._phrases or self._patterns)
@@ -235,6 +318,9 @@ class Matcher:
                             Match(name, s, e, True, self.options.exact_score, "regex", quoted)
                         )
         syl: tuple[str, ...] | None = None
+        if self._sound_patterns:
+            syl = to_pinyin(norm)
+            matches += self._sound_pattern_hits(text, norm, syl, clauses, matches, span)
         for ph in self._phrases:
             taken: list[tuple[int, int]] = []
             start = norm.find(ph.norm)
@@ -265,6 +351,41 @@ class Matcher:
         if logger.isEnabledFor(logging.DEBUG) and matches:
             logger.debug("matches: %s", [m.to_dict() for m in matches])
         return matches
+
+    def _sound_pattern_hits(
+        self,
+        text: str,
+        norm: str,
+        syl: tuple[str, ...],
+        clauses: list[tuple[int, int]],
+        exact: list[Match],
+        span: Callable[[int, int], tuple[int, int, str]],
+    ) -> list[Match]:
+        """Patterns matched on each clause's pinyin where the characters did not match."""
+        o = self.options
+        out: list[Match] = []
+        for a, b in clauses:
+            ends: list[int] = []  # pinyin-string offset just after each character's syllable
+            pos = 0
+            for k in range(a, b):
+                pos += len(syl[k]) + len(_SYL_END)
+                ends.append(pos)
+            heard_py = "".join(syl[k] + _SYL_END for k in range(a, b))
+            for name, rx in self._sound_patterns:
+                for m in rx.finditer(heard_py):
+                    if m.end() <= m.start():
+                        continue
+                    i = a + bisect_right(ends, m.start())
+                    j = a + bisect_left(ends, m.end()) + 1
+                    s, e, quoted = span(i, j)
+                    if j - i < o.fuzzy_min_chars or any(
+                        x.phrase == name and x.char_start < e and s < x.char_end for x in exact
+                    ):
+                        continue
+                    if any(c in o.sound_breaks or c in o.polarity_chars for c in quoted):
+                        continue
+                    out.append(Match(name, s, e, False, o.pinyin_score, "pinyin", quoted))
+        return out
 
     def _sound_rejects(self, ph: _Phrase, heard: str, quoted: str) -> bool:
         """A match by sound only that crosses a sentence end or changes a polarity character."""

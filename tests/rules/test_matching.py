@@ -108,3 +108,50 @@ def test_sound_matches_keep_polarity_and_stay_inside_a_sentence(opts: MatchingOp
     # "…啊！信不信" is the end of one sentence and the start of the next
     assert m.find("你投诉啊！信不信我今天就把你车扣了") == []
     assert [x.phrase for x in m.find("爱信不信，随你。")] == ["爱信不信"]
+
+
+RECORDER_ON = "(执法记录仪|记录仪)(已经|已|正在|全程)?(开启|打开|开着|录|记录|在录)"
+
+
+def test_patterns_match_by_sound_where_whisper_garbles_the_characters(
+    opts: MatchingOptions,
+) -> None:
+    """Whisper base writes 记录仪在录像 as 记录一再路向: the pattern's syllables are all there."""
+    assert opts.pattern_pinyin
+    m = Matcher([], {"recorder_on": RECORDER_ON}, options=opts)
+    (hit,) = m.find("我身上这个记录一再路向的，跟你讲一声。")
+    assert (hit.phrase, hit.method, hit.matched_text) == ("recorder_on", "pinyin", "记录一再路")
+    assert hit.score == opts.pinyin_score < opts.exact_score
+    # the characters themselves still match exactly, once
+    assert [(x.method, x.matched_text) for x in m.find("执法记录仪开着")] == [
+        ("regex", "执法记录仪开着")
+    ]
+    # off by option: only the characters count
+    plain = Matcher(
+        [], {"recorder_on": RECORDER_ON}, options=opts.model_copy(update={"pattern_pinyin": False})
+    )
+    assert plain.find("我身上这个记录一再路向的") == []
+
+
+def test_sound_patterns_keep_polarity_sentences_and_length(opts: MatchingOptions) -> None:
+    m = Matcher(
+        [],
+        {
+            "recorder_on": RECORDER_ON,
+            "refuse": "不(归|属于)我们管",
+            "coming": "(民警|警车).{0,4}(到|过去)",
+            "one_word": "录像",
+        },
+        options=opts,
+    )
+    # a pattern naming a polarity character is never matched by sound (不 sounds like 部)
+    assert m.find("部归我们管") == []
+    # a heard span carrying a polarity character is not a sound match either
+    assert m.find("记录仪不录") == []
+    # never across a sentence end
+    assert m.find("这是记录一。再路过就罚你") == []
+    # fewer than fuzzy_min_chars characters: two syllables are homophones everywhere (路向)
+    assert m.find("前面路向左拐") == []
+    # "." stands for one syllable; quantifiers apply to whole syllables
+    assert m.find("名警马上就到") == []  # ming is not min: not a homophone
+    assert [x.matched_text for x in m.find("民井马上就到")] == ["民井马上就到"]
