@@ -11,7 +11,8 @@ Every rule therefore matches lexicon phrases through one :class:`Matcher`, which
    pinyin length, for phrases of at least ``fuzzy_min_chars`` (short phrases never match fuzzily, because
    two-syllable homophones are everywhere: 受理/手里).
 
-Regex patterns run on the normalised text only (exact). Every match reports its span in the *original*
+Regex patterns run on the normalised text (exact) and, with ``pattern_pinyin``, also on its toneless
+pinyin (:func:`pinyin_pattern` reads each of a pattern's characters as its syllable). Every match reports its span in the *original*
 text (``char_start``/``char_end``), so evidence can quote exactly what the transcript says.
 """
 
@@ -181,20 +182,14 @@ class _Phrase:
     syllables: tuple[str, ...]
 
 
-_SYL_END = (
-    "_"  # ends every syllable of a clause's pinyin string (never in pinyin or normalised text)
-)
-
-
-def _is_han(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff"
+# ends every syllable of a clause's pinyin string (never in pinyin or normalised text)
+_SYL_END = "_"
 
 
 def _syllable(ch: str) -> str:
-    """One character of a pattern as the pinyin string reads it: its syllable, then the end mark."""
-    if _is_han(ch):
-        return re.escape(to_pinyin(ch)[0]) + _SYL_END
-    return re.escape(ch) + _SYL_END
+    """One character of a pattern as the pinyin string reads it: its syllable (the character itself
+    when it is not Chinese, as :func:`to_pinyin` keeps it), then the end mark."""
+    return re.escape(to_pinyin(ch)[0]) + _SYL_END
 
 
 def pinyin_pattern(rx: str, polarity_chars: str) -> str | None:
@@ -320,7 +315,7 @@ class Matcher:
         syl: tuple[str, ...] | None = None
         if self._sound_patterns:
             syl = to_pinyin(norm)
-            matches += self._sound_pattern_hits(text, norm, syl, clauses, matches, span)
+            matches += self._sound_pattern_hits(syl, clauses, matches, span)
         for ph in self._phrases:
             taken: list[tuple[int, int]] = []
             start = norm.find(ph.norm)
@@ -354,8 +349,6 @@ class Matcher:
 
     def _sound_pattern_hits(
         self,
-        text: str,
-        norm: str,
         syl: tuple[str, ...],
         clauses: list[tuple[int, int]],
         exact: list[Match],
