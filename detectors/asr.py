@@ -230,6 +230,12 @@ class AsrDetector:
 
             self._batched = BatchedInferencePipeline(model=self.model)
 
+    @property
+    def reads_speech(self) -> bool:
+        """Whether :meth:`transcribe` takes Silero probabilities (``speech``) instead of running VAD:
+        batched decoding with ``vad_filter`` on."""
+        return self._batched is not None and self.options.vad_filter
+
     def _vad_parameters(self) -> dict[str, Any]:
         o = self.options
         return {
@@ -268,12 +274,16 @@ class AsrDetector:
         *,
         sample_rate: int = WHISPER_SAMPLE_RATE,
         channel: int | None = None,
+        speech: np.ndarray | None = None,
     ) -> tuple[Iterator[Segment], AsrInfo]:
         """Transcribe one channel; segment and word times are on the original (pre-VAD) timeline.
 
         ``audio`` is 1-D float32 at 16 kHz (a ``(1, n)`` array is accepted). ``channel`` is stamped on
         every segment so the pipeline can tell which microphone it came from. Silence or empty audio
-        gives an empty iterator, never ``None``.
+        gives an empty iterator, never ``None``. ``speech``: Silero's probabilities for exactly this
+        audio (:func:`detectors.vad.speech_probabilities`) when the caller already has them (the
+        pipeline shares one VAD pass with diarization); batched decoding then does not run VAD
+        again, with the same windows. The sequential path runs faster-whisper's own VAD.
         """
         samples = _as_mono(audio)
         if sample_rate != WHISPER_SAMPLE_RATE:
@@ -298,7 +308,7 @@ class AsrDetector:
             return iter(()), info
         common = self._decode_options()
         if self._batched is not None:
-            windows = self._windows(samples)
+            windows = self._windows(samples, speech)
             language, language_probability = o.language, 1.0
             if language is None:
                 language, language_probability, _ = self.model.detect_language(audio=samples)
@@ -332,7 +342,9 @@ class AsrDetector:
 
     # -- batched decoding with per-window fallback ------------------------------------------------
 
-    def _windows(self, samples: np.ndarray) -> list[list[dict[str, int]]]:
+    def _windows(
+        self, samples: np.ndarray, speech: np.ndarray | None = None
+    ) -> list[list[dict[str, int]]]:
         """Speech pieces (sample spans on the original timeline) packed into windows of <= 30 s.
 
         The same packing as faster-whisper's batched pipeline (Silero VAD pieces of at most 30 s,
@@ -357,7 +369,7 @@ class AsrDetector:
         windows: list[list[dict[str, int]]] = []
         current: list[dict[str, int]] = []
         length = 0
-        for piece in speech_timestamps(samples, vad):
+        for piece in speech_timestamps(samples, vad, probabilities=speech):
             size = piece["end"] - piece["start"]
             if current and length + size > limit:
                 windows.append(current)

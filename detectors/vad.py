@@ -21,8 +21,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["WINDOW", "speech_probabilities", "speech_timestamps"]
+__all__ = [
+    "SAMPLE_RATE",
+    "WINDOW",
+    "check_probabilities",
+    "speech_probabilities",
+    "speech_timestamps",
+    "timestamps_from_probabilities",
+]
 
+SAMPLE_RATE = 16000  # the only rate Silero runs at here (the pipeline's audio rate)
 WINDOW = 512  # samples per Silero VAD decision at 16 kHz, fixed by the model
 _CONTEXT = 64  # samples of the previous window the model sees, fixed by the model
 _BATCH = 1_000  # windows per ONNX call (faster-whisper: 10,000; the results are the same)
@@ -63,16 +71,42 @@ def speech_probabilities(audio: np.ndarray) -> np.ndarray:
     return np.concatenate(outputs) if outputs else np.zeros(0, dtype=np.float32)
 
 
+def check_probabilities(probabilities: np.ndarray, num_samples: int) -> np.ndarray:
+    """``probabilities`` as 1-D float32 once checked to be Silero's windows of ``num_samples`` of audio.
+
+    Why: ASR and diarization share one VAD pass over the same 16 kHz mono audio (the pipeline runs
+    it once, not once per detector); probabilities of other audio would silently move every speech
+    boundary, so a length that does not match is an error, not a guess.
+    """
+    probs = np.asarray(probabilities)
+    expected = num_samples // WINDOW + 1
+    if probs.ndim != 1 or probs.shape[0] != expected:
+        raise ValueError(
+            f"speech probabilities of shape {probs.shape} do not belong to {num_samples} samples"
+            f" of 16 kHz audio ({expected} Silero windows)"
+        )
+    checked: np.ndarray = probs.astype(np.float32, copy=False)
+    return checked
+
+
 def speech_timestamps(
-    audio: np.ndarray, options: Any, sampling_rate: int = 16000
+    audio: np.ndarray,
+    options: Any,
+    sampling_rate: int = 16000,
+    probabilities: np.ndarray | None = None,
 ) -> list[dict[str, int]]:
     """Speech pieces ``{"start", "end"}`` in samples, as faster-whisper's function returns them.
 
-    ``options`` is a :class:`faster_whisper.vad.VadOptions`.
+    ``options`` is a :class:`faster_whisper.vad.VadOptions`. ``probabilities``: this audio's Silero
+    probabilities when already computed (:func:`speech_probabilities`); checked, not recomputed.
     """
-    return timestamps_from_probabilities(
-        speech_probabilities(audio), int(audio.shape[0]), options, sampling_rate
+    n = int(audio.shape[0])
+    probs = (
+        speech_probabilities(audio)
+        if probabilities is None
+        else check_probabilities(probabilities, n)
     )
+    return timestamps_from_probabilities(probs, n, options, sampling_rate)
 
 
 def timestamps_from_probabilities(  # noqa: C901, PLR0912 - faster-whisper's rules, kept as written

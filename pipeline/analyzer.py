@@ -33,6 +33,8 @@ from detectors.types import (
     Utterance,
     VideoEvent,
 )
+from detectors.vad import SAMPLE_RATE as VAD_RATE
+from detectors.vad import speech_probabilities
 from rules.findings import Flag
 
 from .attribution import AttributedUtterance, attribute
@@ -290,9 +292,27 @@ class Pipeline:
         segments = []
         asr_info = None
 
+        # One Silero pass over the mono mix serves ASR and diarization where both would run it on
+        # the same audio (ASR on the mix, not per channel; a diarizer that gates on VAD): the
+        # same probabilities either way, computed once (issue 15).
+        speech = None
+        asr_reads = not per_channel and self.asr.reads_speech
+        # the backend diarize() will pick (a long recording may leave spectral for a flat one)
+        chosen, _ = self.diarization.backend_for(source, audio.shape[0], duration)
+        diarizer_reads = self.diarization.diarizer(chosen).reads_speech
+        if sr == VAD_RATE and audio.shape[1] and (asr_reads or diarizer_reads):
+            with _timed(timings, "vad"):
+                speech = speech_probabilities(mono)
+
         def diarize() -> Any:
             with _timed(timings, "diarization"):
-                return self.diarization.diarize(audio, sr, source=source, num_speakers=num_speakers)
+                return self.diarization.diarize(
+                    audio,
+                    sr,
+                    source=source,
+                    num_speakers=num_speakers,
+                    speech=speech if diarizer_reads else None,
+                )
 
         # Diarization needs only the audio, so it runs beside ASR (both release the GIL); the
         # executor's exit waits for it even when ASR fails, so no thread outlives the call.
@@ -306,6 +326,7 @@ class Pipeline:
                         np.ascontiguousarray(track, dtype=np.float32),
                         sample_rate=sr,
                         channel=channel,
+                        speech=speech if asr_reads else None,
                     )
                     for seg in seg_iter:
                         segments.append(seg)

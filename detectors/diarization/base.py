@@ -23,6 +23,8 @@ from ..blocks import all_finite
 from ..errors import DetectorError
 from ..options import SectionOptions
 from ..types import SOURCES, Source, SpeakerTurn
+from ..vad import SAMPLE_RATE as VAD_RATE
+from ..vad import check_probabilities
 
 if TYPE_CHECKING:
     from pyannote.core import Annotation
@@ -345,25 +347,48 @@ class Diarizer(ABC):
     What every backend does around its own work is written here once: check the input, time the run.
 
     A backend implements :meth:`_diarize` on validated ``(channels, n)`` float32 audio; the
-    elapsed time lands in ``info["elapsed_s"]``.
+    elapsed time lands in ``info["elapsed_s"]``. ``speech`` is Silero's probabilities of the
+    recording's 16 kHz mono mix when the caller has them already (the pipeline runs VAD once for ASR
+    and diarization); a backend that uses Silero takes them instead of running it again, and the
+    others ignore them.
     """
 
     name: ClassVar[str]
 
+    @property
+    def reads_speech(self) -> bool:
+        """Whether :meth:`diarize` runs Silero VAD (and so takes ``speech`` instead)."""
+        return False
+
     def diarize(
-        self, audio: np.ndarray, sample_rate: int, *, num_speakers: int | None = None
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        *,
+        num_speakers: int | None = None,
+        speech: np.ndarray | None = None,
     ) -> Diarization:
         t0 = time.perf_counter()
         audio = as_channels(audio)
         check_rate(sample_rate)
         check_num_speakers(num_speakers)
-        result = self._diarize(audio, sample_rate, num_speakers)
+        if speech is not None:
+            if sample_rate != VAD_RATE:
+                raise ValueError(
+                    f"speech probabilities are for {VAD_RATE} Hz audio; this is {sample_rate} Hz"
+                )
+            speech = check_probabilities(speech, audio.shape[1])
+        result = self._diarize(audio, sample_rate, num_speakers, speech)
         info = {**result.info, "elapsed_s": round(time.perf_counter() - t0, 4)}
         return replace(result, info=info)
 
     @abstractmethod
     def _diarize(
-        self, audio: np.ndarray, sample_rate: int, num_speakers: int | None
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        num_speakers: int | None,
+        speech: np.ndarray | None,
     ) -> Diarization: ...
 
 

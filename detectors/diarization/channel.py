@@ -60,7 +60,11 @@ class ChannelDiarizer(Diarizer):
         return 10.0 * np.log10(energy + _EPS)
 
     def _diarize(
-        self, audio: np.ndarray, sample_rate: int, num_speakers: int | None
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        num_speakers: int | None,
+        speech: np.ndarray | None,
     ) -> Diarization:
         """``num_speakers`` is accepted for the common interface; channels fix the speakers here."""
         o = self.options

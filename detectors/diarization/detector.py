@@ -117,14 +117,19 @@ class DiarizationDetector:
         *,
         source: Source,
         num_speakers: int | None = None,
+        speech: np.ndarray | None = None,
     ) -> Diarization:
+        """Diarize with the backend configured for ``source``; ``speech``: Silero's probabilities of
+        the 16 kHz mono mix, when the caller has them (see :class:`Diarizer`)."""
         audio = as_channels(audio)
         backend, warnings = self.backend_for(
             source, audio.shape[0], audio.shape[1] / sample_rate if sample_rate > 0 else 0.0
         )
         for w in warnings:
             logger.warning("%s", w)
-        result = self.diarizer(backend).diarize(audio, sample_rate, num_speakers=num_speakers)
+        result = self.diarizer(backend).diarize(
+            audio, sample_rate, num_speakers=num_speakers, speech=speech
+        )
         info = dict(result.info)
         info["source"] = source
         info["configured_backend"] = self.options.backend_by_source[source]

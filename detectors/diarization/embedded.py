@@ -82,11 +82,21 @@ class EmbeddedDiarizer(Diarizer):
             raise ModelError(f"could not load the Resemblyzer voice encoder: {e}") from e
         self.encoder.eval()
 
+    @property
+    def reads_speech(self) -> bool:
+        """Silero's speech regions are what this backend embeds."""
+        return True
+
     # -------------------------------------------------------------------------------------- stages
 
-    def speech_regions(self, mono: np.ndarray) -> list[tuple[float, float]]:
-        """Silero VAD speech regions in seconds, overlapping pads merged."""
-        chunks = speech_timestamps(mono, self._vad_options, sampling_rate=MODEL_RATE)
+    def speech_regions(
+        self, mono: np.ndarray, speech: np.ndarray | None = None
+    ) -> list[tuple[float, float]]:
+        """Silero VAD speech regions in seconds, overlapping pads merged; ``speech``: ``mono``'s
+        Silero probabilities when already computed."""
+        chunks = speech_timestamps(
+            mono, self._vad_options, sampling_rate=MODEL_RATE, probabilities=speech
+        )
         regions: list[list[float]] = []
         for chunk in chunks:
             start, end = chunk["start"] / MODEL_RATE, chunk["end"] / MODEL_RATE
@@ -220,7 +230,11 @@ class EmbeddedDiarizer(Diarizer):
     # ----------------------------------------------------------------------------------- entry
 
     def _diarize(
-        self, audio: np.ndarray, sample_rate: int, num_speakers: int | None
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        num_speakers: int | None,
+        speech: np.ndarray | None,
     ) -> Diarization:
         """Diarize on ``torch_threads`` threads, set here for this call and put back after.
 
@@ -234,15 +248,20 @@ class EmbeddedDiarizer(Diarizer):
         previous = torch.get_num_threads()
         torch.set_num_threads(self.options.torch_threads)
         try:
-            return self._diarize_mono(audio, sample_rate, num_speakers)
+            return self._diarize_mono(audio, sample_rate, num_speakers, speech)
         finally:
             torch.set_num_threads(previous)
 
     def _diarize_mono(
-        self, audio: np.ndarray, sample_rate: int, num_speakers: int | None
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        num_speakers: int | None,
+        speech: np.ndarray | None = None,
     ) -> Diarization:
         """Diarize ``(channels, n)`` audio (downmixed, resampled to 16 kHz); ``num_speakers`` fixes the
-        cluster count instead of the distance threshold."""
+        cluster count instead of the distance threshold; ``speech``: the mix's Silero
+        probabilities, when the caller has them."""
         o = self.options
         warnings: list[str] = []
         info: dict[str, Any] = {
@@ -256,7 +275,7 @@ class EmbeddedDiarizer(Diarizer):
         if mono.size == 0 or not has_signal(mono):
             return Diarization.from_turns((), self.name, info)
 
-        regions = self.speech_regions(mono)
+        regions = self.speech_regions(mono, speech)
         windows = self.windows(regions)
         embeddings = self.embed(mono, windows)
         labels = self.cluster(embeddings, num_speakers, warnings)

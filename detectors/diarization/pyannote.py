@@ -99,7 +99,11 @@ class PyannoteDiarizer(Diarizer):
             raise DetectorError(f"pyannote pipeline cannot run on device {o.device!r}: {e}") from e
 
     def _diarize(
-        self, audio: np.ndarray, sample_rate: int, num_speakers: int | None
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        num_speakers: int | None,
+        speech: np.ndarray | None,
     ) -> Diarization:
         o = self.options
         duration = audio.shape[1] / sample_rate

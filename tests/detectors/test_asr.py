@@ -169,6 +169,29 @@ def test_language_auto_detects_mandarin(
     assert list(segments)
 
 
+@pytest.mark.slow
+def test_shared_speech_probabilities_give_the_same_windows_and_text(
+    batched: AsrDetector, sequential: AsrDetector, real_audio: dict[str, np.ndarray]
+) -> None:
+    """The pipeline runs Silero once for ASR and diarization (issue 15): batched decoding given those
+    probabilities cuts the same windows and writes the same segments as with its own VAD pass, and
+    reads them (probabilities saying "silence" give no segment); other audio's are refused."""
+    from detectors.vad import speech_probabilities
+
+    audio = np.concatenate([real_audio["A2_33.wav"], real_audio["A2_34.wav"]])
+    probabilities = speech_probabilities(audio)
+    assert batched.reads_speech and not sequential.reads_speech
+    assert batched._windows(audio, probabilities) == batched._windows(audio)
+    own, _ = batched.transcribe(audio)
+    shared, _ = batched.transcribe(audio, speech=probabilities)
+    own_segments = list(own)
+    assert own_segments and list(shared) == own_segments
+    silent, info = batched.transcribe(audio, speech=np.zeros_like(probabilities))
+    assert list(silent) == [] and info.duration_after_vad == 0.0
+    with pytest.raises(ValueError, match="do not belong"):
+        batched.transcribe(audio, speech=probabilities[:-1])
+
+
 def test_bad_audio_shapes_and_rates_are_refused(batched: AsrDetector) -> None:
     with pytest.raises(ValueError, match="one channel"):
         batched.transcribe(np.zeros((2, SR), dtype=np.float32))

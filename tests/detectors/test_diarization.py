@@ -496,6 +496,39 @@ def test_spectral_skips_silence_and_keeps_the_same_turns(  # type: ignore[no-unt
     assert skipped.turns == full.turns
 
 
+@pytest.mark.parametrize("backend", ["spectral", "embedded"])
+def test_shared_speech_probabilities_replace_the_backends_own_vad(  # type: ignore[no-untyped-def]
+    spectral, embedded, backend: str
+) -> None:
+    """The pipeline runs Silero once and hands its probabilities to diarization (issue 15): on real
+    two-person speech they give exactly the turns the backend's own VAD pass gives, and they are
+    really what it reads (probabilities saying "silence everywhere" leave nothing to diarize)."""
+    from detectors.vad import speech_probabilities
+
+    diarizer = spectral if backend == "spectral" else embedded
+    audio, sr, _ = _real("sample", "sample.rttm")
+    assert sr == 16000 and diarizer.reads_speech
+    mono = np.ascontiguousarray(audio, dtype=np.float32)
+    own = diarizer.diarize(mono, sr)
+    shared = diarizer.diarize(mono, sr, speech=speech_probabilities(mono))
+    # the embedded backend over-splits this sample (README: its DER there is 0.29); same either way
+    assert own.num_speakers == 2 if backend == "spectral" else own.num_speakers >= 2
+    assert shared.turns == own.turns
+    silent = diarizer.diarize(mono, sr, speech=np.zeros_like(speech_probabilities(mono)))
+    assert silent.turns == ()
+
+
+def test_shared_speech_probabilities_must_belong_to_the_audio(spectral, options) -> None:  # type: ignore[no-untyped-def]
+    """Probabilities of other audio (another length) or of another rate are refused, not used; the
+    channel backend, which has no VAD, says it reads none."""
+    audio = np.zeros(16000 * 3, np.float32)
+    with pytest.raises(ValueError, match="do not belong"):
+        spectral.diarize(audio, 16000, speech=np.zeros(10, np.float32))
+    with pytest.raises(ValueError, match="16000 Hz"):
+        spectral.diarize(audio, 8000, speech=np.zeros(16000 * 3 // 512 + 1, np.float32))
+    assert not build_diarizer("channel", options).reads_speech
+
+
 def test_spectral_warm_up_leaves_chunk_edges_out_of_the_count(options: DiarizationOptions) -> None:
     """``segmentation_warm_up`` trims each chunk's edges before the speaker count: at step 0.5 (a chunk
     every 5 s) with 0.45 trimmed at each end only the middle second of every chunk counts, so the

@@ -71,6 +71,23 @@ def test_timestamps_equal_faster_whispers(speech: np.ndarray, which: int) -> Non
         assert vad.speech_timestamps(speech[:n], options) == expected
 
 
+def test_precomputed_probabilities_give_the_same_pieces_and_are_checked(
+    speech: np.ndarray,
+) -> None:
+    """ASR and diarization share one Silero pass: pieces cut from given probabilities equal those of
+    a fresh pass; probabilities of another length are refused."""
+    options = _options()[0]
+    x = speech[: speech.shape[0] // 2 + 77]
+    probabilities = vad.speech_probabilities(x)
+    assert probabilities.shape == (x.shape[0] // vad.WINDOW + 1,)
+    assert vad.speech_timestamps(x, options, probabilities=probabilities) == (
+        vad.speech_timestamps(x, options)
+    )
+    for wrong in (probabilities[:-1], probabilities[None, :]):
+        with pytest.raises(ValueError, match="do not belong"):
+            vad.speech_timestamps(x, options, probabilities=wrong)
+
+
 def test_short_and_silent_audio() -> None:
     options = _options()[0]
     for x in (np.zeros(300, np.float32), np.zeros(16000, np.float32)):

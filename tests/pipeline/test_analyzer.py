@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from evaluation.synthesis import synthesize_scenario, write_wav
@@ -53,3 +54,35 @@ def test_unknown_source_is_refused_before_any_work(pipe: Pipeline, tmp_path: Pat
 
     with pytest.raises(ConfigError, match="unknown source"):
         pipe.run(tmp_path / "whatever.wav", source="cctv")  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_one_silero_pass_serves_asr_and_diarization(
+    pipe: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mono body-cam recording (batched ASR on the mix, spectral diarization gated by VAD): Silero
+    runs over the whole recording once, not once per detector (issue 15), and the pass is timed."""
+    import detectors.diarization.spectral as spectral
+    import detectors.vad as vad
+    import pipeline.analyzer as analyzer
+
+    real = vad.speech_probabilities
+    lengths: list[int] = []
+
+    def counted(audio: np.ndarray) -> np.ndarray:
+        lengths.append(int(audio.shape[0]))
+        return real(audio)
+
+    for module in (vad, spectral, analyzer):
+        monkeypatch.setattr(module, "speech_probabilities", counted)
+    rec = synthesize_scenario(TURNS, "bodycam", seed=11)
+    assert rec.channels == 1 and rec.sample_rate == 16000
+    doc = pipe.run(
+        write_wav(tmp_path / "bodycam.wav", rec.audio, rec.sample_rate), source="bodycam"
+    )
+    assert doc.pipeline.backends["diarization"] == "spectral"
+    whole = rec.audio.shape[-1]
+    assert lengths.count(whole) == 1, lengths  # recovery may still run VAD on its short clips
+    assert all(n < whole for n in lengths if n != whole)
+    assert "vad" in dict(doc.timings)
+    assert doc.speakers
