@@ -57,6 +57,7 @@ OPERATIONAL_KEYS = (
     "diarization.spectral.device",
     "diarization.spectral.segmentation_batch_size",
     "diarization.spectral.embedding_batch_size",
+    "diarization.spectral.cache_dir",
     "prosody.block_frames",
     "media.spool_min_seconds",
     "media.spool_dir",

@@ -261,8 +261,11 @@ class SpectralOptions(_Strict):
         segmentation_warm_up: share of each chunk, at either end, left out of the speaker count
             (pyannote's ``warm_up``: a chunk's edges are its least reliable frames); 0 keeps all.
         segmentation_batch_size / embedding_batch_size: inference batch sizes (bound memory).
-        frozen_embedding: on CPU, run CAM++ as frozen TorchScript (batch norms folded into the
-            convolutions): about a quarter less embedding time, the same embeddings to ~1e-5.
+        embedding_runtime: how CAM++ runs on CPU: ``onnx`` (ONNX Runtime on a graph exported from
+            the bundled weights at first use into ``cache_dir``, keyed by their SHA-256; ~1.7x
+            eager torch), ``torchscript`` (frozen, batch norms folded: ~1.3x) or ``eager``; the
+            same embeddings to ~1e-5 each way. On CUDA the eager model runs.
+        cache_dir: where the ONNX export is cached (and verified on every load).
         skip_silence: segmentation chunks in which Silero VAD hears no speech are not run; they
             count as "no speaker" (what the model says on silence), so body-cam and counter
             recordings with long silences cost segmentation time only where someone speaks.
@@ -290,7 +293,8 @@ class SpectralOptions(_Strict):
     segmentation_warm_up: float = Field(ge=0, lt=0.5)
     segmentation_batch_size: int = Field(ge=1, le=1024)
     embedding_batch_size: int = Field(ge=1, le=1024)
-    frozen_embedding: bool
+    embedding_runtime: Literal["onnx", "torchscript", "eager"]
+    cache_dir: str
     skip_silence: bool
     silence_threshold: float = Field(gt=0, lt=1)
     silence_pad_s: float = Field(ge=0, le=10)

