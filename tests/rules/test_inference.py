@@ -189,6 +189,57 @@ def test_a_record_the_recording_half_supports_is_a_hint_not_a_flag(inferrer: Inf
     assert not inferrer.findings(tr, cat, disp)[1]
 
 
+def test_the_record_stands_where_the_recording_does_not_contradict_it(
+    inferrer: Inferrer, matching: MatchingOptions
+) -> None:
+    """A difference that is only a hint leaves the record's code in the field, the recording's own
+    reading beside it; a flagged difference, no record, or a code outside the vocabulary leaves the
+    recording's reading; with ``record_stands`` off the field is always the recording's reading."""
+    inc = IncidentRecord("INC-6", recorded_category="dispute", recorded_disposition="advised")
+    both = [
+        ("P", "楼上天天漏水，我跟他说了好几次了。"),
+        ("O", "这个你先跟楼上好好沟通，建议找物业出面协调。"),
+        ("O", "物业解决不了的，你去街道调解委员会。"),
+    ]
+    tr = transcript(both, incident=inc)
+    cat, disp = inferrer.infer(tr)
+    flags, hints = inferrer.findings(tr, cat, disp)
+    assert [h.code for h in hints] == ["DISPOSITION_MISMATCH"] and not flags
+    _, settled = inferrer.settle(cat, disp, flags)
+    assert settled.value == "advised" and settled.basis == "record"
+    assert settled.inferred == disp.inference.value != "advised"
+    assert settled.confidence == round(1.0 - disp.inference.confidence, 3)
+
+    clear = [
+        ("P", "楼上天天漏水。"),
+        ("O", "建议你们双方坐下来好好谈谈。"),
+        ("O", "这个归街道管，你去街道办。"),
+    ]
+    tr = transcript(clear, incident=inc)
+    cat, disp = inferrer.infer(tr)
+    flags, _ = inferrer.findings(tr, cat, disp)
+    assert "DISPOSITION_MISMATCH" in {f.code for f in flags}
+    assert inferrer.settle(cat, disp, flags)[1] == disp.inference
+
+    for record in (None, IncidentRecord("INC-7", recorded_disposition="closed_by_phone")):
+        tr = transcript(both, incident=record)
+        cat, disp = inferrer.infer(tr)
+        assert inferrer.settle(cat, disp, [])[1].basis == "recording"
+
+    pack = inferrer.pack
+    off = pack.model_copy(
+        update={
+            "disposition_mismatch": pack.disposition_mismatch.model_copy(
+                update={"record_stands": False}
+            )
+        }
+    )
+    tr = transcript(both, incident=inc)
+    plain = Inferrer(off, matching=matching)
+    cat, disp = plain.infer(tr)
+    assert plain.settle(cat, disp, [])[1] == disp.inference
+
+
 def test_the_dialogue_reading_votes_and_can_keep_a_record_plausible(inferrer: Inferrer) -> None:
     """The dialogue heads' reading (``Transcript.semantics``) is a vote of its own, cited on the
     officer turn that says the outcome most plainly; where it still gives the recorded value
