@@ -114,6 +114,10 @@ class MismatchOptions(StrictModel):
     plausible_unless_refused: bool = False
     """No such leniency where the report was improperly not accepted (REPORT_NOT_ACCEPTED): a soft
     record (advice) over a refused report is the cover-up the mismatch rule exists to find."""
+    plausible_unless_downgraded: list[str] = Field(default_factory=list)
+    """Readings (offence categories) over which the plausible-record head does not soften a record
+    outside this list: a beating recorded as a 纠纷 is the downgrading (降格处理) that case
+    supervision exists to find, however often reviewers write it that way."""
     dialogue_alone_contests: bool = False
     """A reading that only the dialogue head votes for (no sentence of the lexicon or of the
     utterance head says it) is a review hint, not a contradiction: the head reads how an
@@ -161,6 +165,7 @@ class InferencePack(StrictModel):
             for votes in (sec.semantic, sec.dialogue):
                 if votes is not None:
                     used |= set(votes.labels.values())
+            used |= set(getattr(self, f"{name}_mismatch").plausible_unless_downgraded)
             bad = used - set(allowed)
             if bad:
                 raise ValueError(f"{name}: unknown values {sorted(bad)}; valid: {list(allowed)}")
@@ -352,7 +357,11 @@ class Inferrer:
                 f = f.model_copy(
                     update={"evidence": {**f.evidence, "record_plausible": round(plausible, 3)}}
                 )
-                if not (refused and opts.plausible_unless_refused):
+                downgraded = (
+                    res.inference.value in opts.plausible_unless_downgraded
+                    and recorded not in opts.plausible_unless_downgraded
+                )
+                if not (refused and opts.plausible_unless_refused) and not downgraded:
                     contested = contested or plausible >= opts.max_plausible_prob
             out.append((f, contested))
         return out

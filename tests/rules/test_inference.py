@@ -318,6 +318,41 @@ def test_a_record_another_reviewer_could_keep_is_a_hint_not_a_flag(inferrer: Inf
             assert hint.evidence["record_plausible"] == round(p_advised, 3)
 
 
+def test_a_beating_recorded_as_a_dispute_stays_a_contradiction(
+    inferrer: Inferrer, matching: MatchingOptions
+) -> None:
+    """However plausible the head finds a 纠纷 record for a fight (reviewers often write it so), a
+    record softer than the offence the recording shows is the downgrading the rule exists to find;
+    the same plausibility still softens a record between two offences or two non-offences."""
+    from dataclasses import replace
+
+    opts = inferrer.pack.category_mismatch
+    assert "assault" in opts.plausible_unless_downgraded
+    assert "dispute" not in opts.plausible_unless_downgraded
+    beaten = [
+        ("P", "他二话不说上来就打我，一拳打在我脸上，牙都松了。"),
+        ("O", "您先坐，哪里受伤了？我们先看一下伤情。"),
+    ]
+    lenient = (("dialogue_category_plausible.dispute", 0.95),)
+    inc = IncidentRecord("INC-8", recorded_category="dispute", recorded_disposition="advised")
+    tr = replace(transcript(beaten, incident=inc), semantics=lenient)
+    cat, disp = inferrer.infer(tr)
+    assert cat.inference.value == "assault"
+    flags, hints = inferrer.findings(tr, cat, disp)
+    (flag,) = [f for f in flags if f.code == "CATEGORY_MISMATCH"]
+    assert flag.evidence["record_plausible"] == 0.95
+    assert not [h for h in hints if h.code == "CATEGORY_MISMATCH"]
+
+    off = inferrer.pack.model_copy(
+        update={"category_mismatch": opts.model_copy(update={"plausible_unless_downgraded": []})}
+    )
+    plain = Inferrer(off, matching=matching)
+    cat, disp = plain.infer(tr)
+    flags, hints = plain.findings(tr, cat, disp)
+    assert "CATEGORY_MISMATCH" not in {f.code for f in flags}
+    assert [h.code for h in hints if h.code == "CATEGORY_MISMATCH"] == ["CATEGORY_MISMATCH"]
+
+
 def test_report_not_accepted_scoped_by_source_and_acceptance(inferrer: Inferrer) -> None:
     assert "REPORT_NOT_ACCEPTED" in _codes(inferrer, transcript(THEFT_DEFLECTED, "phone"))
     assert "REPORT_NOT_ACCEPTED" not in _codes(inferrer, transcript(THEFT_DEFLECTED, "dispatch"))
