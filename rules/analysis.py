@@ -135,6 +135,9 @@ class RuleAnalyzer:
         if self.adjudicator is not None:
             # before tags, which read the flags: a dropped flag tags nothing
             flags, hints = self.adjudicator.adjudicate(transcript, flags)
+        if category is not None and disposition is not None:
+            # after the adjudicator: a mismatch it dropped no longer contradicts the record
+            category, disposition = self.inferrer.settle(cat, disp, flags)
         risk = self.risk.assess(transcript)
         call = self.triager.triage(
             transcript,

@@ -131,6 +131,10 @@ class SemanticVotes(StrictModel):
         return out
 
 
+DIALOGUE_CUE = "dialogue:"
+"""The phrase prefix of a dialogue head's vote (what its hit quotes is the evidence turn, not a cue)."""
+
+
 class DialogueVotes(StrictModel):
     """Votes from a dialogue head (``Transcript.semantics``): the whole exchange read at once.
 
@@ -178,7 +182,7 @@ class DialogueVotes(StrictModel):
                 continue
             own = label.removeprefix("dialogue_")
             _, u = max(cands, key=lambda ku: (ku[1].semantic(own), ku[0]))
-            out.append(CueHit.whole(u, key, f"dialogue:{label}", self.weight * p))
+            out.append(CueHit.whole(u, key, f"{DIALOGUE_CUE}{label}", self.weight * p))
         return out
 
 

@@ -114,13 +114,23 @@ class ReviewHint(_Model):
 
 
 class Inference(_Model):
-    """A category or disposition read from the recording, compared with the case-system record."""
+    """A category or disposition read from the recording, compared with the case-system record.
+
+    ``value`` is what the document asserts. Where the recording does not contradict the record (no
+    mismatch flag), the record's code stands (``basis`` "record") and the recording's own reading,
+    when it differs, is kept in ``inferred``: the officer who wrote the record was there, and a
+    document that reads one code while raising no objection to another would leave the reviewer two
+    answers to one question."""
 
     value: str
     confidence: float = Field(ge=0.0, le=1.0)
     recorded: str | None = None
     segment_ids: list[str] = Field(default_factory=list)
     cues: list[str] = Field(default_factory=list)
+    basis: Literal["recording", "record"] = "recording"
+    inferred: str | None = Field(
+        default=None, description="the recording's own reading, where the record's code stands"
+    )
 
 
 class RiskAssessment(_Model):

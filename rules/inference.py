@@ -29,6 +29,7 @@ from pydantic import Field, model_validator
 
 from detectors.types import Source, Transcript
 from rules.cues import (
+    DIALOGUE_CUE,
     CueHit,
     CueSet,
     CueSpec,
@@ -113,6 +114,19 @@ class MismatchOptions(StrictModel):
     plausible_unless_refused: bool = False
     """No such leniency where the report was improperly not accepted (REPORT_NOT_ACCEPTED): a soft
     record (advice) over a refused report is the cover-up the mismatch rule exists to find."""
+    plausible_unless_downgraded: list[str] = Field(default_factory=list)
+    """Readings (offence categories) over which the plausible-record head does not soften a record
+    outside this list: a beating recorded as a 纠纷 is the downgrading (降格处理) that case
+    supervision exists to find, however often reviewers write it that way."""
+    dialogue_alone_contests: bool = False
+    """A reading that only the dialogue head votes for (no sentence of the lexicon or of the
+    utterance head says it) is a review hint, not a contradiction: the head reads how an
+    encounter ended well enough to name it, not well enough to overrule a record on its own."""
+    record_stands: bool = False
+    """The document's field carries the record's code wherever no mismatch flag is raised (the
+    recording's own reading kept beside it), so that the field and the flag never disagree. Not
+    only where no review hint questions the record either: hints are frequent and mostly settle
+    for the record (bl4-bl6: disposition 0.83-0.90 this way, 0.62-0.73 the stricter way)."""
 
 
 class ReportNotAcceptedOptions(StrictModel):
@@ -151,6 +165,7 @@ class InferencePack(StrictModel):
             for votes in (sec.semantic, sec.dialogue):
                 if votes is not None:
                     used |= set(votes.labels.values())
+            used |= set(getattr(self, f"{name}_mismatch").plausible_unless_downgraded)
             bad = used - set(allowed)
             if bad:
                 raise ValueError(f"{name}: unknown values {sorted(bad)}; valid: {list(allowed)}")
@@ -282,6 +297,20 @@ class Inferrer:
             flags.append(refused)
         return flags, hints
 
+    def settle(
+        self,
+        cat: InferenceResult,
+        disp: InferenceResult,
+        flags: Sequence[Flag],
+    ) -> tuple[Inference, Inference]:
+        """The category and disposition the document carries, after the flags are final: the
+        record's code where the recording does not contradict it (``record_stands``), with the
+        recording's own reading kept beside it."""
+        return (
+            _settle(cat.inference, self.pack.category, self.pack.category_mismatch, flags),
+            _settle(disp.inference, self.pack.disposition, self.pack.disposition_mismatch, flags),
+        )
+
     def _mismatches(
         self,
         transcript: Transcript,
@@ -308,6 +337,10 @@ class Inferrer:
             own = res.scores.get(recorded, 0.0)
             win = res.scores.get(res.inference.value, 0.0)
             contested = win > 0 and own >= opts.max_recorded_share * win
+            if opts.dialogue_alone_contests and all(
+                h.phrase.startswith(DIALOGUE_CUE) for h in res.hits
+            ):
+                contested = True
             if sec.dialogue is not None:
                 p = max(
                     (
@@ -324,7 +357,11 @@ class Inferrer:
                 f = f.model_copy(
                     update={"evidence": {**f.evidence, "record_plausible": round(plausible, 3)}}
                 )
-                if not (refused and opts.plausible_unless_refused):
+                downgraded = (
+                    res.inference.value in opts.plausible_unless_downgraded
+                    and recorded not in opts.plausible_unless_downgraded
+                )
+                if not (refused and opts.plausible_unless_refused) and not downgraded:
                     contested = contested or plausible >= opts.max_plausible_prob
             out.append((f, contested))
         return out
@@ -404,6 +441,27 @@ class Inferrer:
                 "refusal_cues": [h.to_dict() for h in disp.hits[:4]],
             },
         )
+
+
+def _settle(
+    inf: Inference, sec: InferenceSection, opts: MismatchOptions, flags: Sequence[Flag]
+) -> Inference:
+    if not opts.record_stands or inf.recorded == inf.value:
+        return inf
+    if inf.recorded is None or inf.recorded not in sec.labels:
+        return inf  # no record, or a code outside the vocabulary: nothing to stand
+    if any(f.code == opts.code for f in flags):
+        return inf
+    return inf.model_copy(
+        update={
+            "value": inf.recorded,
+            "basis": "record",
+            "inferred": inf.value,
+            "confidence": round(1.0 - inf.confidence, 3),
+            "segment_ids": [],
+            "cues": [],
+        }
+    )
 
 
 def _flag(

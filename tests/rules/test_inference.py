@@ -189,6 +189,57 @@ def test_a_record_the_recording_half_supports_is_a_hint_not_a_flag(inferrer: Inf
     assert not inferrer.findings(tr, cat, disp)[1]
 
 
+def test_the_record_stands_where_the_recording_does_not_contradict_it(
+    inferrer: Inferrer, matching: MatchingOptions
+) -> None:
+    """A difference that is only a hint leaves the record's code in the field, the recording's own
+    reading beside it; a flagged difference, no record, or a code outside the vocabulary leaves the
+    recording's reading; with ``record_stands`` off the field is always the recording's reading."""
+    inc = IncidentRecord("INC-6", recorded_category="dispute", recorded_disposition="advised")
+    both = [
+        ("P", "楼上天天漏水，我跟他说了好几次了。"),
+        ("O", "这个你先跟楼上好好沟通，建议找物业出面协调。"),
+        ("O", "物业解决不了的，你去街道调解委员会。"),
+    ]
+    tr = transcript(both, incident=inc)
+    cat, disp = inferrer.infer(tr)
+    flags, hints = inferrer.findings(tr, cat, disp)
+    assert [h.code for h in hints] == ["DISPOSITION_MISMATCH"] and not flags
+    _, settled = inferrer.settle(cat, disp, flags)
+    assert settled.value == "advised" and settled.basis == "record"
+    assert settled.inferred == disp.inference.value != "advised"
+    assert settled.confidence == round(1.0 - disp.inference.confidence, 3)
+
+    clear = [
+        ("P", "楼上天天漏水。"),
+        ("O", "建议你们双方坐下来好好谈谈。"),
+        ("O", "这个归街道管，你去街道办。"),
+    ]
+    tr = transcript(clear, incident=inc)
+    cat, disp = inferrer.infer(tr)
+    flags, _ = inferrer.findings(tr, cat, disp)
+    assert "DISPOSITION_MISMATCH" in {f.code for f in flags}
+    assert inferrer.settle(cat, disp, flags)[1] == disp.inference
+
+    for record in (None, IncidentRecord("INC-7", recorded_disposition="closed_by_phone")):
+        tr = transcript(both, incident=record)
+        cat, disp = inferrer.infer(tr)
+        assert inferrer.settle(cat, disp, [])[1].basis == "recording"
+
+    pack = inferrer.pack
+    off = pack.model_copy(
+        update={
+            "disposition_mismatch": pack.disposition_mismatch.model_copy(
+                update={"record_stands": False}
+            )
+        }
+    )
+    tr = transcript(both, incident=inc)
+    plain = Inferrer(off, matching=matching)
+    cat, disp = plain.infer(tr)
+    assert plain.settle(cat, disp, [])[1] == disp.inference
+
+
 def test_the_dialogue_reading_votes_and_can_keep_a_record_plausible(inferrer: Inferrer) -> None:
     """The dialogue heads' reading (``Transcript.semantics``) is a vote of its own, cited on the
     officer turn that says the outcome most plainly; where it still gives the recorded value
@@ -265,6 +316,41 @@ def test_a_record_another_reviewer_could_keep_is_a_hint_not_a_flag(inferrer: Inf
                 hint.reason == "record_partly_supported" and hint.evidence["recorded"] == "advised"
             )
             assert hint.evidence["record_plausible"] == round(p_advised, 3)
+
+
+def test_a_beating_recorded_as_a_dispute_stays_a_contradiction(
+    inferrer: Inferrer, matching: MatchingOptions
+) -> None:
+    """However plausible the head finds a 纠纷 record for a fight (reviewers often write it so), a
+    record softer than the offence the recording shows is the downgrading the rule exists to find;
+    the same plausibility still softens a record between two offences or two non-offences."""
+    from dataclasses import replace
+
+    opts = inferrer.pack.category_mismatch
+    assert "assault" in opts.plausible_unless_downgraded
+    assert "dispute" not in opts.plausible_unless_downgraded
+    beaten = [
+        ("P", "他二话不说上来就打我，一拳打在我脸上，牙都松了。"),
+        ("O", "您先坐，哪里受伤了？我们先看一下伤情。"),
+    ]
+    lenient = (("dialogue_category_plausible.dispute", 0.95),)
+    inc = IncidentRecord("INC-8", recorded_category="dispute", recorded_disposition="advised")
+    tr = replace(transcript(beaten, incident=inc), semantics=lenient)
+    cat, disp = inferrer.infer(tr)
+    assert cat.inference.value == "assault"
+    flags, hints = inferrer.findings(tr, cat, disp)
+    (flag,) = [f for f in flags if f.code == "CATEGORY_MISMATCH"]
+    assert flag.evidence["record_plausible"] == 0.95
+    assert not [h for h in hints if h.code == "CATEGORY_MISMATCH"]
+
+    off = inferrer.pack.model_copy(
+        update={"category_mismatch": opts.model_copy(update={"plausible_unless_downgraded": []})}
+    )
+    plain = Inferrer(off, matching=matching)
+    cat, disp = plain.infer(tr)
+    flags, hints = plain.findings(tr, cat, disp)
+    assert "CATEGORY_MISMATCH" not in {f.code for f in flags}
+    assert [h.code for h in hints if h.code == "CATEGORY_MISMATCH"] == ["CATEGORY_MISMATCH"]
 
 
 def test_report_not_accepted_scoped_by_source_and_acceptance(inferrer: Inferrer) -> None:
