@@ -353,6 +353,37 @@ def test_a_beating_recorded_as_a_dispute_stays_a_contradiction(
     assert [h.code for h in hints if h.code == "CATEGORY_MISMATCH"] == ["CATEGORY_MISMATCH"]
 
 
+def test_a_category_only_the_dialogue_head_reads_questions_the_record_without_contradicting_it(
+    inferrer: Inferrer, matching: MatchingOptions
+) -> None:
+    """With no cue of the lexicon or the utterance head, the dialogue head's reading names the
+    category but only puts a different record to a reviewer (``dialogue_alone_contests``)."""
+    from dataclasses import replace
+
+    opts = inferrer.pack.category_mismatch
+    assert opts.dialogue_alone_contests
+    inc = IncidentRecord("INC-9", recorded_category="noise", recorded_disposition="advised")
+    plain_talk = [("P", "你好，我想跟你们说一下那个情况。"), ("O", "好的，您慢慢说。")]
+    tr = replace(
+        transcript(plain_talk, incident=inc),
+        semantics=(("dialogue_category.fraud", 0.97), ("dialogue_category.noise", 0.01)),
+    )
+    cat, disp = inferrer.infer(tr)
+    assert cat.inference.value == "fraud" and cat.hits
+    assert all(h.phrase.startswith("dialogue:") for h in cat.hits)
+    flags, hints = inferrer.findings(tr, cat, disp)
+    assert "CATEGORY_MISMATCH" not in {f.code for f in flags}
+    assert [h.code for h in hints if h.code == "CATEGORY_MISMATCH"] == ["CATEGORY_MISMATCH"]
+
+    off = inferrer.pack.model_copy(
+        update={"category_mismatch": opts.model_copy(update={"dialogue_alone_contests": False})}
+    )
+    strict = Inferrer(off, matching=matching)
+    cat, disp = strict.infer(tr)
+    flags, _ = strict.findings(tr, cat, disp)
+    assert "CATEGORY_MISMATCH" in {f.code for f in flags}
+
+
 def test_report_not_accepted_scoped_by_source_and_acceptance(inferrer: Inferrer) -> None:
     assert "REPORT_NOT_ACCEPTED" in _codes(inferrer, transcript(THEFT_DEFLECTED, "phone"))
     assert "REPORT_NOT_ACCEPTED" not in _codes(inferrer, transcript(THEFT_DEFLECTED, "dispatch"))
