@@ -120,7 +120,7 @@ class Inference(_Model):
     mismatch flag), the record's code stands (``basis`` "record") and the recording's own reading,
     when it differs, is kept in ``inferred``: the officer who wrote the record was there, and a
     document that reads one code while raising no objection to another would leave the reviewer two
-    answers to one question."""
+    answers to one question. ``confidence`` is then one minus the confidence of that reading."""
 
     value: str
     confidence: float = Field(ge=0.0, le=1.0)

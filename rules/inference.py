@@ -120,13 +120,13 @@ class MismatchOptions(StrictModel):
     supervision exists to find, however often reviewers write it that way."""
     dialogue_alone_contests: bool = False
     """A reading that only the dialogue head votes for (no sentence of the lexicon or of the
-    utterance head says it) is a review hint, not a contradiction: the head reads how an
-    encounter ended well enough to name it, not well enough to overrule a record on its own."""
+    utterance head says it) is a review hint, not a contradiction: the head reads an exchange
+    well enough to name it, not well enough to overrule a record on its own."""
     record_stands: bool = False
     """The document's field carries the record's code wherever no mismatch flag is raised (the
-    recording's own reading kept beside it), so that the field and the flag never disagree. Not
-    only where no review hint questions the record either: hints are frequent and mostly settle
-    for the record (bl4-bl6: disposition 0.83-0.90 this way, 0.62-0.73 the stricter way)."""
+    recording's own reading kept beside it), so that the field and the flag never disagree. A
+    review hint does not keep the recording's reading: hints are frequent and mostly settle for
+    the record (bl4-bl6: disposition 0.83-0.90 this way, 0.62-0.73 if hints kept it)."""
 
 
 class ReportNotAcceptedOptions(StrictModel):

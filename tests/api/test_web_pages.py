@@ -18,7 +18,7 @@ from api.crud import WINDOWS
 from api.models import AuditEvent, Decision, Recording
 from api.web.i18n import Catalogue, catalogue
 from api.web.routes.incidents import SUMMARY_FIELDS
-from rules.findings import FlagCode
+from rules.findings import FlagCode, Inference
 from tests.utils.api_factories import PASSWORD, UNIT_A, UNIT_B, ApiHarness, seed, wav_bytes
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -471,3 +471,24 @@ def test_catalogue_rejects_a_missing_language(tmp_path: Path) -> None:
     bad.write_text('x: {zh: "共{n}条", en: "{count} rows"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match="placeholders"):
         Catalogue.load(bad)
+
+
+# -- case record against recording (runs last: it seeds recordings the queue tests would count) ------
+
+
+def test_where_the_record_stands_the_page_shows_the_recordings_own_reading(api: ApiHarness) -> None:
+    """A disposition the recording does not contradict reads as consistent with the record, and the
+    reviewer still sees what the recording alone leaned to."""
+    stands = Inference(
+        value="advised", confidence=0.6, recorded="advised", basis="record", inferred="referred"
+    )
+    rid, _ = seed(api, name="web_record_stands", unit=UNIT_A, disposition=stands)
+    html = signed_in(api, "reviewer").get(f"/ui/incidents/{rid}").text
+    (row,) = re.findall(r'<tr class="([^"]*)" data-kind="disposition">(.*?)</tr>', html, re.S)
+    assert "mismatch" not in row[0]
+    assert "录音未否定记录" in row[1] and "移交其他部门" in row[1]
+    reading = Inference(value="referred", confidence=0.8, recorded="advised")
+    rid, _ = seed(api, name="web_record_contradicted", unit=UNIT_A, disposition=reading)
+    html = signed_in(api, "reviewer").get(f"/ui/incidents/{rid}").text
+    (row,) = re.findall(r'<tr class="([^"]*)" data-kind="disposition">(.*?)</tr>', html, re.S)
+    assert "mismatch" in row[0] and "录音未否定记录" not in row[1]

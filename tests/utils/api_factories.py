@@ -71,6 +71,7 @@ def make_document(
     incident_id: str | None = None,
     media_key: str | None = None,
     category: str | None = None,
+    disposition: Inference | None = None,
     call: tuple[str, str] | None = None,
 ) -> AnalysisDocument:
     sha = hashlib.sha256(name.encode()).hexdigest()
@@ -143,6 +144,7 @@ def make_document(
             flags=flag_models,
             risk=RiskAssessment(level=risk, score=risk_score),  # type: ignore[arg-type]
             category=Inference(value=category, confidence=0.9) if category else None,
+            disposition=disposition,
             call=CallTriage(call_class=call[0], urgency=call[1], routing="open_case")  # type: ignore[arg-type]
             if call
             else None,
