@@ -128,6 +128,19 @@ def test_nothing_said_gives_low_confidence_default(inferrer: Inferrer) -> None:
     assert disp.inference.confidence <= 0.3
 
 
+# a leak between neighbours: advice and a mediation referral together (the record "advised" is half
+# supported), and a plain referral to the street office (the record "advised" is contradicted)
+LEAK_ADVICE_AND_MEDIATION = [
+    ("P", "楼上天天漏水，我跟他说了好几次了。"),
+    ("O", "这个你先跟楼上好好沟通，建议找物业出面协调。"),
+    ("O", "物业解决不了的，你去街道调解委员会。"),
+]
+LEAK_REFERRED = [
+    ("P", "楼上天天漏水。"),
+    ("O", "建议你们双方坐下来好好谈谈。"),
+    ("O", "这个归街道管，你去街道办。"),
+]
+
 THEFT_DEFLECTED = [
     ("P", "我的手机刚才在公交上被人偷了。"),
     ("O", "公交上的事不归我们管，你去找公交公司。"),
@@ -166,11 +179,7 @@ def test_a_record_the_recording_half_supports_is_a_hint_not_a_flag(inferrer: Inf
     to mediation but supports the record too, so a reviewer gets a hint with the scores; with the
     record's own vote well under the winner's it stays a finding."""
     inc = IncidentRecord("INC-3", recorded_category="dispute", recorded_disposition="advised")
-    both = [
-        ("P", "楼上天天漏水，我跟他说了好几次了。"),
-        ("O", "这个你先跟楼上好好沟通，建议找物业出面协调。"),
-        ("O", "物业解决不了的，你去街道调解委员会。"),
-    ]
+    both = LEAK_ADVICE_AND_MEDIATION
     tr = transcript(both, incident=inc)
     cat, disp = inferrer.infer(tr)
     assert disp.inference.value != "advised" and disp.scores.get("advised", 0) > 0
@@ -178,11 +187,7 @@ def test_a_record_the_recording_half_supports_is_a_hint_not_a_flag(inferrer: Inf
     (hint,) = inferrer.findings(tr, cat, disp)[1]
     assert hint.code == "DISPOSITION_MISMATCH" and hint.reason == "record_partly_supported"
     assert hint.evidence["recorded"] == "advised" and hint.segment_ids
-    clear = [
-        ("P", "楼上天天漏水。"),
-        ("O", "建议你们双方坐下来好好谈谈。"),
-        ("O", "这个归街道管，你去街道办。"),
-    ]
+    clear = LEAK_REFERRED
     tr = transcript(clear, incident=inc)
     cat, disp = inferrer.infer(tr)
     assert "DISPOSITION_MISMATCH" in {f.code for f in inferrer.findings(tr, cat, disp)[0]}
@@ -196,11 +201,7 @@ def test_the_record_stands_where_the_recording_does_not_contradict_it(
     reading beside it; a flagged difference, no record, or a code outside the vocabulary leaves the
     recording's reading; with ``record_stands`` off the field is always the recording's reading."""
     inc = IncidentRecord("INC-6", recorded_category="dispute", recorded_disposition="advised")
-    both = [
-        ("P", "楼上天天漏水，我跟他说了好几次了。"),
-        ("O", "这个你先跟楼上好好沟通，建议找物业出面协调。"),
-        ("O", "物业解决不了的，你去街道调解委员会。"),
-    ]
+    both = LEAK_ADVICE_AND_MEDIATION
     tr = transcript(both, incident=inc)
     cat, disp = inferrer.infer(tr)
     flags, hints = inferrer.findings(tr, cat, disp)
@@ -210,11 +211,7 @@ def test_the_record_stands_where_the_recording_does_not_contradict_it(
     assert settled.inferred == disp.inference.value != "advised"
     assert settled.confidence == round(1.0 - disp.inference.confidence, 3)
 
-    clear = [
-        ("P", "楼上天天漏水。"),
-        ("O", "建议你们双方坐下来好好谈谈。"),
-        ("O", "这个归街道管，你去街道办。"),
-    ]
+    clear = LEAK_REFERRED
     tr = transcript(clear, incident=inc)
     cat, disp = inferrer.infer(tr)
     flags, _ = inferrer.findings(tr, cat, disp)
@@ -262,11 +259,7 @@ def test_the_dialogue_reading_votes_and_can_keep_a_record_plausible(inferrer: In
     assert not votes.hits(replace(tr, semantics=(("dialogue_disposition.pending", 0.2),)))
 
     inc = IncidentRecord("INC-4", recorded_category="dispute", recorded_disposition="advised")
-    clear = [
-        ("P", "楼上天天漏水。"),
-        ("O", "建议你们双方坐下来好好谈谈。"),
-        ("O", "这个归街道管，你去街道办。"),
-    ]
+    clear = LEAK_REFERRED
     sure = replace(
         transcript(clear, incident=inc),
         semantics=(("dialogue_disposition.advised", 0.05), ("dialogue_disposition.referred", 0.9)),
@@ -294,11 +287,7 @@ def test_a_record_another_reviewer_could_keep_is_a_hint_not_a_flag(inferrer: Inf
     opts = inferrer.pack.disposition_mismatch
     assert opts.plausible_head == "dialogue_disposition_plausible"
     inc = IncidentRecord("INC-5", recorded_category="dispute", recorded_disposition="advised")
-    clear = [
-        ("P", "楼上天天漏水。"),
-        ("O", "建议你们双方坐下来好好谈谈。"),
-        ("O", "这个归街道管，你去街道办。"),
-    ]
+    clear = LEAK_REFERRED
     reading = (("dialogue_disposition.advised", 0.05), ("dialogue_disposition.referred", 0.9))
     base = transcript(clear, incident=inc)
     for p_advised, flagged in ((opts.max_plausible_prob + 0.1, False), (0.02, True)):
