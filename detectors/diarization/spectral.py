@@ -49,6 +49,7 @@ from .base import (
     relabel_by_first_appearance,
     resample_mono,
 )
+from .segmentation import SharedFrontend
 
 logger = logging.getLogger("vigil.detectors")
 
@@ -117,6 +118,13 @@ class SpectralDiarizer(Diarizer):
         # chunk length and step in samples exactly as ``Inference.slide`` computes them
         self._chunk_samples = int(model.audio.get_num_samples(duration))
         self._step_samples = round(options.segmentation_step * duration * SAMPLE_RATE)
+        # the sinc stage shared between overlapping chunks (segmentation.py): on CPU, where a step
+        # that is a whole number of sinc frames allows it; else every chunk runs the whole model
+        self._frontend: SharedFrontend | None = None
+        if options.segmentation_frontend == "shared" and device.type == "cpu":
+            frontend = SharedFrontend(model, self.segmentation.conversion, self._chunk_samples)
+            if frontend.fits(self._step_samples):
+                self._frontend = frontend
         if options.skip_silence:  # load Silero's ONNX session now, not inside the first call
             from faster_whisper.vad import get_vad_model
 
@@ -222,17 +230,18 @@ class SpectralDiarizer(Diarizer):
         torch = self._torch
         inference = self.segmentation
         waveform = torch.from_numpy(np.ascontiguousarray(mono, dtype=np.float32))
-        kept = np.flatnonzero(keep)
         outputs: np.ndarray | None = None
-        for i in range(0, kept.size, self.options.segmentation_batch_size):
-            index = kept[i : i + self.options.segmentation_batch_size]
-            chunks = []
-            for start in starts[index]:
-                piece = waveform[int(start) : int(start) + self._chunk_samples]
-                chunks.append(
-                    torch.nn.functional.pad(piece, (0, self._chunk_samples - piece.numel()))
-                )
-            out = np.asarray(inference.infer(torch.stack(chunks)[:, None, :]))
+        for index in _batches(np.flatnonzero(keep), self.options.segmentation_batch_size):
+            if self._frontend is not None:
+                out = self._frontend.infer(waveform, starts[index])
+            else:
+                chunks = []
+                for start in starts[index]:
+                    piece = waveform[int(start) : int(start) + self._chunk_samples]
+                    chunks.append(
+                        torch.nn.functional.pad(piece, (0, self._chunk_samples - piece.numel()))
+                    )
+                out = np.asarray(inference.infer(torch.stack(chunks)[:, None, :]))
             if outputs is None:
                 outputs = np.zeros((len(starts), *out.shape[1:]), dtype=out.dtype)
             outputs[index] = out
@@ -282,6 +291,16 @@ def _frozen(campp: Any, torch: Any) -> Any:
 
 
 # ------------------------------------------------------------------------------- pure functions
+
+
+def _batches(kept: np.ndarray, size: int) -> list[np.ndarray]:
+    """``kept`` chunk indices in batches of at most ``size`` consecutive indices: a skipped chunk
+    ends a batch, so each batch is one equally spaced stretch of audio (what the shared front end
+    needs, and no convolution over a long skipped silence)."""
+    if kept.size == 0:
+        return []
+    runs = np.split(kept, np.flatnonzero(np.diff(kept) != 1) + 1)
+    return [run[i : i + size] for run in runs for i in range(0, run.size, size)]
 
 
 def chunk_starts(num_samples: int, chunk: int, step: int) -> np.ndarray:
