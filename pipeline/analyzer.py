@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -304,7 +305,11 @@ class Pipeline:
             with _timed(timings, "vad"):
                 speech = speech_probabilities(mono)
 
-        def diarize() -> Any:
+        # set when ASR is done: a diarizer beside it then spreads its remaining batches over the
+        # cores Whisper leaves (issue 15); run after ASR it has them from the start (None)
+        asr_done = threading.Event()
+
+        def diarize(cores_free: threading.Event | None) -> Any:
             with _timed(timings, "diarization"):
                 return self.diarization.diarize(
                     audio,
@@ -312,6 +317,7 @@ class Pipeline:
                     source=source,
                     num_speakers=num_speakers,
                     speech=speech if diarizer_reads else None,
+                    cores_free=cores_free,
                 )
 
         # Diarization needs only the audio, so it runs beside ASR (both release the GIL); the
@@ -319,25 +325,28 @@ class Pipeline:
         opts = self._analysis_options
         overlap = bool(opts["overlap_diarization"]) and duration <= opts["overlap_max_seconds"]
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="diarize") as pool:
-            pending = pool.submit(diarize) if overlap else None
-            with _timed(timings, "asr"):
-                for channel, track in tracks if audio.shape[1] else ():
-                    seg_iter, asr_info = self.asr.transcribe(
-                        np.ascontiguousarray(track, dtype=np.float32),
-                        sample_rate=sr,
-                        channel=channel,
-                        speech=speech if asr_reads else None,
-                    )
-                    for seg in seg_iter:
-                        segments.append(seg)
-                        done = (
-                            seg.end
-                            if channel is None
-                            else (channel * duration + seg.end) / len(tracks)
+            pending = pool.submit(diarize, asr_done) if overlap else None
+            try:
+                with _timed(timings, "asr"):
+                    for channel, track in tracks if audio.shape[1] else ():
+                        seg_iter, asr_info = self.asr.transcribe(
+                            np.ascontiguousarray(track, dtype=np.float32),
+                            sample_rate=sr,
+                            channel=channel,
+                            speech=speech if asr_reads else None,
                         )
-                        hook("asr", seg, recording_id=rec_id, completed=done, total=duration)
+                        for seg in seg_iter:
+                            segments.append(seg)
+                            done = (
+                                seg.end
+                                if channel is None
+                                else (channel * duration + seg.end) / len(tracks)
+                            )
+                            hook("asr", seg, recording_id=rec_id, completed=done, total=duration)
+            finally:  # also when ASR fails: the diarizer then ends sooner
+                asr_done.set()
             if pending is None:
-                diarization = diarize()
+                diarization = diarize(None)
             else:
                 # what diarization adds to the wall time once ASR is done (its own time is in
                 # "diarization", mostly hidden behind ASR)

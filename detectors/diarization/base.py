@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
@@ -256,7 +257,13 @@ class SpectralOptions(_Strict):
     """segmentation-3.0 speech/overlap + CAM++ on short windows + spectral clustering (bundled weights).
 
     Attributes:
-        device / torch_threads: as for the other torch backends.
+        device / torch_threads: as for the other torch backends (torch threads of each thread
+            that runs batches).
+        batch_threads: threads that run segmentation and embedding batches side by side, each
+            on ``torch_threads`` torch threads, once the cores are free (at once when the
+            diarizer runs alone; after ASR when it runs beside it). On cores other processes
+            share this degrades gently where two torch threads inside one operator do not
+            (:mod:`.batches`). The same results whatever the count.
         segmentation_step: step of the 10 s segmentation window, as a ratio of it (0.1: pyannote's).
         segmentation_warm_up: share of each chunk, at either end, left out of the speaker count
             (pyannote's ``warm_up``: a chunk's edges are its least reliable frames); 0 keeps all.
@@ -299,6 +306,7 @@ class SpectralOptions(_Strict):
     segmentation_batch_size: int = Field(ge=1, le=1024)
     embedding_batch_size: int = Field(ge=1, le=1024)
     segmentation_frontend: Literal["shared", "per_chunk"]
+    batch_threads: int = Field(ge=1, le=64)
     embedding_runtime: Literal["onnx", "torchscript", "eager"]
     cache_dir: str
     skip_silence: bool
@@ -360,7 +368,10 @@ class Diarizer(ABC):
     elapsed time lands in ``info["elapsed_s"]``. ``speech`` is Silero's probabilities of the
     recording's 16 kHz mono mix when the caller has them already (the pipeline runs VAD once for ASR
     and diarization); a backend that uses Silero takes them instead of running it again, and the
-    others ignore them.
+    others ignore them. ``cores_free`` is None when the diarizer has the machine's cores to itself;
+    an event when it runs beside other work (the pipeline's ASR), set once that work is done: a
+    backend that can spread its batches over more threads waits for it (``spectral``), the others
+    ignore it.
     """
 
     name: ClassVar[str]
@@ -377,6 +388,7 @@ class Diarizer(ABC):
         *,
         num_speakers: int | None = None,
         speech: np.ndarray | None = None,
+        cores_free: threading.Event | None = None,
     ) -> Diarization:
         t0 = time.perf_counter()
         audio = as_channels(audio)
@@ -388,7 +400,7 @@ class Diarizer(ABC):
                     f"speech probabilities are for {VAD_RATE} Hz audio; this is {sample_rate} Hz"
                 )
             speech = check_probabilities(speech, audio.shape[1])
-        result = self._diarize(audio, sample_rate, num_speakers, speech)
+        result = self._diarize(audio, sample_rate, num_speakers, speech, cores_free)
         info = {**result.info, "elapsed_s": round(time.perf_counter() - t0, 4)}
         return replace(result, info=info)
 
@@ -399,6 +411,7 @@ class Diarizer(ABC):
         sample_rate: int,
         num_speakers: int | None,
         speech: np.ndarray | None,
+        cores_free: threading.Event | None,
     ) -> Diarization: ...
 
 

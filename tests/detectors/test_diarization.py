@@ -596,6 +596,71 @@ def test_shared_segmentation_front_end_refuses_what_it_cannot_share(spectral, op
         SharedFrontend(torch.nn.Linear(2, 2), spectral.segmentation.conversion, 160000)
 
 
+def test_batches_run_in_order_and_spread_only_once_the_cores_are_free() -> None:
+    """``run_batches`` returns every result in job order; helper threads (each set up by
+    ``start_thread``) join only after the event is set, and not at all with one thread; the first
+    error reaches the caller after every helper has ended."""
+    import threading
+    import time
+
+    from detectors.diarization.batches import run_batches
+
+    free = threading.Event()
+    ran: list[tuple[int, str, bool]] = []
+    started: list[str] = []
+
+    def job(i: int) -> int:
+        ran.append((i, threading.current_thread().name, free.is_set()))
+        if i == 3:
+            free.set()  # "ASR is done" while job 3 runs
+        time.sleep(0.02)
+        return i * i
+
+    jobs = [lambda i=i: job(i) for i in range(12)]
+    out = run_batches(jobs, 2, free, lambda: started.append(threading.current_thread().name))
+    assert out == [i * i for i in range(12)]
+    me = threading.current_thread().name
+    assert all(name == me for i, name, _ in ran if i <= 4)  # job 4 was taken before the check
+    assert started == ["batch-1"] and any(name == "batch-1" for _, name, _ in ran)
+    assert all(was_free for _, name, was_free in ran if name != me)
+    ran.clear()
+    assert run_batches(jobs, 1, None, lambda: started.append("x")) == out
+    assert {name for _, name, _ in ran} == {me} and started == ["batch-1"]
+
+    def failing(i: int) -> int:
+        if i == 5:
+            raise RuntimeError("batch 5 broke")
+        time.sleep(0.01)
+        return i
+
+    before = threading.active_count()
+    with pytest.raises(RuntimeError, match="batch 5 broke"):
+        run_batches([lambda i=i: failing(i) for i in range(40)], 3, None, lambda: None)
+    assert threading.active_count() == before
+    assert run_batches([], 2, None, lambda: None) == []
+
+
+def test_spectral_gives_the_same_turns_on_any_number_of_batch_threads(  # type: ignore[no-untyped-def]
+    spectral, options
+) -> None:
+    """Two batch threads (the default, cores free), one, and two that never get the cores: the same
+    turns on real two-person speech."""
+    import threading
+
+    audio, sr, _ = _real("sample", "sample.rttm")
+    assert spectral.options.batch_threads == 2 and spectral.options.torch_threads == 1
+    one = build_diarizer(
+        "spectral",
+        options.model_copy(
+            update={"spectral": options.spectral.model_copy(update={"batch_threads": 1})}
+        ),
+    )
+    two = spectral.diarize(audio, sr)
+    assert two.num_speakers == 2
+    assert one.diarize(audio, sr).turns == two.turns
+    assert spectral.diarize(audio, sr, cores_free=threading.Event()).turns == two.turns
+
+
 def test_spectral_speech_chunks_keep_every_chunk_near_speech() -> None:
     """A chunk is skipped only when no Silero window at or above the threshold lies inside it or
     within the pad of its edges."""

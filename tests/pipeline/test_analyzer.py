@@ -86,3 +86,29 @@ def test_one_silero_pass_serves_asr_and_diarization(
     assert all(n < whole for n in lengths if n != whole)
     assert "vad" in dict(doc.timings)
     assert doc.speakers
+
+
+@pytest.mark.slow
+def test_diarizer_beside_asr_learns_when_asr_is_done(
+    pipe: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Diarization runs beside ASR with an event that is still clear while ASR runs and set once it
+    is done (the spectral backend then spreads its remaining batches over both cores, issue 15)."""
+    import threading
+
+    calls: list[tuple[threading.Event | None, bool]] = []
+    real = pipe.diarization.diarize
+
+    def spy(*args: object, **kwargs: object) -> object:
+        event = kwargs["cores_free"]
+        assert event is None or isinstance(event, threading.Event)
+        calls.append((event, event is not None and event.is_set()))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipe.diarization, "diarize", spy)
+    rec = synthesize_scenario(TURNS, "bodycam", seed=11)
+    path = write_wav(tmp_path / "bodycam.wav", rec.audio, rec.sample_rate)
+    doc = pipe.run(path, source="bodycam")
+    assert doc.pipeline.backends["diarization"] == "spectral" and doc.speakers
+    [(event, set_at_start)] = calls
+    assert event is not None and not set_at_start and event.is_set()
