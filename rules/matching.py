@@ -450,7 +450,8 @@ class NegationOptions(BaseModel):
         window_chars: how many normalised characters before the phrase (within its clause) are read.
         before: negators searched for in that window.
         after: negators that cancel when they directly follow the phrase ("登记不了").
-        exceptions: strings removed from the window first because they only look negative ("是不是").
+        exceptions: strings masked in the clause first because they only look negative ("是不是"), also
+            where one reaches past the window's edge ("有没有什么进展").
         rhetorical_negators: negators that do not cancel when the clause ends as a question...
         rhetorical_suffixes: ...with one of these endings ("不是跟你说过了吗").
     """
@@ -532,15 +533,19 @@ class ContextReader:
         """The negator that cancels ``m``, or ``None`` when the phrase is asserted."""
         n = negation or self.options.negation
         pre_raw, post_raw = self._clause(text, m.char_start, m.char_end, self.options.clause_breaks)
-        pre = normalize(pre_raw)[-n.window_chars :]
+        pre = normalize(pre_raw)
         post = normalize(post_raw)
         exceptions = (
             self._exceptions
             if negation is None
             else sorted((normalize(e) for e in n.exceptions), key=len, reverse=True)
         )
+        # Mask the exceptions over the whole clause before cutting the window, keeping their length: an
+        # exception that straddles the window's edge (有没有 in 有没有什么进展, window 没有什么) is
+        # still an exception, and the window still spans the same characters.
         for ex in exceptions:
-            pre = pre.replace(ex, "#")
+            pre = pre.replace(ex, "#" * len(ex))
+        pre = pre[-n.window_chars :]
         for neg in n.before:
             if normalize(neg) in pre:
                 if neg in n.rhetorical_negators and post.endswith(tuple(n.rhetorical_suffixes)):

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from rules.matching import Matcher, MatchingOptions, normalize
+from rules.matching import (
+    ContextOptions,
+    ContextReader,
+    Match,
+    Matcher,
+    MatchingOptions,
+    NegationOptions,
+    QuotationOptions,
+    normalize,
+)
 from tests.rules.support_engine import matching_options
 
 
@@ -157,3 +166,33 @@ def test_sound_patterns_keep_polarity_sentences_and_length(opts: MatchingOptions
     # "." stands for one syllable; quantifiers apply to whole syllables
     assert m.find("名警马上就到") == []  # ming is not min: not a homophone
     assert [x.matched_text for x in m.find("民井马上就到")] == ["民井马上就到"]
+
+
+def test_an_exception_that_straddles_the_negation_window_is_still_an_exception() -> None:
+    """有没有什么进展: the window (4 characters, 没有什么) holds only the tail of 有没有, which only looks
+    negative; 没 inside it must not cancel 进展, while a real negator in the same place still does."""
+    negation = NegationOptions(
+        window_chars=4,
+        before=["不", "没"],
+        after=[],
+        exceptions=["有没有"],
+        rhetorical_negators=[],
+        rhetorical_suffixes=[],
+    )
+    reader = ContextReader(
+        ContextOptions(
+            clause_breaks="，。",
+            sentence_breaks="。",
+            negation=negation,
+            quotation=QuotationOptions(quote_pairs=[], reporters={}, window_chars=4),
+        )
+    )
+
+    def progress(text: str) -> Match:
+        at = text.index("进展")
+        return Match("进展", at, at + 2, True, 1.0, "exact", "进展")
+
+    asked = "想问问现在有没有什么进展了。"
+    assert reader.negated(asked, progress(asked)) is None
+    denied = "我看是没什么进展了。"
+    assert reader.negated(denied, progress(denied)) == "没"
