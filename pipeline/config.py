@@ -54,6 +54,7 @@ OPERATIONAL_KEYS = (
     "diarization.pyannote.segmentation_batch_size",
     "diarization.pyannote.embedding_batch_size",
     "diarization.spectral.torch_threads",
+    "diarization.spectral.batch_threads",
     "diarization.spectral.device",
     "diarization.spectral.segmentation_batch_size",
     "diarization.spectral.embedding_batch_size",
