@@ -148,7 +148,9 @@ def test_a_conduct_code_the_head_reads_second_only_asks_for_review() -> None:
     its weaker impatience reading becomes a hint, and alone (the other code outranking it) it still flags."""
     words = "那你就去单位那边问问吧，我们这边弄不了。"
     both = sem(conduct_SPEECH_SHIRKING=0.96, conduct_SPEECH_IMPATIENT=0.7)
-    res = engine().run_detailed(transcript("phone", [("party", "我要反映个事。"), ("officer", words, both)]))
+    res = engine().run_detailed(
+        transcript("phone", [("party", "我要反映个事。"), ("officer", words, both)])
+    )
     assert "SPEECH_SHIRKING" in codes(res.flags)
     assert "SPEECH_IMPATIENT" not in codes(res.flags)
     hint = next(h for h in res.hints if h.code == "SPEECH_IMPATIENT")
@@ -157,7 +159,9 @@ def test_a_conduct_code_the_head_reads_second_only_asks_for_review() -> None:
         "probability": 0.96,
     }
     alone = sem(conduct_SPEECH_IMPATIENT=0.7)
-    res = engine().run_detailed(transcript("phone", [("party", "我要反映个事。"), ("officer", words, alone)]))
+    res = engine().run_detailed(
+        transcript("phone", [("party", "我要反映个事。"), ("officer", words, alone)])
+    )
     assert "SPEECH_IMPATIENT" in codes(res.flags)
 
 
