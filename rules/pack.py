@@ -86,6 +86,10 @@ class SemanticCue(StrictModel):
         min_chars: utterances with fewer characters (normalised: no punctuation or spaces) are too
             short for a sentence embedding to tell tone ("您好，什么事？" and a curt "什么事？" read
             alike): they can only ask for review, never decide alone.
+        rivals: labels of the same head that compete for one utterance (the other conduct codes):
+            where one of them is more probable than ``labels``, the head reads the utterance as that
+            other thing first (a brush-off read as shirking at 0.95 and as impatience at 0.63), so
+            the weaker reading can only ask for review, never decide alone.
     """
 
     labels: list[str] = Field(min_length=1)
@@ -93,6 +97,7 @@ class SemanticCue(StrictModel):
     review_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     score: float = Field(default=1.0, ge=0.0, le=1.0)
     min_chars: int = Field(default=0, ge=0)
+    rivals: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _ordered(self) -> SemanticCue:
@@ -111,6 +116,13 @@ class SemanticCue(StrictModel):
         if p >= self.threshold and len(normalize(u.text)) >= self.min_chars:
             return {"layer": "semantic", "label": label, "probability": round(p, 4)}
         return None
+
+    def outranked(self, u: Any) -> tuple[str, float] | None:
+        """The strongest rival label and its probability where it beats ``labels`` on ``u``."""
+        _, p = self.best(u)
+        scored = [(lab, float(u.semantic(lab))) for lab in self.rivals if lab not in self.labels]
+        top = max(scored, key=lambda kv: kv[1], default=None)
+        return top if top is not None and top[1] > p else None
 
     def near(self, u: Any) -> tuple[str, float] | None:
         """(label, probability) when in the review band [review_threshold, threshold)."""

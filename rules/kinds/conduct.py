@@ -113,16 +113,22 @@ class ForbiddenSpeechRule(Rule):
 
         Where the lexicon did match but dropped the phrase as negated or quoted, the utterance talks
         *about* such words: the classifier alone may not overrule that, so it can only ask for review.
+        Where the head reads another conduct code more strongly on the same utterance (``rivals``), this
+        code is its second reading: a review hint too.
         """
         sem = self.s.semantic
         assert sem is not None
         hit = sem.hit(u)
         near = sem.near(u)
-        if hit is not None and not dropped:
+        rival = sem.outranked(u) if hit is not None else None
+        if hit is not None and not dropped and rival is None:
             score = hit["probability"] * sem.score
             return self._semantic_finding(u, score, {**hit, "dropped": dropped}, review=False)
         if hit is not None:
-            return self._semantic_finding(u, hit["probability"], {**hit, "dropped": dropped}, True)
+            ev = {**hit, "dropped": dropped}
+            if rival is not None:
+                ev["outranked_by"] = {"label": rival[0], "probability": round(rival[1], 4)}
+            return self._semantic_finding(u, hit["probability"], ev, True)
         if near is not None:
             label, p = near
             ev = {"layer": "semantic", "label": label, "probability": round(p, 4)}

@@ -143,6 +143,28 @@ def test_a_turn_too_short_to_read_tone_only_asks_for_review() -> None:
     assert hint.score == 0.96
 
 
+def test_a_conduct_code_the_head_reads_second_only_asks_for_review() -> None:
+    """One utterance, one conduct reading: a brush-off the head reads as shirking first keeps that flag;
+    its weaker impatience reading becomes a hint, and alone (the other code outranking it) it still flags."""
+    words = "那你就去单位那边问问吧，我们这边弄不了。"
+    both = sem(conduct_SPEECH_SHIRKING=0.96, conduct_SPEECH_IMPATIENT=0.7)
+    res = engine().run_detailed(
+        transcript("phone", [("party", "我要反映个事。"), ("officer", words, both)])
+    )
+    assert "SPEECH_SHIRKING" in codes(res.flags)
+    assert "SPEECH_IMPATIENT" not in codes(res.flags)
+    hint = next(h for h in res.hints if h.code == "SPEECH_IMPATIENT")
+    assert hint.score == 0.7 and hint.evidence["outranked_by"] == {
+        "label": "conduct.SPEECH_SHIRKING",
+        "probability": 0.96,
+    }
+    alone = sem(conduct_SPEECH_IMPATIENT=0.7)
+    res = engine().run_detailed(
+        transcript("phone", [("party", "我要反映个事。"), ("officer", words, alone)])
+    )
+    assert "SPEECH_IMPATIENT" in codes(res.flags)
+
+
 def test_a_worded_acceptance_both_layers_read_as_none_asks_for_review() -> None:
     """The receipt is owed for a case taken; "到时候直接立案" (later, if) is not one when neither the
     turn's statement head nor the dialogue's disposition head sees an acceptance."""

@@ -51,6 +51,11 @@ CASES = [
         [("O", "110，请讲。"), ("P", "我刚被骗了三万，现在冻结还来得及吗？")],
         ("report", "important", "open_case"),
     ),
+    (  # a fraud long over is reported, not rushed: no stop-payment window left to catch
+        "phone",
+        [("O", "您好，派出所。"), ("P", "我网购被骗了两千块，钱是上周转的，我要报案。")],
+        ("report", "normal", "open_case"),
+    ),
     (
         "dispatch",
         [("O", "110，请讲。"), ("P", "对不起，我打错了。")],
