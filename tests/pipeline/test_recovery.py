@@ -129,7 +129,7 @@ def test_packed_recovery_decodes_all_turns_in_one_pass(
     pipe: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The eight real Mandarin utterances at levels from 0 to -26 dB, 6 s of silence around each, no
-    words from the first pass: packed recovery (the default) transcribes them in ONE call to the
+    words from the first pass: packed recovery (``pack: true``) transcribes them in ONE call to the
     ASR (their clips share 30 s windows), puts each word on the original timeline inside its own
     turn, and reads them as well as decoding each clip alone does (CER against the references:
     49/184 packed, 50/184 alone when written; each clip alone took twice the time)."""
@@ -154,8 +154,9 @@ def test_packed_recovery_decodes_all_turns_in_one_pass(
         parts += [clip, gap]
         at += clip.size + gap.size
     mono = np.concatenate(parts).astype(np.float32)
-    options = RecoveryOptions.model_validate(pipe.config.section("analysis")["recovery"])
-    assert options.pack
+    options = RecoveryOptions.model_validate(
+        pipe.config.section("analysis")["recovery"]
+    ).model_copy(update={"pack": True})
     calls: list[int] = []
     transcribe = pipe.asr.transcribe
 
