@@ -13,7 +13,8 @@ import math
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -416,6 +417,19 @@ class Diarizer(ABC):
 
 
 # ----------------------------------------------------------------------------------------- helpers
+
+
+@contextmanager
+def torch_threads(torch: Any, count: int) -> Iterator[None]:
+    """Run the block on ``count`` torch threads and put the previous count back after: torch keeps
+    the count per OpenMP thread as process state that another backend may have changed, so each
+    diarization call sets its own."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def as_channels(audio: np.ndarray) -> np.ndarray:

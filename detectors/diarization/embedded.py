@@ -30,6 +30,7 @@ from .base import (
     EmbeddedOptions,
     relabel_by_first_appearance,
     resample_mono,
+    torch_threads,
 )
 
 logger = logging.getLogger("vigil.detectors")
@@ -246,13 +247,8 @@ class EmbeddedDiarizer(Diarizer):
         other processes share spin waiting for each other, and the embedding pass then ran 8-14 s
         per audio minute instead of 0.7 (README, issue 15). The embeddings are the same either way.
         """
-        torch = self._torch
-        previous = torch.get_num_threads()
-        torch.set_num_threads(self.options.torch_threads)
-        try:
+        with torch_threads(self._torch, self.options.torch_threads):
             return self._diarize_mono(audio, sample_rate, num_speakers, speech)
-        finally:
-            torch.set_num_threads(previous)
 
     def _diarize_mono(
         self,

@@ -51,6 +51,7 @@ from .base import (
     SpectralOptions,
     relabel_by_first_appearance,
     resample_mono,
+    torch_threads,
 )
 from .batches import run_batches
 from .segmentation import SharedFrontend
@@ -155,13 +156,8 @@ class SpectralDiarizer(Diarizer):
         torch keeps the count per OpenMP thread, and another backend may have changed it), and
         its inference batches on ``batch_threads`` threads once ``cores_free`` (see
         :mod:`.batches`)."""
-        torch = self._torch
-        previous = torch.get_num_threads()
-        torch.set_num_threads(self.options.torch_threads)
-        try:
+        with torch_threads(self._torch, self.options.torch_threads):
             return self._diarize_mono(audio, sample_rate, num_speakers, speech, cores_free)
-        finally:
-            torch.set_num_threads(previous)
 
     def _diarize_mono(
         self,
