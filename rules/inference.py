@@ -118,6 +118,11 @@ class MismatchOptions(StrictModel):
     """Readings (offence categories) over which the plausible-record head does not soften a record
     outside this list: a beating recorded as a 纠纷 is the downgrading (降格处理) that case
     supervision exists to find, however often reviewers write it that way."""
+    residual: list[str] = Field(default_factory=list)
+    """Readings that only say nothing more specific was heard (``other``, ``consultation``): such a
+    reading never contradicts a record on its own, so the difference is a review hint, not a flag.
+    A call that sounds like a question, or like nothing in particular, is no evidence that the
+    theft or the dispute on the record did not happen."""
     dialogue_alone_contests: bool = False
     """A reading that only the dialogue head votes for (no sentence of the lexicon or of the
     utterance head says it) is a review hint, not a contradiction: the head reads an exchange
@@ -337,6 +342,8 @@ class Inferrer:
             own = res.scores.get(recorded, 0.0)
             win = res.scores.get(res.inference.value, 0.0)
             contested = win > 0 and own >= opts.max_recorded_share * win
+            if res.inference.value in opts.residual:
+                contested = True
             if opts.dialogue_alone_contests and all(
                 h.phrase.startswith(DIALOGUE_CUE) for h in res.hits
             ):

@@ -373,6 +373,33 @@ def test_a_category_only_the_dialogue_head_reads_questions_the_record_without_co
     assert "CATEGORY_MISMATCH" in {f.code for f in flags}
 
 
+def test_a_reading_of_nothing_specific_never_contradicts_a_record(
+    inferrer: Inferrer, matching: MatchingOptions
+) -> None:
+    """A caller who only asks or only rambles ("other", "consultation") is no evidence that the
+    dispute on the record did not happen: the difference goes to a reviewer as a hint
+    (``residual``); without the option the same call is flagged."""
+    opts = inferrer.pack.category_mismatch
+    assert {"other", "consultation"} <= set(opts.residual)
+    inc = IncidentRecord("INC-10", recorded_category="dispute", recorded_disposition="advised")
+    misdial = [("P", "我按错了，不好意思。"), ("O", "好的，没关系。")]
+    tr = transcript(misdial, source="phone", incident=inc)
+    cat, disp = inferrer.infer(tr)
+    assert cat.inference.value == "other"
+    flags, hints = inferrer.findings(tr, cat, disp)
+    assert "CATEGORY_MISMATCH" not in {f.code for f in flags}
+    (hint,) = [h for h in hints if h.code == "CATEGORY_MISMATCH"]
+    assert hint.evidence["recorded"] == "dispute" and hint.evidence["inferred"] == "other"
+
+    off = inferrer.pack.model_copy(
+        update={"category_mismatch": opts.model_copy(update={"residual": []})}
+    )
+    strict = Inferrer(off, matching=matching)
+    cat, disp = strict.infer(tr)
+    flags, _ = strict.findings(tr, cat, disp)
+    assert "CATEGORY_MISMATCH" in {f.code for f in flags}
+
+
 def test_report_not_accepted_scoped_by_source_and_acceptance(inferrer: Inferrer) -> None:
     assert "REPORT_NOT_ACCEPTED" in _codes(inferrer, transcript(THEFT_DEFLECTED, "phone"))
     assert "REPORT_NOT_ACCEPTED" not in _codes(inferrer, transcript(THEFT_DEFLECTED, "dispatch"))
