@@ -23,6 +23,11 @@ CASES = [
     ("SPEECH_IMPATIENT", "说了多少遍了，听不懂吗？", 1),
     ("SPEECH_IMPATIENT", "你已经打了五遍了！", 1),
     ("SPEECH_IMPATIENT", "我哪知道你几点下班。", 1),
+    # regional insults (Sichuan, Shanghai, Cantonese, Henan)
+    ("SPEECH_PROFANITY", "你个瓜娃子，车都不会停还怪别人。", 1),
+    ("SPEECH_PROFANITY", "侬只戆大，钞票就这样转出去了？", 1),
+    ("SPEECH_PROFANITY", "叫你别动你还动，扑街！", 1),
+    ("SPEECH_PROFANITY", "就你这憨货还想跟我讲道理。", 1),
     # negatives: polite or lawful speech
     ("SPEECH_PROFANITY", "您好，请坐，有什么需要帮助的？", 0),
     ("SPEECH_THREAT", "请您先到客厅那边坐下，不要靠近她。", 0),
@@ -56,6 +61,7 @@ CASES = [
     # quotation and reported speech
     ("SPEECH_PROFANITY", "他说“滚”，你听见了吗？", 0),
     ("SPEECH_PROFANITY", "他刚才骂你傻逼是吧？我们会处理。", 0),
+    ("SPEECH_PROFANITY", "他刚才骂你瓜娃子是吧？我们记下来。", 0),
     ("SPEECH_SHIRKING", "你刚才说有人跟你讲不归我们管？", 0),
     ("SPEECH_SHIRKING", "所谓的明天再来，我们这里没有这种说法。", 0),
     # the officer's own emphatic "跟你说了" is not reported speech
