@@ -48,10 +48,11 @@ def s3_store(
 def fill_bucket(seaweed: SeaweedServer, store: S3Store) -> None:
     """Put the bucket over a 1 MiB quota and have SeaweedFS enforce it (read-only), then wait until
     the gateway really refuses writes. Usage reaches the master with the volume servers' heartbeats,
-    so enforcing is repeated until it sees the bucket over its quota."""
+    so enforcing is repeated until it sees the bucket over its quota; on a loaded two-core machine
+    that took more than a minute once (the master saw no usage yet), hence two."""
     store.put_bytes("ballast/earlier-recordings.bin", os.urandom(2 * 1024 * 1024))
     seaweed.shell(f"s3.bucket.quota -name={store.bucket} -op=set -sizeMB=1")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while True:
         out = seaweed.shell("s3.bucket.quota.enforce -apply")
         if f"changing bucket {store.bucket} to read only" in out:
