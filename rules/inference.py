@@ -170,7 +170,8 @@ class InferencePack(StrictModel):
             for votes in (sec.semantic, sec.dialogue):
                 if votes is not None:
                     used |= set(votes.labels.values())
-            used |= set(getattr(self, f"{name}_mismatch").plausible_unless_downgraded)
+            mismatch: MismatchOptions = getattr(self, f"{name}_mismatch")
+            used |= set(mismatch.plausible_unless_downgraded) | set(mismatch.residual)
             bad = used - set(allowed)
             if bad:
                 raise ValueError(f"{name}: unknown values {sorted(bad)}; valid: {list(allowed)}")

@@ -439,6 +439,14 @@ def test_broken_pack_raises(tmp_path: Path, matching: MatchingOptions) -> None:
         Inferrer.from_file(bad, matching=matching)
     with pytest.raises(RulePackError, match="not found"):
         Inferrer.from_file(tmp_path / "missing.yaml", matching=matching)
+    # a residual reading that is no category (a typo) is refused, not silently ignored
+    typo = PACK.read_text(encoding="utf-8").replace(
+        "residual: [other, consultation]", "residual: [others]", 1
+    )
+    assert "residual: [others]" in typo
+    (tmp_path / "typo.yaml").write_text(typo, encoding="utf-8")
+    with pytest.raises(RulePackError, match="others"):
+        Inferrer.from_file(tmp_path / "typo.yaml", matching=matching)
 
 
 def test_with_no_cue_strong_enough_the_dialogue_head_s_best_reading_is_the_guess(
