@@ -27,7 +27,7 @@ CASES = [
     ("SPEECH_PROFANITY", "你个瓜娃子，车都不会停还怪别人。", 1),
     ("SPEECH_PROFANITY", "侬只戆大，钞票就这样转出去了？", 1),
     ("SPEECH_PROFANITY", "叫你别动你还动，扑街！", 1),
-    ("SPEECH_PROFANITY", "就你这憨货还想跟我讲道理。", 1),
+    ("SPEECH_PROFANITY", "就你这鳖孙还想跟我讲道理。", 1),
     # negatives: polite or lawful speech
     ("SPEECH_PROFANITY", "您好，请坐，有什么需要帮助的？", 0),
     ("SPEECH_THREAT", "请您先到客厅那边坐下，不要靠近她。", 0),
