@@ -68,6 +68,7 @@ REGISTERS = (
     "fragment",
     "numbers",
     "formal",
+    "regional",
 )
 MIN_TURNS, MAX_TURNS = 4, 12
 MAX_CONTEXT = 2
