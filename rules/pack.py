@@ -90,6 +90,13 @@ class SemanticCue(StrictModel):
             where one of them is more probable than ``labels``, the head reads the utterance as that
             other thing first (a brush-off read as shirking at 0.95 and as impatience at 0.63), so
             the weaker reading can only ask for review, never decide alone.
+        veto_below: where a wording the lexicon matched sits in an utterance the head read as
+            acceptable speech (``labels`` and every rival under this), the two layers disagree
+            outright ("麻烦你了" is one letter of pinyin from a listed "麻烦死了"; a listed brush-off
+            said about someone else's office): the hit can only ask for review
+            (``semantic_disagrees``), never decide alone. A turn the head reads as another conduct
+            code is misconduct all the same, so a strong rival keeps the hit. ``None``: a lexicon
+            hit always decides.
     """
 
     labels: list[str] = Field(min_length=1)
@@ -98,11 +105,14 @@ class SemanticCue(StrictModel):
     score: float = Field(default=1.0, ge=0.0, le=1.0)
     min_chars: int = Field(default=0, ge=0)
     rivals: list[str] = Field(default_factory=list)
+    veto_below: float | None = Field(default=None, gt=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _ordered(self) -> SemanticCue:
         if self.review_threshold is not None and self.review_threshold > self.threshold:
             raise ValueError("review_threshold must not exceed threshold")
+        if self.veto_below is not None and self.veto_below > self.threshold:
+            raise ValueError("veto_below must not exceed threshold")
         return self
 
     def best(self, u: Any) -> tuple[str, float]:
@@ -116,6 +126,19 @@ class SemanticCue(StrictModel):
         if p >= self.threshold and len(normalize(u.text)) >= self.min_chars:
             return {"layer": "semantic", "label": label, "probability": round(p, 4)}
         return None
+
+    def vetoes(self, u: Any) -> tuple[str, float] | None:
+        """(label, probability) of the strongest of ``labels`` and ``rivals`` where the head read
+        ``u`` and gave all of them under ``veto_below``.
+
+        An utterance the semantic layer never read (no probabilities at all: the layer off, a text
+        over its length limit) is no evidence either way, so it vetoes nothing.
+        """
+        if self.veto_below is None or not u.semantics:
+            return None
+        scored = [(lab, float(u.semantic(lab))) for lab in (*self.labels, *self.rivals)]
+        label, p = max(scored, key=lambda kv: kv[1])
+        return (label, p) if p < self.veto_below else None
 
     def outranked(self, u: Any) -> tuple[str, float] | None:
         """The strongest rival label and its probability where it beats ``labels`` on ``u``."""

@@ -83,6 +83,7 @@ class ForbiddenSpeechRule(Rule):
                 continue
             best_m, best_score, _ = max(kept, key=lambda k: k[1])
             also = sem.hit(u) if sem is not None else None
+            veto = sem.vetoes(u) if sem is not None else None
             out.append(
                 Finding(
                     score=best_score * self.s.base_confidence,
@@ -102,8 +103,21 @@ class ForbiddenSpeechRule(Rule):
                         "exact": best_m.exact,
                         "base_confidence": self.s.base_confidence,
                         **({"semantic": also} if also else {}),
+                        **(
+                            {
+                                "semantic_disagrees": {
+                                    "label": veto[0],
+                                    "probability": round(veto[1], 4),
+                                    "veto_below": sem.veto_below if sem is not None else None,
+                                }
+                            }
+                            if veto
+                            else {}
+                        ),
                     },
                     template={"phrase": best_m.matched_text},
+                    review_only=veto is not None,
+                    review_reason="semantic_disagrees",
                 )
             )
         return out

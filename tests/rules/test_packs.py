@@ -42,7 +42,7 @@ def _load(tmp_path: Path, data: Any) -> RuleEngine:
 
 def test_shipped_packs_load() -> None:
     e = engine()
-    assert e.rule_packs == {"conduct": "1.2.0", "procedure": "1.0.0", "media": "1.1.0"}
+    assert e.rule_packs == {"conduct": "1.3.0", "procedure": "1.0.0", "media": "1.1.0"}
     assert {r.code for r in e.registry.rules} >= {
         "SPEECH_PROFANITY",
         "MISSING_SELF_ID",
@@ -77,6 +77,10 @@ BROKEN = {
     "unknown template field": (
         lambda d: d["rules"][0].update({"explanation_en": "said {word}"}),
         "conduct.profanity",
+    ),
+    "veto above the threshold": (
+        lambda d: d["rules"][3]["semantic"].update({"veto_below": 0.9}),
+        "conduct.impatient",
     ),
     "duplicate id": (
         lambda d: d["rules"][1].update({"id": "conduct.profanity"}),

@@ -212,3 +212,29 @@ def test_worded_acceptances_do_not_count_when_the_encounter_reads_as_nothing_don
     taken = [*turns[:1], ("officer", "好，我给你登记上。", sem(statement_report_accepted=0.9))]
     t = transcript("counter", taken, semantics=nothing)
     assert "REPORT_NOT_ACCEPTED" not in codes(engine().run(t))
+
+
+def test_a_listed_wording_the_head_reads_as_acceptable_only_asks_for_review() -> None:
+    """The polite "麻烦你了" is one pinyin letter from the listed "麻烦死了": matched by sound, it flagged a
+    request. Where the head read the turn and gave every conduct code under ``veto_below``, the layers
+    disagree outright and the hit becomes a ``semantic_disagrees`` hint; a strong reading of any conduct
+    code, or a turn the semantic layer never read, keeps the lexicon's flag."""
+    polite = "麻烦你了，把身份证给我看一下。"
+    party = ("party", "我就是来问问的。")
+    unread = transcript("counter", [party, ("officer", polite)])
+    assert "SPEECH_IMPATIENT" in codes(engine().run(unread))  # the match by sound alone decides
+    read_clean = sem(speaker_officer=0.97, conduct_SPEECH_IMPATIENT=0.01)
+    res = engine().run_detailed(transcript("counter", [party, ("officer", polite, read_clean)]))
+    assert "SPEECH_IMPATIENT" not in codes(res.flags)
+    (hint,) = [h for h in res.hints if h.code == "SPEECH_IMPATIENT"]
+    assert hint.reason == "semantic_disagrees"
+    assert hint.evidence["semantic_disagrees"] == {
+        "label": "conduct.SPEECH_IMPATIENT",
+        "probability": 0.01,
+        "veto_below": 0.05,
+    }
+    assert hint.evidence["matched_phrase"] == "麻烦死了"
+    # the head reading the turn as a threat: misconduct all the same, the impatience wording stands
+    rival = sem(speaker_officer=0.97, conduct_SPEECH_THREAT=0.9)
+    res = engine().run_detailed(transcript("counter", [party, ("officer", polite, rival)]))
+    assert "SPEECH_IMPATIENT" in codes(res.flags)
