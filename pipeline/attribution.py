@@ -2,7 +2,10 @@
 
 Whisper segments often span a change of speaker, so attribution works at word level: each word goes to
 the turn it overlaps most (or the nearest turn when it falls in a gap), and an utterance is a maximal run of
-one speaker's words inside one ASR segment. Utterance ids (``seg-0001``...) are what flags cite.
+one speaker's words inside one ASR segment that no other speaker's turn interrupts. Whisper sometimes skips a
+quiet party's turn inside a window ("A ... A" with B's words missing); those two runs of A stay two utterances,
+and the turn that speech recovery transcribes again lands between them. Utterances come out in time order, and
+their ids (``seg-0001``...) follow it: they are what flags cite.
 
 A segment transcribed from one channel (``Segment.channel``) only looks at that channel's turns. A word
 heard on a channel while only another channel is active is crosstalk — the other side's voice leaking
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate, islice
 
 from detectors.types import Segment, SpeakerTurn, Utterance, Word
@@ -64,7 +67,10 @@ def attribute(
                 run
                 and turn is not None
                 and run_speaker is not None
-                and (turn.speaker != run_speaker.speaker)
+                and (
+                    turn.speaker != run_speaker.speaker
+                    or everyone.other_speaker(run[-1].end, word.start, run_speaker.speaker)
+                )
             ):
                 out.append(_make(len(out), run, run_speaker, seg))
                 run = []
@@ -73,7 +79,20 @@ def attribute(
             run.append(word)
         if run:
             out.append(_make(len(out), run, run_speaker, seg))
-    return [a for a in out if a.utterance.text]
+    return in_time_order(out)
+
+
+def in_time_order(utterances: Sequence[AttributedUtterance]) -> list[AttributedUtterance]:
+    """The utterances with text, sorted by start (ties keep their order), numbered in that order.
+
+    Segments are attributed one after another, and a recovered segment comes after the window it was
+    missing from; a transcript, and the ids flags cite, must read in time order.
+    """
+    kept = sorted((a for a in utterances if a.utterance.text), key=lambda a: a.utterance.start)
+    return [
+        AttributedUtterance(replace(a.utterance, id=f"seg-{i + 1:04d}"), a.words)
+        for i, a in enumerate(kept)
+    ]
 
 
 class _TurnIndex:
@@ -100,6 +119,15 @@ class _TurnIndex:
             if t.start > end:
                 break
             if min(end, t.end) - max(start, t.start) > 0.0:
+                return True
+        return False
+
+    def other_speaker(self, start: float, end: float, speaker: str) -> bool:
+        """Whether a turn of someone other than ``speaker`` overlaps the gap ``[start, end]``."""
+        for t in islice(self.turns, bisect_right(self.reach, start), None):
+            if t.start >= end:
+                break
+            if t.speaker != speaker and min(end, t.end) - max(start, t.start) > 0.0:
                 return True
         return False
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from detectors.types import Segment, SpeakerTurn, Word
-from pipeline.attribution import AttributedUtterance, _make, attribute
+from pipeline.attribution import AttributedUtterance, _make, attribute, in_time_order
 
 
 def _seg(i: int, words: list[tuple[float, float, str]]) -> Segment:
@@ -29,6 +29,34 @@ def test_segment_spanning_a_speaker_change_is_split() -> None:
     assert [a.utterance.id for a in out] == ["seg-0001", "seg-0002"]
     assert out[1].utterance.channel == 1
     assert out[0].utterance.start == 0.0 and out[1].utterance.end == 2.0
+
+
+def test_a_turn_whisper_skipped_splits_the_window_and_its_recovery_lands_in_time() -> None:
+    """Whisper heard A, skipped B's quiet turn, heard A again and then B, all in one window; speech
+    recovery transcribed B's turn on its own afterwards. A's two runs must not become one utterance
+    spanning B's turn, and the recovered turn must sit between them, ids in time order."""
+    window = _seg(
+        0,
+        [(0.1, 2.0, "您好请讲"), (6.0, 8.0, "我们先去现场"), (9.0, 10.0, "好的谢谢")],
+    )
+    recovered = _seg(1, [(3.0, 5.0, "我的车被偷了")])
+    turns = [
+        SpeakerTurn(0.0, 2.5, "A"),
+        SpeakerTurn(2.8, 5.2, "B"),
+        SpeakerTurn(5.8, 8.2, "A"),
+        SpeakerTurn(8.8, 10.2, "B"),
+    ]
+    out = attribute([window, recovered], turns)
+    assert [(a.utterance.speaker, a.utterance.text) for a in out] == [
+        ("A", "您好请讲"),
+        ("B", "我的车被偷了"),
+        ("A", "我们先去现场"),
+        ("B", "好的谢谢"),
+    ]
+    assert [a.utterance.id for a in out] == ["seg-0001", "seg-0002", "seg-0003", "seg-0004"]
+    # one speaker's pause with nobody else speaking in it stays one utterance
+    alone = attribute([_seg(0, [(0.1, 2.0, "您好"), (3.0, 4.0, "请讲")])], [SpeakerTurn(0, 4, "A")])
+    assert [a.utterance.text for a in alone] == ["您好请讲"]
 
 
 def test_word_in_a_gap_goes_to_the_nearest_turn() -> None:
@@ -130,7 +158,14 @@ def _reference_attribute(
                 run
                 and turn is not None
                 and run_speaker is not None
-                and (turn.speaker != run_speaker.speaker)
+                and (
+                    turn.speaker != run_speaker.speaker
+                    or any(
+                        t.speaker != run_speaker.speaker
+                        and min(word.start, t.end) - max(run[-1].end, t.start) > 0.0
+                        for t in ordered
+                    )
+                )
             ):
                 out.append(_make(len(out), run, run_speaker, seg))
                 run = []
@@ -139,7 +174,7 @@ def _reference_attribute(
             run.append(word)
         if run:
             out.append(_make(len(out), run, run_speaker, seg))
-    return [a for a in out if a.utterance.text]
+    return in_time_order(out)
 
 
 def _random_case(rng: random.Random, channels: bool) -> tuple[list[Segment], list[SpeakerTurn]]:
