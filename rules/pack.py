@@ -92,11 +92,10 @@ class SemanticCue(StrictModel):
             the weaker reading can only ask for review, never decide alone.
         veto_below: where a wording the lexicon matched sits in an utterance the head read as
             acceptable speech (``labels`` and every rival under this), the two layers disagree
-            outright ("麻烦你了" is one letter of pinyin from a listed "麻烦死了"; a listed brush-off
-            said about someone else's office): the hit can only ask for review
-            (``semantic_disagrees``), never decide alone. A turn the head reads as another conduct
-            code is misconduct all the same, so a strong rival keeps the hit. ``None``: a lexicon
-            hit always decides.
+            outright (the polite "麻烦你了" is one letter of pinyin from a listed "麻烦死了"): the
+            hit can only ask for review (``semantic_disagrees``), never decide alone. A turn the
+            head reads as another conduct code is misconduct all the same, so a strong rival keeps
+            the hit. ``None``: a lexicon hit always decides.
     """
 
     labels: list[str] = Field(min_length=1)
