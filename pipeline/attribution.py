@@ -69,7 +69,7 @@ def attribute(
                 and run_speaker is not None
                 and (
                     turn.speaker != run_speaker.speaker
-                    or everyone.other_speaker(run[-1].end, word.start, run_speaker.speaker)
+                    or everyone.overlaps(run[-1].end, word.start, besides=run_speaker.speaker)
                 )
             ):
                 out.append(_make(len(out), run, run_speaker, seg))
@@ -113,21 +113,13 @@ class _TurnIndex:
         self.by_end = sorted(range(len(self.turns)), key=lambda i: self.turns[i].end)
         self.ends = [self.turns[i].end for i in self.by_end]
 
-    def overlaps(self, start: float, end: float) -> bool:
-        """Whether some turn overlaps ``[start, end]`` by more than nothing."""
+    def overlaps(self, start: float, end: float, *, besides: str | None = None) -> bool:
+        """Whether some turn (of a speaker other than ``besides``, when given) overlaps
+        ``[start, end]`` by more than nothing."""
         for t in islice(self.turns, bisect_right(self.reach, start), None):
             if t.start > end:
                 break
-            if min(end, t.end) - max(start, t.start) > 0.0:
-                return True
-        return False
-
-    def other_speaker(self, start: float, end: float, speaker: str) -> bool:
-        """Whether a turn of someone other than ``speaker`` overlaps the gap ``[start, end]``."""
-        for t in islice(self.turns, bisect_right(self.reach, start), None):
-            if t.start >= end:
-                break
-            if t.speaker != speaker and min(end, t.end) - max(start, t.start) > 0.0:
+            if t.speaker != besides and min(end, t.end) - max(start, t.start) > 0.0:
                 return True
         return False
 

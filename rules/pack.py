@@ -126,9 +126,9 @@ class SemanticCue(StrictModel):
             return {"layer": "semantic", "label": label, "probability": round(p, 4)}
         return None
 
-    def vetoes(self, u: Any) -> tuple[str, float] | None:
-        """(label, probability) of the strongest of ``labels`` and ``rivals`` where the head read
-        ``u`` and gave all of them under ``veto_below``.
+    def vetoes(self, u: Any) -> dict[str, Any] | None:
+        """The disagreement's evidence (the strongest of ``labels`` and ``rivals``, its probability,
+        ``veto_below``) where the head read ``u`` and gave all of them under ``veto_below``.
 
         An utterance the semantic layer never read (no probabilities at all: the layer off, a text
         over its length limit) is no evidence either way, so it vetoes nothing.
@@ -137,7 +137,9 @@ class SemanticCue(StrictModel):
             return None
         scored = [(lab, float(u.semantic(lab))) for lab in (*self.labels, *self.rivals)]
         label, p = max(scored, key=lambda kv: kv[1])
-        return (label, p) if p < self.veto_below else None
+        if p >= self.veto_below:
+            return None
+        return {"label": label, "probability": round(p, 4), "veto_below": self.veto_below}
 
     def outranked(self, u: Any) -> tuple[str, float] | None:
         """The strongest rival label and its probability where it beats ``labels`` on ``u``."""

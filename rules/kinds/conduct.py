@@ -103,17 +103,7 @@ class ForbiddenSpeechRule(Rule):
                         "exact": best_m.exact,
                         "base_confidence": self.s.base_confidence,
                         **({"semantic": also} if also else {}),
-                        **(
-                            {
-                                "semantic_disagrees": {
-                                    "label": veto[0],
-                                    "probability": round(veto[1], 4),
-                                    "veto_below": sem.veto_below if sem is not None else None,
-                                }
-                            }
-                            if veto
-                            else {}
-                        ),
+                        **({"semantic_disagrees": veto} if veto else {}),
                     },
                     template={"phrase": best_m.matched_text},
                     review_only=veto is not None,
