@@ -458,17 +458,27 @@ def _train_head(
     return w, b, report
 
 
-def char_ngrams() -> Any:
-    """The unfitted character n-gram TF-IDF the utterance heads read beside the embedding."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+def char_ngrams(texts: Sequence[str], max_features: int = NGRAM_MAX_FEATURES) -> Any:
+    """The character n-gram TF-IDF the utterance heads read beside the embedding, fitted on ``texts``.
 
+    Why not ``TfidfVectorizer(max_features=...)``: scikit-learn keeps the most frequent n-grams by
+    numpy's unstable argsort, whose order among equally frequent n-grams follows the CPU's SIMD sort.
+    On the same data two machines kept different n-grams (195 of 12,000, all at the cut-off frequency,
+    where 1,013 tie for 757 places), so ``vigil train`` was not reproducible from one machine to the
+    next. Here a tie is broken by the n-gram itself.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    counts = CountVectorizer(analyzer="char", ngram_range=NGRAM_RANGE, min_df=NGRAM_MIN_DF)
+    tf = np.asarray(counts.fit_transform(texts).sum(axis=0)).ravel()
+    grams = counts.get_feature_names_out().tolist()
+    ranked = sorted(range(len(grams)), key=lambda j: (-int(tf[j]), grams[j]))
     return TfidfVectorizer(
         analyzer="char",
         ngram_range=NGRAM_RANGE,
-        min_df=NGRAM_MIN_DF,
-        max_features=NGRAM_MAX_FEATURES,
+        vocabulary=sorted(grams[j] for j in ranked[:max_features]),
         sublinear_tf=True,
-    )
+    ).fit(texts)
 
 
 def train_heads(
@@ -498,8 +508,8 @@ def train_heads(
 
     texts = [it.text for it in items]
     emb = _embed_cached(embedder, texts, cache_dir)
-    tfidf = char_ngrams()
-    grams = tfidf.fit_transform(texts)
+    tfidf = char_ngrams(texts)
+    grams = tfidf.transform(texts)
     vocab = sorted(tfidf.vocabulary_, key=lambda g: tfidf.vocabulary_[g])
     x_all = hstack([csr_matrix(emb), grams]).tocsr()
     arrays: dict[str, np.ndarray] = {

@@ -92,8 +92,8 @@ def conduct(heads: SemanticHeads, embedder: TextEmbedder) -> None:
     items += context_items(items)
     cache = load_config(environ={}).section("asr")["cache_dir"]
     emb = _embed_cached(embedder, [it.text for it in items], cache)
-    tfidf = char_ngrams()
-    x = hstack([csr_matrix(emb), tfidf.fit_transform([it.text for it in items])]).tocsr()
+    texts = [it.text for it in items]
+    x = hstack([csr_matrix(emb), char_ngrams(texts).transform(texts)]).tocsr()
     spec = next(h for h in HEADS if h.name == "conduct")
     rows = [(k, lab) for k, it in enumerate(items) if (lab := spec.target(it)) is not None]
     idx = np.array([k for k, _ in rows])

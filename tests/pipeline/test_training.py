@@ -15,6 +15,7 @@ from pipeline.config import CONFIG_DIR, load_config
 from pipeline.errors import ConfigError
 from pipeline.training import (
     Item,
+    char_ngrams,
     context_items,
     dialogue_items,
     load_dialogues,
@@ -284,3 +285,14 @@ def test_the_call_heads_weigh_rare_classes_up() -> None:
         p = np.exp(z - z.max(axis=1, keepdims=True))
         probs[balanced] = float((p[:, 1] / p.sum(axis=1)).mean())
     assert probs[True] > probs[False] + 0.1
+
+
+def test_ngram_ties_are_broken_by_the_ngram_not_the_machine() -> None:
+    """Equally frequent n-grams at the cut-off are kept in n-gram order, whatever order the texts
+    come in: scikit-learn's own cut (numpy's unstable argsort) kept different ones on two machines."""
+    texts = ["好的", "的好", "好的", "的好", "行吧", "吧行", "行吧", "吧行"]
+    # 好, 的, 行, 吧 four times each; 好的, 的好, 行吧, 吧行 twice each
+    kept = [sorted(char_ngrams(t, max_features=6).vocabulary_) for t in (texts, texts[::-1])]
+    assert kept[0] == kept[1] == sorted(["好", "的", "行", "吧", "吧行", "好的"])
+    full = char_ngrams(texts, max_features=100)
+    assert len(full.vocabulary_) == 8 and full.transform(["好的"]).nnz == 3
