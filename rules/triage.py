@@ -116,10 +116,13 @@ class CallTriager:
         progress = votes.get("__progress__", 0.0) >= p.progress_threshold
         if progress:
             scores["consult"] += p.progress_weight
-        if category.value in p.report_categories:
-            scores["report"] += p.report_category_weight
-        if set(risk.factors) & set(p.report_risk_factors):
-            scores["report"] += p.report_risk_weight
+        else:
+            # the incident's category and risk make a call a report only when the call brings the
+            # incident: one asking how an earlier report is going tells the theft again, not anew
+            if category.value in p.report_categories:
+                scores["report"] += p.report_category_weight
+            if set(risk.factors) & set(p.report_risk_factors):
+                scores["report"] += p.report_risk_weight
         if category.value in p.consult_categories:
             scores["consult"] += p.consult_category_weight
         rank: dict[str, int] = {str(c): i for i, c in enumerate(p.order)}

@@ -165,3 +165,17 @@ def test_the_dialogue_reading_of_a_calm_call_sets_its_urgency(analyzer: RuleAnal
     assert a.call is not None
     assert (a.call.call_class, a.call.urgency) == ("report", "urgent")
     assert "seg-0002" in a.call.segment_ids or "seg-0004" in a.call.segment_ids
+
+
+def test_progress_enquiry_about_a_reported_fraud_is_a_consult(analyzer: RuleAnalyzer) -> None:
+    """The caller names the fraud again (category fraud, risk factor fraud), but asks how the earlier
+    report is going: the incident's category and risk no longer vote for a new report."""
+    tr = call(
+        "phone",
+        ("O", "您好，派出所。"),
+        ("P", "我上周报的那个诈骗的案子，被骗了五万，想问下进度。"),
+    )
+    a = analyzer.assess(tr)
+    assert a.category.value == "fraud" and "fraud" in a.risk.factors
+    assert a.call is not None
+    assert (a.call.call_class, a.call.routing) == ("consult", "command_followup")
