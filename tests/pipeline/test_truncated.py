@@ -16,6 +16,7 @@ from typing import Any
 import av
 import numpy as np
 import pytest
+from pypinyin import lazy_pinyin
 
 from pipeline.analyzer import Pipeline
 from pipeline.config import load_config
@@ -100,8 +101,10 @@ def test_truncated_recording_gives_a_document_for_the_readable_part(
     assert 0.4 * rec.declared_duration < rec.duration < 0.6 * rec.declared_duration
     # the readable half was analysed: its speech is in the document, nothing after the cut is
     assert doc.segments and all(s.end <= rec.duration + 1e-6 for s in doc.segments)
-    words = [re.sub(r"\W", "", d.segments[0].text)[:3] for d in (whole, doc)]
-    assert words[0] and words[0] == words[1]  # the same opening words (punctuation may differ)
+    # the same opening words: punctuation may differ, and so may a homophone, because Whisper decodes a
+    # shorter window after the cut (one CI machine heard 语王伟 in the whole file and 与王伟 in the cut)
+    words = [lazy_pinyin(re.sub(r"\W", "", d.segments[0].text)[:3]) for d in (whole, doc)]
+    assert len(words[0]) == 3 and words[0] == words[1]
     (flag,) = [f for f in doc.assessment.flags if f.code == "RECORDING_INCOMPLETE"]
     assert abs(flag.start - rec.duration) < 0.05 and abs(flag.end - rec.declared_duration) < 0.05
     assert any("truncated" in w and f"{rec.duration:.1f} s" in w for w in doc.warnings)
