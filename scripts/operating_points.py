@@ -10,7 +10,7 @@ the committed heads chose). Two readings, printed as tables:
   (most of them ordinary, as in a real encounter) and per dialogue (any turn at or above the
   threshold), for the thresholds in ``configs/rules/conduct.yaml``.
 
-    .venv/bin/python scripts/operating_points.py plausible|conduct [--heads configs/semantic/heads.npz]
+    .venv/bin/python scripts/operating_points.py plausible|conduct [--heads configs/semantic/heads.npz] [--by-source]
 """
 
 from __future__ import annotations
@@ -84,8 +84,9 @@ def plausible(heads: SemanticHeads, embedder: TextEmbedder) -> None:
             )
 
 
-def conduct(heads: SemanticHeads, embedder: TextEmbedder) -> None:
-    """Precision and recall of the conduct head on the dialogues' officer turns, out of fold."""
+def conduct(heads: SemanticHeads, embedder: TextEmbedder, *, by_source: bool = False) -> None:
+    """Precision and recall of the conduct head on the dialogues' officer turns, out of fold; with
+    ``by_source``, per dialogue and per recording source (see :func:`_per_source`)."""
     labelled, _ = load_items(DATA)
     dialogues, _ = load_dialogues(DATA)
     items = [*labelled, *dialogue_items(dialogues)]
@@ -114,6 +115,9 @@ def conduct(heads: SemanticHeads, embedder: TextEmbedder) -> None:
     logger.info(
         "%d officer turns of %d dialogues, positives %s", turn.sum(), len(ids), y[turn].sum(axis=0)
     )
+    if by_source:
+        _per_source(p, y, owner, ids, {d.id: d.source for d in dialogues})
+        return
     for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
         per_code = []
         for j, code in enumerate(CONDUCT):
@@ -138,10 +142,52 @@ def conduct(heads: SemanticHeads, embedder: TextEmbedder) -> None:
         )
 
 
+def _per_source(
+    p: np.ndarray, y: np.ndarray, owner: np.ndarray, ids: list[str], source_of: dict[str, str]
+) -> None:
+    """Per source and code, per dialogue P / R / F1 at each threshold, and the threshold of best F1.
+
+    Why: whether a deflection was improper depends on where it was said (a counter officer may rightly
+    send a civil matter to court; a 110 call-taker is meant to take every call), so one operating point
+    for every source may be too strict for some and too loose for others.
+    """
+    grid = [round(0.3 + 0.05 * k, 2) for k in range(12)]
+    for src in sorted({source_of[d] for d in ids}):
+        mine = [d for d in ids if source_of[d] == src]
+        for j, code in enumerate(CONDUCT):
+            cells = []
+            best = (0.0, 0.0)
+            for t in grid:
+                tp = fp = fn = 0
+                for d in mine:
+                    s = owner == d
+                    said, meant = bool((p[s, j] >= t).any()), bool(y[s, j].any())
+                    tp, fp, fn = (
+                        tp + (said and meant),
+                        fp + (said and not meant),
+                        fn + (meant and not said),
+                    )
+                f1 = 2 * tp / max(1, 2 * tp + fp + fn)
+                best = max(best, (f1, -t))
+                cells.append(f"{t:.2f}: {tp}/{fp}/{fn}")
+            logger.info(
+                "%s %s (%d dialogues): best F1 %.3f at %.2f | tp/fp/fn %s",
+                src,
+                code,
+                len(mine),
+                best[0],
+                -best[1],
+                "  ".join(cells),
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("reading", choices=["plausible", "conduct"])
     ap.add_argument("--heads", default=str(CONFIG_DIR / "semantic" / "heads.npz"))
+    ap.add_argument(
+        "--by-source", action="store_true", help="conduct: per dialogue, per recording source"
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     heads = SemanticHeads.load(args.heads)
@@ -151,7 +197,7 @@ def main() -> None:
     if args.reading == "plausible":
         plausible(heads, embedder)
     else:
-        conduct(heads, embedder)
+        conduct(heads, embedder, by_source=args.by_source)
 
 
 if __name__ == "__main__":
