@@ -115,8 +115,10 @@ def conduct(heads: SemanticHeads, embedder: TextEmbedder, *, by_source: bool = F
     logger.info(
         "%d officer turns of %d dialogues, positives %s", turn.sum(), len(ids), y[turn].sum(axis=0)
     )
+    strongest, meant = _per_dialogue(p, y, owner, ids)
     if by_source:
-        _per_source(p, y, owner, ids, {d.id: d.source for d in dialogues})
+        source_of = {d.id: d.source for d in dialogues}
+        _per_source(strongest, meant, np.array([source_of[d] for d in ids]))
         return
     for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
         per_code = []
@@ -126,13 +128,7 @@ def conduct(heads: SemanticHeads, embedder: TextEmbedder, *, by_source: bool = F
             per_code.append(
                 f"{code}: P {tp / max(1, hit.sum()):.2f} R {tp / max(1, pos.sum()):.2f}"
             )
-        tp = fp = fn = 0
-        for d in ids:
-            s = owner == d
-            said, meant = (p[s] >= t).any(axis=0), y[s].any(axis=0)
-            tp += int((said & meant).sum())
-            fp += int((said & ~meant).sum())
-            fn += int((~said & meant).sum())
+        tp, fp, fn = (int(n.sum()) for n in _counts(strongest, meant, t))
         logger.info(
             "  t=%.2f per turn %s | per dialogue P %.3f R %.3f",
             t,
@@ -142,39 +138,48 @@ def conduct(heads: SemanticHeads, embedder: TextEmbedder, *, by_source: bool = F
         )
 
 
-def _per_source(
-    p: np.ndarray, y: np.ndarray, owner: np.ndarray, ids: list[str], source_of: dict[str, str]
-) -> None:
-    """Per source and code, per dialogue P / R / F1 at each threshold, and the threshold of best F1.
+def _per_dialogue(
+    p: np.ndarray, y: np.ndarray, owner: np.ndarray, ids: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per dialogue of ``ids`` and per code, the strongest turn's probability and whether any turn
+    carries the code: a dialogue is flagged at threshold t exactly when its strongest turn reaches t,
+    so every threshold is read off these two arrays instead of the turns again."""
+    strongest = np.array([p[owner == d].max(axis=0) for d in ids])
+    meant = np.array([y[owner == d].any(axis=0) for d in ids])
+    return strongest, meant
+
+
+def _counts(
+    strongest: np.ndarray, meant: np.ndarray, t: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per code, the dialogues flagged rightly, flagged wrongly and missed at threshold ``t``."""
+    said = strongest >= t
+    return (said & meant).sum(axis=0), (said & ~meant).sum(axis=0), (~said & meant).sum(axis=0)
+
+
+def _per_source(strongest: np.ndarray, meant: np.ndarray, source: np.ndarray) -> None:
+    """Per source and code, per dialogue tp / fp / fn at each threshold, and the threshold of best F1.
 
     Why: whether a deflection was improper depends on where it was said (a counter officer may rightly
     send a civil matter to court; a 110 call-taker is meant to take every call), so one operating point
     for every source may be too strict for some and too loose for others.
     """
     grid = [round(0.3 + 0.05 * k, 2) for k in range(12)]
-    for src in sorted({source_of[d] for d in ids}):
-        mine = [d for d in ids if source_of[d] == src]
+    for src in sorted(set(source)):
+        mine = source == src
+        counts = [_counts(strongest[mine], meant[mine], t) for t in grid]
         for j, code in enumerate(CONDUCT):
             cells = []
             best = (0.0, 0.0)
-            for t in grid:
-                tp = fp = fn = 0
-                for d in mine:
-                    s = owner == d
-                    said, meant = bool((p[s, j] >= t).any()), bool(y[s, j].any())
-                    tp, fp, fn = (
-                        tp + (said and meant),
-                        fp + (said and not meant),
-                        fn + (meant and not said),
-                    )
-                f1 = 2 * tp / max(1, 2 * tp + fp + fn)
+            for t, (tp, fp, fn) in zip(grid, counts, strict=True):
+                f1 = 2 * tp[j] / max(1, 2 * tp[j] + fp[j] + fn[j])
                 best = max(best, (f1, -t))
-                cells.append(f"{t:.2f}: {tp}/{fp}/{fn}")
+                cells.append(f"{t:.2f}: {tp[j]}/{fp[j]}/{fn[j]}")
             logger.info(
                 "%s %s (%d dialogues): best F1 %.3f at %.2f | tp/fp/fn %s",
                 src,
                 code,
-                len(mine),
+                int(mine.sum()),
                 best[0],
                 -best[1],
                 "  ".join(cells),
