@@ -78,11 +78,13 @@ def write_looped(path: Path, base: np.ndarray, seconds: float) -> Path:
     return path
 
 
-def _raw_asr(model: Any, audio: np.ndarray, asr: Any, *, words: bool) -> tuple[float, int]:
-    """faster-whisper alone: batched, greedy, VAD as configured; seconds and segment count."""
+def _raw_asr(model: Any, audio: np.ndarray, asr: Any, *, words: bool) -> tuple[float, float, int]:
+    """faster-whisper alone: batched, greedy, VAD as configured; wall seconds, process CPU seconds
+    and segment count."""
     from faster_whisper import BatchedInferencePipeline
 
     o = asr.options
+    c0 = time.process_time()
     t0 = time.perf_counter()
     segs, _ = BatchedInferencePipeline(model=model).transcribe(
         audio,
@@ -99,7 +101,7 @@ def _raw_asr(model: Any, audio: np.ndarray, asr: Any, *, words: bool) -> tuple[f
         },
     )
     n = len(list(segs))
-    return time.perf_counter() - t0, n
+    return time.perf_counter() - t0, time.process_time() - c0, n
 
 
 def bench_asr(data: Path, seconds: float, workdir: Path) -> dict[str, Any]:
@@ -113,21 +115,27 @@ def bench_asr(data: Path, seconds: float, workdir: Path) -> dict[str, Any]:
     warm = write_looped(workdir / "warm.wav", base, min(20.0, seconds))
     pipe.run(warm, source="bodycam")  # loads every model once, as a long-lived worker does
     model = pipe.asr.model
-    raw_s, raw_n = _raw_asr(model, audio, pipe.asr, words=False)
-    raw_words_s, _ = _raw_asr(model, audio, pipe.asr, words=True)
-    t0 = time.perf_counter()
+    raw_s, raw_cpu, raw_n = _raw_asr(model, audio, pipe.asr, words=False)
+    raw_words_s, _, _ = _raw_asr(model, audio, pipe.asr, words=True)
+    c0, t0 = time.process_time(), time.perf_counter()
     segs, _ = pipe.asr.transcribe(audio)
     vigil_asr_n = len(list(segs))
     vigil_asr_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    vigil_asr_cpu = time.process_time() - c0
+    # process CPU seconds beside the wall: on a shared machine the wall ratio swings with the other
+    # processes' load (+-20 % between runs here), the CPU this process spends much less; and the
+    # pipeline cannot finish before its CPU divided by the cores, whatever overlaps
+    c0, t0 = time.process_time(), time.perf_counter()
     doc = pipe.run(path, source="bodycam")
     full_s = time.perf_counter() - t0
+    full_cpu = time.process_time() - c0
     timings = dict(doc.timings)
     # the diarizer on its own, nothing beside it: what it costs when it does not share the cores
     # with Whisper (in the pipeline it runs beside ASR, so its own wall time there is mostly waiting)
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     pipe.diarization.diarize(audio, SR, source="bodycam")
     diarization_alone_s = time.perf_counter() - t0
+    diarization_cpu = time.process_time() - c0
     # the previous defaults (sequential decoding, diarization after ASR) on the same file, same run
     before = Pipeline.from_config(overrides=BEFORE)
     before.run(warm, source="bodycam")
@@ -149,6 +157,16 @@ def bench_asr(data: Path, seconds: float, workdir: Path) -> dict[str, Any]:
         "diarization_share": round(timings.get("diarization", 0.0) / full_s, 3),
         "diarization_alone_s": round(diarization_alone_s, 2),
         "diarization_alone_share": round(diarization_alone_s / full_s, 3),
+        "cpu": {
+            "raw_batched_asr_s": round(raw_cpu, 2),
+            "vigil_asr_s": round(vigil_asr_cpu, 2),
+            "vigil_asr_over_raw": round(vigil_asr_cpu / raw_cpu, 3),
+            "full_pipeline_s": round(full_cpu, 2),
+            "full_over_raw": round(full_cpu / raw_cpu, 3),
+            "diarization_alone_s": round(diarization_cpu, 2),
+            "diarization_share": round(diarization_cpu / full_cpu, 3),
+            "cores": os.cpu_count(),
+        },
         "not_asr_share": round((full_s - timings.get("asr", 0.0)) / full_s, 3),
         "segments": {"raw": raw_n, "vigil_asr": vigil_asr_n, "pipeline": len(doc.segments)},
         "stages": timings,
@@ -338,6 +356,19 @@ def format_table(report: dict[str, Any]) -> str:
                 f"{a['stages'].get('diarization_wait', 0.0) / a['full_pipeline_s']:.3f}",
             ),
             ("non-ASR share of wall", f"{a['not_asr_share']}"),
+            (
+                "process CPU: raw ASR / full pipeline",
+                f"{a['cpu']['raw_batched_asr_s']} s / {a['cpu']['full_pipeline_s']} s "
+                f"(full / raw {a['cpu']['full_over_raw']})",
+            ),
+            (
+                "process CPU: Vigil ASR alone / raw",
+                f"{a['cpu']['vigil_asr_s']} s / {a['cpu']['vigil_asr_over_raw']}",
+            ),
+            (
+                "process CPU: diarization alone / share of full",
+                f"{a['cpu']['diarization_alone_s']} s / {a['cpu']['diarization_share']}",
+            ),
         ]
         rows += [(f"  stage {k}", f"{v:.2f} s") for k, v in sorted(a["stages"].items())]
         b = a["before"]
