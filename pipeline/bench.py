@@ -122,9 +122,9 @@ def bench_asr(data: Path, seconds: float, workdir: Path) -> dict[str, Any]:
     vigil_asr_n = len(list(segs))
     vigil_asr_s = time.perf_counter() - t0
     vigil_asr_cpu = time.process_time() - c0
-    # process CPU seconds beside the wall: on a shared machine the wall ratio swings with the other
-    # processes' load (+-20 % between runs here), the CPU this process spends much less; and the
-    # pipeline cannot finish before its CPU divided by the cores, whatever overlaps
+    # process CPU seconds beside the wall: the pipeline cannot finish before its CPU divided by the
+    # cores, whatever overlaps, so the CPU split says which part to make cheaper (threads that spin
+    # while they wait count too: it is not a load-free figure)
     c0, t0 = time.process_time(), time.perf_counter()
     doc = pipe.run(path, source="bodycam")
     full_s = time.perf_counter() - t0
