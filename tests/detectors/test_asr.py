@@ -324,6 +324,40 @@ def test_a_window_that_stopped_early_has_its_unheard_speech_decoded(
 
 
 @pytest.mark.slow
+def test_a_tail_the_shared_decode_left_unheard_is_decoded_alone_not_the_whole_window(
+    batched: AsrDetector, real_audio: dict[str, np.ndarray]
+) -> None:
+    """Whisper can end a decode of several packed tails after the first, leaving the others with
+    nothing: such a window's tail is then decoded alone (one short greedy decode), not the whole
+    window through the beam-search fallback steps, and its second utterance is heard."""
+    first, second = "BAC009S0764W0121.wav", "D32_995.wav"
+    gap = np.zeros(SR // 2, dtype=np.float32)
+    audio = np.concatenate([real_audio[first], gap, real_audio[second]])
+    split = (len(real_audio[first]) + len(gap)) / SR
+    refs = dict(_references())
+    heard = [_fw_segment(refs[first], 0.0, len(real_audio[first]) / SR)]
+    pieces = batched._windows(audio)[0]
+    calls: list[dict[str, Any]] = []
+    transcribe = batched.model.transcribe
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return transcribe(*args, **kwargs)
+
+    batched.model.transcribe = counted
+    try:  # tail=[]: the shared decode gave this window's tail nothing
+        out = batched._checked(audio, pieces, heard, "zh", first=False, tail=[])
+    finally:
+        del batched.model.transcribe
+    assert out[0] is heard[0], "what was heard passed every check: it is kept"
+    assert len(calls) == 1, "one decode of the tail, no fallback step over the window"
+    assert calls[0]["beam_size"] == batched.options.beam_size
+    later = "".join(w.word for s in out for w in s.words if (w.start + w.end) / 2 >= split)
+    ref = _norm(refs[second])
+    assert Levenshtein.distance(_norm(later), ref) / len(ref) < 0.5, later
+
+
+@pytest.mark.slow
 def test_the_unheard_tails_of_one_batch_share_one_decode(
     batched: AsrDetector, real_audio: dict[str, np.ndarray]
 ) -> None:
