@@ -294,6 +294,19 @@ def test_window_verdicts_drop_silence_keep_good_output_and_catch_degeneration(
     assert batched._verdict(good, [{"start": 0, "end": 10 * SR}]).startswith("stopped early")
 
 
+def _first_of_two_heard(
+    real_audio: dict[str, np.ndarray],
+) -> tuple[np.ndarray, float, list[Any], str]:
+    """Two real utterances half a second apart and a decoded output that holds only the first:
+    the audio, where the second begins (s), that output, and the second's normalised reference."""
+    first, second = "BAC009S0764W0121.wav", "D32_995.wav"
+    gap = np.zeros(SR // 2, dtype=np.float32)
+    audio = np.concatenate([real_audio[first], gap, real_audio[second]])
+    refs = dict(_references())
+    heard = [_fw_segment(refs[first], 0.0, len(real_audio[first]) / SR)]
+    return audio, (len(real_audio[first]) + len(gap)) / SR, heard, _norm(refs[second])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["tail", "window"])
 def test_a_window_that_stopped_early_has_its_unheard_speech_decoded(
@@ -302,12 +315,7 @@ def test_a_window_that_stopped_early_has_its_unheard_speech_decoded(
     """Two real utterances in one window, the batched output ends with the first: ``tail`` keeps
     that output as it is and decodes only the second utterance's audio; ``window`` decodes the
     whole window again. Either way the second utterance is heard, on the recording's timeline."""
-    first, second = "BAC009S0764W0121.wav", "D32_995.wav"
-    gap = np.zeros(SR // 2, dtype=np.float32)
-    audio = np.concatenate([real_audio[first], gap, real_audio[second]])
-    split = (len(real_audio[first]) + len(gap)) / SR
-    refs = dict(_references())
-    heard = [_fw_segment(refs[first], 0.0, len(real_audio[first]) / SR)]
+    audio, split, heard, second = _first_of_two_heard(real_audio)
     windows = batched._windows(audio)  # VAD pieces, as the batched decoder sees them
     assert len(windows) == 1
     pieces = windows[0]
@@ -317,8 +325,7 @@ def test_a_window_that_stopped_early_has_its_unheard_speech_decoded(
     if mode == "tail":
         assert out[0] is heard[0], "what was heard passed every check: it is kept, not re-decoded"
     later = "".join(w.word for s in out for w in s.words if (w.start + w.end) / 2 >= split)
-    ref = _norm(refs[second])
-    assert Levenshtein.distance(_norm(later), ref) / len(ref) < 0.5, later
+    assert Levenshtein.distance(_norm(later), second) / len(second) < 0.5, later
     for s in out:
         assert 0.0 <= s.start <= s.end <= len(audio) / SR + 1e-6
 
@@ -330,12 +337,7 @@ def test_a_tail_the_shared_decode_left_unheard_is_decoded_alone_not_the_whole_wi
     """Whisper can end a decode of several packed tails after the first, leaving the others with
     nothing: such a window's tail is then decoded alone (one short greedy decode), not the whole
     window through the beam-search fallback steps, and its second utterance is heard."""
-    first, second = "BAC009S0764W0121.wav", "D32_995.wav"
-    gap = np.zeros(SR // 2, dtype=np.float32)
-    audio = np.concatenate([real_audio[first], gap, real_audio[second]])
-    split = (len(real_audio[first]) + len(gap)) / SR
-    refs = dict(_references())
-    heard = [_fw_segment(refs[first], 0.0, len(real_audio[first]) / SR)]
+    audio, split, heard, second = _first_of_two_heard(real_audio)
     pieces = batched._windows(audio)[0]
     calls: list[dict[str, Any]] = []
     transcribe = batched.model.transcribe
@@ -353,8 +355,7 @@ def test_a_tail_the_shared_decode_left_unheard_is_decoded_alone_not_the_whole_wi
     assert len(calls) == 1, "one decode of the tail, no fallback step over the window"
     assert calls[0]["beam_size"] == batched.options.beam_size
     later = "".join(w.word for s in out for w in s.words if (w.start + w.end) / 2 >= split)
-    ref = _norm(refs[second])
-    assert Levenshtein.distance(_norm(later), ref) / len(ref) < 0.5, later
+    assert Levenshtein.distance(_norm(later), second) / len(second) < 0.5, later
 
 
 @pytest.mark.slow
