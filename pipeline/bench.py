@@ -29,7 +29,9 @@ import sys
 import tempfile
 import time
 import wave
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,30 +80,50 @@ def write_looped(path: Path, base: np.ndarray, seconds: float) -> Path:
     return path
 
 
-def _raw_asr(model: Any, audio: np.ndarray, asr: Any, *, words: bool) -> tuple[float, float, int]:
-    """faster-whisper alone: batched, greedy, VAD as configured; wall seconds, process CPU seconds
-    and segment count."""
+@dataclass
+class _Clock:
+    """Wall and process CPU seconds of one timed block (set when the block ends).
+
+    Why CPU beside the wall: the pipeline cannot finish before its CPU divided by the cores, whatever
+    overlaps, so the CPU split says which part to make cheaper (threads that spin while they wait
+    count too: it is not a load-free figure)."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+
+
+@contextmanager
+def _clock() -> Iterator[_Clock]:
+    c = _Clock()
+    c0, t0 = time.process_time(), time.perf_counter()
+    try:
+        yield c
+    finally:
+        c.wall, c.cpu = time.perf_counter() - t0, time.process_time() - c0
+
+
+def _raw_asr(model: Any, audio: np.ndarray, asr: Any, *, words: bool) -> tuple[_Clock, int]:
+    """faster-whisper alone: batched, greedy, VAD as configured; its clock and segment count."""
     from faster_whisper import BatchedInferencePipeline
 
     o = asr.options
-    c0 = time.process_time()
-    t0 = time.perf_counter()
-    segs, _ = BatchedInferencePipeline(model=model).transcribe(
-        audio,
-        batch_size=o.batch_size if o.batch_size > 1 else 8,
-        language=o.language,
-        beam_size=1,
-        temperature=0.0,
-        word_timestamps=words,
-        vad_filter=True,
-        vad_parameters={
-            "threshold": o.vad_threshold,
-            "min_silence_duration_ms": o.vad_min_silence_ms,
-            "speech_pad_ms": o.vad_speech_pad_ms,
-        },
-    )
-    n = len(list(segs))
-    return time.perf_counter() - t0, time.process_time() - c0, n
+    with _clock() as c:
+        segs, _ = BatchedInferencePipeline(model=model).transcribe(
+            audio,
+            batch_size=o.batch_size if o.batch_size > 1 else 8,
+            language=o.language,
+            beam_size=1,
+            temperature=0.0,
+            word_timestamps=words,
+            vad_filter=True,
+            vad_parameters={
+                "threshold": o.vad_threshold,
+                "min_silence_duration_ms": o.vad_min_silence_ms,
+                "speech_pad_ms": o.vad_speech_pad_ms,
+            },
+        )
+        n = len(list(segs))
+    return c, n
 
 
 def bench_asr(data: Path, seconds: float, workdir: Path) -> dict[str, Any]:
@@ -115,66 +137,57 @@ def bench_asr(data: Path, seconds: float, workdir: Path) -> dict[str, Any]:
     warm = write_looped(workdir / "warm.wav", base, min(20.0, seconds))
     pipe.run(warm, source="bodycam")  # loads every model once, as a long-lived worker does
     model = pipe.asr.model
-    raw_s, raw_cpu, raw_n = _raw_asr(model, audio, pipe.asr, words=False)
-    raw_words_s, _, _ = _raw_asr(model, audio, pipe.asr, words=True)
-    c0, t0 = time.process_time(), time.perf_counter()
-    segs, _ = pipe.asr.transcribe(audio)
-    vigil_asr_n = len(list(segs))
-    vigil_asr_s = time.perf_counter() - t0
-    vigil_asr_cpu = time.process_time() - c0
-    # process CPU seconds beside the wall: the pipeline cannot finish before its CPU divided by the
-    # cores, whatever overlaps, so the CPU split says which part to make cheaper (threads that spin
-    # while they wait count too: it is not a load-free figure)
-    c0, t0 = time.process_time(), time.perf_counter()
-    doc = pipe.run(path, source="bodycam")
-    full_s = time.perf_counter() - t0
-    full_cpu = time.process_time() - c0
+    raw, raw_n = _raw_asr(model, audio, pipe.asr, words=False)
+    raw_words, _ = _raw_asr(model, audio, pipe.asr, words=True)
+    with _clock() as vigil_asr:
+        vigil_asr_n = len(list(pipe.asr.transcribe(audio)[0]))
+    with _clock() as full:
+        doc = pipe.run(path, source="bodycam")
     timings = dict(doc.timings)
     # the diarizer on its own, nothing beside it: what it costs when it does not share the cores
     # with Whisper (in the pipeline it runs beside ASR, so its own wall time there is mostly waiting)
-    c0, t0 = time.process_time(), time.perf_counter()
-    pipe.diarization.diarize(audio, SR, source="bodycam")
-    diarization_alone_s = time.perf_counter() - t0
-    diarization_cpu = time.process_time() - c0
+    with _clock() as diarizer:
+        pipe.diarization.diarize(audio, SR, source="bodycam")
     # the previous defaults (sequential decoding, diarization after ASR) on the same file, same run
     before = Pipeline.from_config(overrides=BEFORE)
     before.run(warm, source="bodycam")
-    t0 = time.perf_counter()
-    before_doc = before.run(path, source="bodycam")
-    before_s = time.perf_counter() - t0
+    with _clock() as earlier:
+        before_doc = before.run(path, source="bodycam")
     return {
         "file": path.name,
         "audio_s": round(seconds, 1),
-        "raw_batched_asr_s": round(raw_s, 2),
-        "raw_batched_asr_words_s": round(raw_words_s, 2),
-        "word_timestamps_cost": round(raw_words_s / raw_s, 3),
-        "vigil_asr_s": round(vigil_asr_s, 2),
-        "vigil_asr_over_raw": round(vigil_asr_s / raw_s, 3),
-        "full_pipeline_s": round(full_s, 2),
-        "full_over_raw": round(full_s / raw_s, 3),
-        "full_x_real_time": round(seconds / full_s, 2),
-        "raw_x_real_time": round(seconds / raw_s, 2),
-        "diarization_share": round(timings.get("diarization", 0.0) / full_s, 3),
-        "diarization_alone_s": round(diarization_alone_s, 2),
-        "diarization_alone_share": round(diarization_alone_s / full_s, 3),
+        "raw_batched_asr_s": round(raw.wall, 2),
+        "raw_batched_asr_words_s": round(raw_words.wall, 2),
+        "word_timestamps_cost": round(raw_words.wall / raw.wall, 3),
+        "vigil_asr_s": round(vigil_asr.wall, 2),
+        "vigil_asr_over_raw": round(vigil_asr.wall / raw.wall, 3),
+        "full_pipeline_s": round(full.wall, 2),
+        "full_over_raw": round(full.wall / raw.wall, 3),
+        "full_x_real_time": round(seconds / full.wall, 2),
+        "raw_x_real_time": round(seconds / raw.wall, 2),
+        "diarization_share": round(timings.get("diarization", 0.0) / full.wall, 3),
+        "diarization_alone_s": round(diarizer.wall, 2),
+        "diarization_alone_share": round(diarizer.wall / full.wall, 3),
         "cpu": {
-            "raw_batched_asr_s": round(raw_cpu, 2),
-            "vigil_asr_s": round(vigil_asr_cpu, 2),
-            "vigil_asr_over_raw": round(vigil_asr_cpu / raw_cpu, 3),
-            "full_pipeline_s": round(full_cpu, 2),
-            "full_over_raw": round(full_cpu / raw_cpu, 3),
-            "diarization_alone_s": round(diarization_cpu, 2),
-            "diarization_share": round(diarization_cpu / full_cpu, 3),
+            "raw_batched_asr_s": round(raw.cpu, 2),
+            "vigil_asr_s": round(vigil_asr.cpu, 2),
+            "vigil_asr_over_raw": round(vigil_asr.cpu / raw.cpu, 3),
+            "full_pipeline_s": round(full.cpu, 2),
+            "full_over_raw": round(full.cpu / raw.cpu, 3),
+            "diarization_alone_s": round(diarizer.cpu, 2),
+            "diarization_share": round(diarizer.cpu / full.cpu, 3),
             "cores": os.cpu_count(),
         },
-        "not_asr_share": round((full_s - timings.get("asr", 0.0)) / full_s, 3),
+        "not_asr_share": round((full.wall - timings.get("asr", 0.0)) / full.wall, 3),
         "segments": {"raw": raw_n, "vigil_asr": vigil_asr_n, "pipeline": len(doc.segments)},
         "stages": timings,
         "before": {
             "settings": BEFORE,
-            "full_pipeline_s": round(before_s, 2),
-            "full_over_raw": round(before_s / raw_s, 3),
-            "diarization_share": round(before_doc.timings.get("diarization", 0.0) / before_s, 3),
+            "full_pipeline_s": round(earlier.wall, 2),
+            "full_over_raw": round(earlier.wall / raw.wall, 3),
+            "diarization_share": round(
+                before_doc.timings.get("diarization", 0.0) / earlier.wall, 3
+            ),
             "stages": dict(before_doc.timings),
         },
     }
