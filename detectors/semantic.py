@@ -104,6 +104,11 @@ class SemanticOptions(BaseModel):
         enabled: false leaves every utterance without semantics (lexicon-only rules).
         heads_file: the trained heads (``vigil train`` writes it).
         min_prob: probabilities below this are not stored on the utterance (keeps documents small).
+        clause_heads: utterance heads also read clause by clause (``Utterance.clauses``).
+        clause_breaks: characters that end a clause.
+        clause_min_chars: shorter clauses are not read alone ("好的", "嗯").
+        clause_min_prob: only utterances the head already reads at this or more (any label) are
+            read clause by clause: the clauses say which code, not whether.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -111,6 +116,10 @@ class SemanticOptions(BaseModel):
     enabled: bool
     heads_file: str
     min_prob: float = Field(ge=0.0, le=1.0)
+    clause_heads: tuple[str, ...] = ()
+    clause_breaks: str = Field(default="，,；;。！？!?…", min_length=1)
+    clause_min_chars: int = Field(default=4, ge=1)
+    clause_min_prob: float = Field(default=0.0, ge=0.0, le=1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +317,13 @@ class SemanticDetector:
         self.options = options
         self.heads = SemanticHeads.load(options.heads_file)
         self.embedder = TextEmbedder(embeddings)
+        unknown = set(options.clause_heads) - {h.name for h in self.heads.utterance_heads}
+        if unknown:
+            raise DetectorError(
+                f"semantic.clause_heads {sorted(unknown)} are not utterance heads of "
+                f"{options.heads_file}"
+            )
+        self._clause_break = re.compile("[" + re.escape(options.clause_breaks) + "]")
         want = self.heads.manifest.get("embedding_sha256")
         if want and want != embeddings.sha256:
             raise DetectorError(
@@ -340,10 +356,54 @@ class SemanticDetector:
             )
         feats = self.heads.features(x, [u.text for u in utterances])
         scores = self.heads.predict(feats, min_prob=self.options.min_prob)
+        clauses = self._read_clauses(utterances, scores)
         return [
-            replace(u, semantics=tuple(sorted(s.items()))) if u.text.strip() else u
-            for u, s in zip(utterances, scores, strict=True)
+            replace(u, semantics=tuple(sorted(s.items())), clauses=c) if u.text.strip() else u
+            for u, s, c in zip(utterances, scores, clauses, strict=True)
         ]
+
+    def _read_clauses(
+        self, utterances: Sequence[Utterance], scores: Sequence[Mapping[str, float]]
+    ) -> list[tuple[tuple[str, float, str], ...]]:
+        """Per utterance of two clauses or more that a ``clause_heads`` head reads at
+        ``clause_min_prob`` or more, each of the head's labels' strongest clause.
+
+        Why: an utterance's embedding (and its n-gram vector) averages its clauses, so a two-word
+        insult inside a long turn reads as the turn's ordinary remainder: the conduct head gives an
+        insult 0.96 alone and under 0.05 with a question and an explanation around it. Read clause
+        by clause, a local expression keeps its weight. Which codes a clause reading may decide is
+        the rules' choice (``clause_threshold``): curtness, threats and deflection are read from the
+        whole turn, whose clauses alone ("啥车啊") sound curter than they are. Only turns the
+        head already finds suspect are split: that keeps the cost to a fraction of the turns, and a
+        clause strong enough to count in a turn read as wholly ordinary was mostly a false reading
+        (development sets: 13 insults found either way, 5 false flags against 2).
+        """
+        out: list[tuple[tuple[str, float, str], ...]] = [() for _ in utterances]
+        opts = self.options
+        if not opts.clause_heads:
+            return out
+        prefixes = tuple(f"{h}." for h in opts.clause_heads)
+        spans: list[tuple[int, str]] = []
+        for i, u in enumerate(utterances):
+            read = max((p for k, p in scores[i].items() if k.startswith(prefixes)), default=0.0)
+            if read < opts.clause_min_prob:
+                continue
+            parts = [t.strip() for t in self._clause_break.split(u.text)]
+            parts = [t for t in parts if len(t) >= opts.clause_min_chars]
+            if len(parts) >= 2:
+                spans += [(i, t) for t in parts]
+        if not spans:
+            return out
+        texts = [t for _, t in spans]
+        feats = self.heads.features(self.embedder.embed(texts), texts)
+        best: list[dict[str, tuple[float, str]]] = [{} for _ in utterances]
+        for (i, text), probs in zip(
+            spans, self.heads.predict(feats, min_prob=opts.min_prob), strict=True
+        ):
+            for key, p in probs.items():
+                if key.startswith(prefixes) and p > best[i].get(key, (0.0, ""))[0]:
+                    best[i][key] = (p, text)
+        return [tuple((k, p, t) for k, (p, t) in sorted(b.items())) for b in best]
 
     def read_dialogue(self, transcript: Transcript) -> Transcript:
         """The transcript with the dialogue heads' reading (``Transcript.semantics``).

@@ -106,6 +106,8 @@ class Utterance:
     ``id`` is stable within a recording (``"seg-0007"``) and is what flags cite as evidence.
     ``asr_confidence`` and ``role_confidence`` lower the confidence of any flag built on this utterance.
     ``semantics`` holds the semantic heads' probabilities (label, p), sorted by label.
+    ``clauses`` holds, for the heads read clause by clause as well (``semantic.clause_heads``), each
+    label's strongest clause of a multi-clause utterance: (label, p, clause text), sorted by label.
     """
 
     id: str
@@ -120,6 +122,7 @@ class Utterance:
     prosody: Prosody | None = None
     style: str | None = None
     semantics: tuple[tuple[str, float], ...] = ()
+    clauses: tuple[tuple[str, float, str], ...] = ()
 
     def semantic(self, label: str) -> float:
         """The probability a semantic head gave ``label`` (``"conduct.SPEECH_THREAT"``), 0 if none.
@@ -130,6 +133,13 @@ class Utterance:
             if key == label:
                 return p
         return 0.0
+
+    def clause(self, label: str) -> tuple[float, str]:
+        """The strongest clause reading of ``label`` and that clause's text; (0, "") if none."""
+        for key, p, text in self.clauses:
+            if key == label:
+                return p, text
+        return 0.0, ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -105,11 +105,14 @@ class SemanticCue(StrictModel):
     min_chars: int = Field(default=0, ge=0)
     rivals: list[str] = Field(default_factory=list)
     veto_below: float | None = Field(default=None, gt=0.0, le=1.0)
+    clause_threshold: float | None = Field(default=None, gt=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _ordered(self) -> SemanticCue:
         if self.review_threshold is not None and self.review_threshold > self.threshold:
             raise ValueError("review_threshold must not exceed threshold")
+        if self.clause_threshold is not None and self.clause_threshold < self.threshold:
+            raise ValueError("clause_threshold must not be under threshold")
         if self.veto_below is not None and self.veto_below > self.threshold:
             raise ValueError("veto_below must not exceed threshold")
         return self
@@ -120,10 +123,22 @@ class SemanticCue(StrictModel):
         return max(scored, key=lambda kv: kv[1])
 
     def hit(self, u: Any) -> dict[str, Any] | None:
-        """Evidence when the utterance reaches ``threshold``, else ``None``."""
+        """Evidence when the utterance reaches ``threshold`` (or one of its clauses
+        ``clause_threshold``, named in the evidence), else ``None``."""
         label, p = self.best(u)
         if p >= self.threshold and len(normalize(u.text)) >= self.min_chars:
             return {"layer": "semantic", "label": label, "probability": round(p, 4)}
+        if self.clause_threshold is None:
+            return None
+        readings = [(*u.clause(lab), lab) for lab in self.labels]
+        cp, text, label = max(readings, key=lambda r: r[0])
+        if cp >= self.clause_threshold:
+            return {
+                "layer": "semantic",
+                "label": label,
+                "probability": round(cp, 4),
+                "clause": text,
+            }
         return None
 
     def vetoes(self, u: Any) -> dict[str, Any] | None:
@@ -141,9 +156,11 @@ class SemanticCue(StrictModel):
             return None
         return {"label": label, "probability": round(p, 4), "veto_below": self.veto_below}
 
-    def outranked(self, u: Any) -> tuple[str, float] | None:
-        """The strongest rival label and its probability where it beats ``labels`` on ``u``."""
-        _, p = self.best(u)
+    def outranked(self, u: Any, p: float | None = None) -> tuple[str, float] | None:
+        """The strongest rival label and its probability where it beats ``labels`` on ``u`` (or
+        ``p``, the reading that decided: a clause's)."""
+        if p is None:
+            _, p = self.best(u)
         scored = [(lab, float(u.semantic(lab))) for lab in self.rivals if lab not in self.labels]
         top = max(scored, key=lambda kv: kv[1], default=None)
         return top if top is not None and top[1] > p else None

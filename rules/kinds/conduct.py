@@ -124,7 +124,7 @@ class ForbiddenSpeechRule(Rule):
         assert sem is not None
         hit = sem.hit(u)
         near = sem.near(u)
-        rival = sem.outranked(u) if hit is not None else None
+        rival = sem.outranked(u, hit["probability"]) if hit is not None else None
         if hit is not None and not dropped and rival is None:
             score = hit["probability"] * sem.score
             return self._semantic_finding(u, score, {**hit, "dropped": dropped}, review=False)
@@ -142,6 +142,7 @@ class ForbiddenSpeechRule(Rule):
     def _semantic_finding(
         self, u: Utterance, score: float, evidence: dict[str, Any], review: bool
     ) -> Finding:
+        phrase = str(evidence.get("clause") or u.text)  # a clause reading quotes its clause
         return Finding(
             score=score,
             utterances=(u,),
@@ -151,6 +152,6 @@ class ForbiddenSpeechRule(Rule):
             speaker=u.speaker,
             role=u.role,
             evidence=evidence,
-            template={"phrase": u.text if len(u.text) <= 40 else u.text[:39] + "…"},
+            template={"phrase": phrase if len(phrase) <= 40 else phrase[:39] + "…"},
             review_only=review,
         )

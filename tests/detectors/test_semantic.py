@@ -214,3 +214,26 @@ def test_receipt_rule_asks_for_review_where_both_layers_read_no_acceptance(
         ("party", "好的。"),
     ]
     assert receipt(taken) == ({"procedure.receipt"}, set())
+
+
+def test_a_turn_read_as_suspect_is_also_read_clause_by_clause(detector: SemanticDetector) -> None:
+    """A turn's embedding averages its clauses: an insult between an explanation and a retort reads
+    as nothing at all in the whole turn, and as an insult in its own clause."""
+    turn = "这么晚了还打电话来问开锁公司的号码，你个蠢货，我们这边是派出所，又不是查号台。"
+    ordinary = "您好，请问有什么事情？我们这里是城东派出所，您慢慢说，不着急。"
+    one_clause = "你个蠢货"
+    u, o, one = detector.annotate([_utt(0, turn), _utt(1, ordinary), _utt(2, one_clause)])
+    label = "conduct.SPEECH_PROFANITY"
+    assert u.semantic(label) < 0.3, "diluted in the whole turn"
+    p, clause = u.clause(label)
+    assert clause == "你个蠢货" and p >= 0.9
+    assert all(k.startswith("conduct.") for k, _, _ in u.clauses), "only the configured heads"
+    assert all(c in turn for _, _, c in u.clauses)
+    assert o.clauses == (), "a turn no conduct reading makes suspect is not split"
+    assert one.clauses == () and one.semantic(label) >= 0.9, "one clause: the whole reading is it"
+
+
+def test_unknown_clause_heads_are_a_clear_error(cfg, emb_options) -> None:  # type: ignore[no-untyped-def]
+    opts = SemanticOptions.model_validate({**cfg.section("semantic"), "clause_heads": ["tone"]})
+    with pytest.raises(DetectorError, match="clause_heads.*tone"):
+        SemanticDetector(opts, emb_options)

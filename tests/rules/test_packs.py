@@ -42,7 +42,7 @@ def _load(tmp_path: Path, data: Any) -> RuleEngine:
 
 def test_shipped_packs_load() -> None:
     e = engine()
-    assert e.rule_packs == {"conduct": "1.3.0", "procedure": "1.0.0", "media": "1.1.0"}
+    assert e.rule_packs == {"conduct": "1.4.0", "procedure": "1.0.0", "media": "1.1.0"}
     assert {r.code for r in e.registry.rules} >= {
         "SPEECH_PROFANITY",
         "MISSING_SELF_ID",
