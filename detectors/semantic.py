@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -104,11 +104,11 @@ class SemanticOptions(BaseModel):
         enabled: false leaves every utterance without semantics (lexicon-only rules).
         heads_file: the trained heads (``vigil train`` writes it).
         min_prob: probabilities below this are not stored on the utterance (keeps documents small).
-        clause_heads: utterance heads also read clause by clause (``Utterance.clauses``).
+        clause_heads: utterance heads also read clause by clause (``Utterance.clauses``), each with
+            the least reading (any of its labels) a whole turn must have to be split: the clauses
+            say which code or where, not whether.
         clause_breaks: characters that end a clause.
         clause_min_chars: shorter clauses are not read alone ("好的", "嗯").
-        clause_min_prob: only utterances the head already reads at this or more (any label) are
-            read clause by clause: the clauses say which code, not whether.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -116,10 +116,9 @@ class SemanticOptions(BaseModel):
     enabled: bool
     heads_file: str
     min_prob: float = Field(ge=0.0, le=1.0)
-    clause_heads: tuple[str, ...] = ()
+    clause_heads: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(default_factory=dict)
     clause_breaks: str = Field(default="，,；;。！？!?…", min_length=1)
     clause_min_chars: int = Field(default=4, ge=1)
-    clause_min_prob: float = Field(default=0.0, ge=0.0, le=1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,28 +364,33 @@ class SemanticDetector:
     def _read_clauses(
         self, utterances: Sequence[Utterance], scores: Sequence[Mapping[str, float]]
     ) -> list[tuple[tuple[str, float, str], ...]]:
-        """Per utterance of two clauses or more that a ``clause_heads`` head reads at
-        ``clause_min_prob`` or more, each of the head's labels' strongest clause.
+        """Per utterance of two clauses or more, the strongest clause of each label of every
+        ``clause_heads`` head that reads the whole utterance at its minimum or more.
 
-        Why: an utterance's embedding (and its n-gram vector) averages its clauses, so a two-word
-        insult inside a long turn reads as the turn's ordinary remainder: the conduct head gives an
-        insult 0.96 alone and under 0.05 with a question and an explanation around it. Read clause
-        by clause, a local expression keeps its weight. Which codes a clause reading may decide is
-        the rules' choice (``clause_threshold``): curtness, threats and deflection are read from the
-        whole turn, whose clauses alone ("啥车啊") sound curter than they are. Only turns the
-        head already finds suspect are split: that keeps the cost to a fraction of the turns, and a
-        clause strong enough to count in a turn read as wholly ordinary was mostly a false reading
-        (development sets: 13 insults found either way, 5 false flags against 2).
+        Why: an utterance's embedding (and its n-gram vector) averages its clauses, so what is said
+        in a few words reads as the turn's ordinary remainder: the conduct head gives an insult 0.96
+        alone and under 0.05 with a question and an explanation around it. Read clause by clause, a
+        local expression keeps its weight. Which codes a clause may decide is the rules' choice
+        (``clause_threshold``): curtness, threats and deflection are read from the whole turn,
+        whose clauses alone ("啥车啊") sound curter than they are. Only turns a head already finds
+        suspect are split for it: that keeps the cost to a fraction of the turns, and a clause
+        strong enough to count in a turn read as wholly ordinary was mostly a false reading
+        (development sets, conduct at 0.3: 13 insults found either way, 5 false flags against 2).
         """
         out: list[tuple[tuple[str, float, str], ...]] = [() for _ in utterances]
         opts = self.options
         if not opts.clause_heads:
             return out
-        prefixes = tuple(f"{h}." for h in opts.clause_heads)
         spans: list[tuple[int, str]] = []
+        wanted: list[tuple[str, ...]] = [() for _ in utterances]
         for i, u in enumerate(utterances):
-            read = max((p for k, p in scores[i].items() if k.startswith(prefixes)), default=0.0)
-            if read < opts.clause_min_prob:
+            wanted[i] = tuple(
+                f"{head}."
+                for head, least in opts.clause_heads.items()
+                if max((p for k, p in scores[i].items() if k.startswith(f"{head}.")), default=0.0)
+                >= least
+            )
+            if not wanted[i]:
                 continue
             parts = [t.strip() for t in self._clause_break.split(u.text)]
             parts = [t for t in parts if len(t) >= opts.clause_min_chars]
@@ -401,7 +405,7 @@ class SemanticDetector:
             spans, self.heads.predict(feats, min_prob=opts.min_prob), strict=True
         ):
             for key, p in probs.items():
-                if key.startswith(prefixes) and p > best[i].get(key, (0.0, ""))[0]:
+                if key.startswith(wanted[i]) and p > best[i].get(key, (0.0, ""))[0]:
                     best[i][key] = (p, text)
         return [tuple((k, p, t) for k, (p, t) in sorted(b.items())) for b in best]
 

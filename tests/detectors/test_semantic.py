@@ -220,7 +220,7 @@ def test_a_turn_read_as_suspect_is_also_read_clause_by_clause(detector: Semantic
     """A turn's embedding averages its clauses: an insult between an explanation and a retort reads
     as nothing at all in the whole turn, and as an insult in its own clause."""
     turn = "这么晚了还打电话来问开锁公司的号码，你个蠢货，我们这边是派出所，又不是查号台。"
-    ordinary = "您好，请问有什么事情？我们这里是城东派出所，您慢慢说，不着急。"
+    ordinary = "好的，您先坐一下，喝口水，慢慢说。"
     one_clause = "你个蠢货"
     u, o, one = detector.annotate([_utt(0, turn), _utt(1, ordinary), _utt(2, one_clause)])
     label = "conduct.SPEECH_PROFANITY"
@@ -234,6 +234,8 @@ def test_a_turn_read_as_suspect_is_also_read_clause_by_clause(detector: Semantic
 
 
 def test_unknown_clause_heads_are_a_clear_error(cfg, emb_options) -> None:  # type: ignore[no-untyped-def]
-    opts = SemanticOptions.model_validate({**cfg.section("semantic"), "clause_heads": ["tone"]})
+    opts = SemanticOptions.model_validate(
+        {**cfg.section("semantic"), "clause_heads": {"tone": 0.3}}
+    )
     with pytest.raises(DetectorError, match="clause_heads.*tone"):
         SemanticDetector(opts, emb_options)
