@@ -91,6 +91,10 @@ BROKEN = {
         "conduct.profanity",
     ),
     "missing enabled": (lambda d: d["rules"][0].pop("enabled"), "conduct.profanity"),
+    "clause threshold under the whole turn's": (
+        lambda d: d["rules"][0]["semantic"].update({"clause_threshold": 0.2}),
+        "conduct.profanity",
+    ),
     "no context": (lambda d: d.pop("context"), "conduct.profanity"),
 }
 
