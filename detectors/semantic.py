@@ -348,18 +348,21 @@ class SemanticDetector:
         """The same utterances with ``semantics`` filled in (blank text gets none)."""
         if not utterances:
             return []
-        x = self.embedder.embed([u.text for u in utterances])
-        if self.heads.dim and x.shape[1] != self.heads.dim:
-            raise DetectorError(
-                f"semantic heads expect {self.heads.dim}-d embeddings, the model gives {x.shape[1]}"
-            )
-        feats = self.heads.features(x, [u.text for u in utterances])
-        scores = self.heads.predict(feats, min_prob=self.options.min_prob)
+        scores = self._read([u.text for u in utterances])
         clauses = self._read_clauses(utterances, scores)
         return [
             replace(u, semantics=tuple(sorted(s.items())), clauses=c) if u.text.strip() else u
             for u, s, c in zip(utterances, scores, clauses, strict=True)
         ]
+
+    def _read(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Every utterance head's probabilities (``min_prob`` or more) for each text."""
+        x = self.embedder.embed(texts)
+        if self.heads.dim and x.shape[1] != self.heads.dim:
+            raise DetectorError(
+                f"semantic heads expect {self.heads.dim}-d embeddings, the model gives {x.shape[1]}"
+            )
+        return self.heads.predict(self.heads.features(x, texts), min_prob=self.options.min_prob)
 
     def _read_clauses(
         self, utterances: Sequence[Utterance], scores: Sequence[Mapping[str, float]]
@@ -398,12 +401,8 @@ class SemanticDetector:
                 spans += [(i, t) for t in parts]
         if not spans:
             return out
-        texts = [t for _, t in spans]
-        feats = self.heads.features(self.embedder.embed(texts), texts)
         best: list[dict[str, tuple[float, str]]] = [{} for _ in utterances]
-        for (i, text), probs in zip(
-            spans, self.heads.predict(feats, min_prob=opts.min_prob), strict=True
-        ):
+        for (i, text), probs in zip(spans, self._read([t for _, t in spans]), strict=True):
             for key, p in probs.items():
                 if key.startswith(wanted[i]) and p > best[i].get(key, (0.0, ""))[0]:
                     best[i][key] = (p, text)
