@@ -241,25 +241,25 @@ def test_a_listed_wording_the_head_reads_as_acceptable_only_asks_for_review() ->
 
 
 def test_an_insult_read_in_one_clause_is_flagged_and_quoted_by_that_clause() -> None:
-    words = "现在几点钟了？你这个没脑子的，半夜一点打派出所问开锁的电话。"
+    words = "材料都带齐了吗？你这个没脑子的，表上写的清清楚楚要复印件。"
     clause = "你这个没脑子的"
     whole = sem(conduct_SPEECH_IMPATIENT=0.33)
 
     def turn(p: float) -> dict[str, object]:
         return {**whole, "clauses": (("conduct.SPEECH_PROFANITY", p, clause),)}
 
-    diluted = transcript("phone", [("party", "开锁电话有吗？"), ("officer", words, whole)])
+    diluted = transcript("phone", [("party", "我来办居住证。"), ("officer", words, whole)])
     assert "SPEECH_PROFANITY" not in codes(engine().run(diluted)), "the turn as a whole reads mild"
-    t = transcript("phone", [("party", "开锁电话有吗？"), ("officer", words, turn(0.97))])
+    t = transcript("phone", [("party", "我来办居住证。"), ("officer", words, turn(0.97))])
     f = next(f for f in engine().run(t) if f.code == "SPEECH_PROFANITY")
     assert f.evidence["layer"] == "semantic" and f.evidence["clause"] == clause
     assert f.evidence["probability"] == 0.97 and f.segment_ids == ["seg-0001"]
-    assert clause in f.explanation_zh and "半夜" not in f.explanation_zh
+    assert clause in f.explanation_zh and "复印件" not in f.explanation_zh
     # a clause is short, and short texts read stronger than they are: under the clause threshold
     # it decides nothing (whole turns keep their own, lower threshold)
-    weak = transcript("phone", [("party", "开锁电话有吗？"), ("officer", words, turn(0.8))])
+    weak = transcript("phone", [("party", "我来办居住证。"), ("officer", words, turn(0.8))])
     assert "SPEECH_PROFANITY" not in codes(engine().run(weak))
     # only profanity is read by clause: a threat clause in a mild turn stays unflagged
     threat = {**whole, "clauses": (("conduct.SPEECH_THREAT", 0.97, clause),)}
-    t = transcript("phone", [("party", "开锁电话有吗？"), ("officer", words, threat)])
+    t = transcript("phone", [("party", "我来办居住证。"), ("officer", words, threat)])
     assert "SPEECH_THREAT" not in codes(engine().run(t))
